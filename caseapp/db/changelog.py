@@ -1,0 +1,237 @@
+"""The one write path for syncable records: row, op, changeset and audit in one transaction.
+
+A `UnitOfWork` collects creates and updates; rows of new records are inserted in batches (parents
+first), every change becomes an op (sync.md) whose `prev` names the field's current heads, the
+ops of the unit form one changeset signed with the investigator's key, and each change appends
+an audit entry. Nothing is written unless the whole unit commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from caseapp.db.audit import append_entries
+from caseapp.db.engine import Database
+from caseapp.db.models import Changeset, Meta, Op, table_of
+from caseapp.domain.records import KIND_ORDER, spec_map
+from caseapp.errors import NotFoundError
+from caseapp.sync.canonical import canonical_hash, canonical_json
+from caseapp.sync.hlc import HybridClock
+from caseapp.sync.ids import new_site_id, uuid7
+from caseapp.sync.merge import OpView, current_heads
+from caseapp.sync.signing import Signer
+
+ALL_FIELDS = "*"
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who writes: the investigator's signing key and name."""
+
+    signer: Signer
+
+    @property
+    def actor(self) -> str:
+        return self.signer.name
+
+
+def read_meta(session: Session, key: str) -> str | None:
+    return session.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
+
+
+def write_meta(session: Session, key: str, value: str) -> None:
+    if read_meta(session, key) is None:
+        session.execute(insert(Meta).values(key=key, value=value))
+    else:
+        session.execute(update(Meta).where(Meta.key == key).values(value=value))
+
+
+def site_id_of(session: Session) -> str:
+    """This database's site id, made on first use."""
+    site = read_meta(session, "site_id")
+    if site is None:
+        site = new_site_id()
+        write_meta(session, "site_id", site)
+    return site
+
+
+def ops_of(session: Session, kind: str, uid: str) -> list[OpView]:
+    rows = session.execute(
+        select(Op.op_id, Op.fields, Op.prev, Op.hlc, Op.site_id)
+        .where(Op.kind == kind, Op.uid == uid)
+    ).all()
+    return [OpView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+class UnitOfWork:
+    """One transaction's worth of record changes. Use `unit_of_work()` to get one."""
+
+    def __init__(self, session: Session, identity: Identity) -> None:
+        self.session = session
+        self.identity = identity
+        self.site_id = site_id_of(session)
+        self.clock = HybridClock(read_meta(session, "hlc"))
+        self.now = utc_now()
+        self._pending: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        self._ops: list[dict[str, Any]] = []
+        self._ops_by_record: dict[tuple[str, str], list[OpView]] = defaultdict(list)
+        self._audit: list[dict[str, Any]] = []
+
+    # --- records -------------------------------------------------------------------------
+    def create(self, kind: str, values: dict[str, Any], *, uid: str | None = None,
+               case_uid: str | None = None) -> str:
+        """Insert a new record with parsed field values; returns its uid."""
+        specs = spec_map(kind)
+        uid = uid or uuid7()
+        row: dict[str, Any] = {
+            name: values.get(name, () if spec.type == "list" else
+                             False if spec.type == "bool" else None)
+            for name, spec in specs.items()
+        }
+        row.update(uid=uid, created_at=self.now, updated_at=self.now,
+                   created_by=self.identity.actor)
+        self._pending[kind][uid] = row
+        fields = {n: specs[n].to_json(v) for n, v in row.items()
+                  if n in specs and v not in (None, ())}
+        self._add_op(kind, uid, fields, {}, row.get("case_uid") or case_uid)
+        self.audit("create", kind=kind, record_uid=uid, case_uid=row.get("case_uid") or case_uid,
+                   changes={n: [None, v] for n, v in fields.items()})
+        return uid
+
+    def update(self, kind: str, uid: str, changes: dict[str, Any], *, action: str = "update",
+               case_uid: str | None = None) -> dict[str, tuple[Any, Any]]:
+        """Change fields of a record; returns {field: (old, new)} for what really changed."""
+        specs = spec_map(kind)
+        current = self.row(kind, uid)
+        diff = {
+            name: (current[name], value) for name, value in changes.items()
+            if specs[name].to_json(current[name]) != specs[name].to_json(value)
+        }
+        if not diff:
+            return {}
+        new_values = {name: new for name, (_old, new) in diff.items()}
+        if uid in self._pending[kind]:
+            self._pending[kind][uid].update(new_values)
+        else:
+            table = table_of(kind)
+            self.session.execute(
+                update(table).where(table.c.uid == uid).values(**new_values, updated_at=self.now)
+            )
+        fields = {n: specs[n].to_json(v) for n, v in new_values.items()}
+        prev = current_heads(self._record_ops(kind, uid), fields)
+        record_case = current.get("case_uid") or case_uid
+        self._add_op(kind, uid, fields, prev, record_case)
+        self.audit(action, kind=kind, record_uid=uid, case_uid=record_case,
+                   changes={n: [specs[n].to_json(o), specs[n].to_json(v)]
+                            for n, (o, v) in diff.items()})
+        return diff
+
+    def set_deleted(self, kind: str, uid: str, deleted: bool,
+                    case_uid: str | None = None) -> bool:
+        """Soft delete or restore; returns False when the record already was so."""
+        value = self.now if deleted else None
+        current = self.row(kind, uid)
+        if (current["deleted_at"] is not None) == deleted:
+            return False
+        self.update(kind, uid, {"deleted_at": value},
+                    action="delete" if deleted else "restore", case_uid=case_uid)
+        return True
+
+    def row(self, kind: str, uid: str) -> dict[str, Any]:
+        """The current row of a record (pending or stored); NotFoundError if none."""
+        pending = self._pending[kind].get(uid)
+        if pending is not None:
+            return pending
+        table = table_of(kind)
+        found = self.session.execute(select(table).where(table.c.uid == uid)).mappings().first()
+        if found is None:
+            raise NotFoundError(f"No {kind} with uid {uid}.")
+        return dict(found)
+
+    # --- audit ---------------------------------------------------------------------------
+    def audit(self, action: str, *, kind: str | None = None, record_uid: str | None = None,
+              case_uid: str | None = None, changes: dict[str, Any] | None = None,
+              detail: str | None = None, outcome: str = "ok") -> None:
+        """Queue an audit entry; entries are chained and written at the end of the unit."""
+        self._audit.append({
+            "at": self.now, "actor": self.identity.actor, "action": action, "outcome": outcome,
+            "kind": kind, "record_uid": record_uid, "case_uid": case_uid,
+            "changes": changes, "detail": detail,
+        })
+
+    # --- internals -----------------------------------------------------------------------
+    def _record_ops(self, kind: str, uid: str) -> list[OpView]:
+        stored = [] if uid in self._pending[kind] else ops_of(self.session, kind, uid)
+        return stored + self._ops_by_record[(kind, uid)]
+
+    def _add_op(self, kind: str, uid: str, fields: dict[str, Any],
+                prev: dict[str, list[str]], case_uid: str | None) -> None:
+        op = {
+            "kind": kind, "uid": uid, "case_uid": case_uid, "fields": fields, "prev": prev,
+            "hlc": self.clock.tick(), "site_id": self.site_id,
+            "author_key": self.identity.signer.key_id,
+        }
+        op["op_id"] = canonical_hash(op)
+        self._ops.append(op)
+        self._ops_by_record[(kind, uid)].append(
+            OpView(op["op_id"], fields, prev, op["hlc"], self.site_id))
+
+    def flush_rows(self) -> None:
+        """Insert pending new rows, parents first, in one batch per table."""
+        for kind in KIND_ORDER:
+            rows = self._pending.get(kind)
+            if rows:
+                self.session.execute(insert(table_of(kind)), list(rows.values()))
+                rows.clear()
+
+    def finish(self) -> str | None:
+        """Write rows, the signed changeset, its ops and the audit entries; returns its id."""
+        self.flush_rows()
+        changeset_id = None
+        if self._ops:
+            changeset_id = write_changeset(self.session, self.identity.signer, self.site_id,
+                                           self.clock.last, self._ops, self.now)
+        append_entries(self.session, self._audit)
+        write_meta(self.session, "hlc", self.clock.last)
+        return changeset_id
+
+
+def sign_op_ids(signer: Signer, op_ids: list[str]) -> str:
+    return signer.sign(canonical_json(sorted(op_ids)))
+
+
+def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
+                    ops: list[dict[str, Any]], received_at: str) -> str:
+    """Insert a changeset signed over its sorted op ids, and its ops."""
+    op_ids = sorted(op["op_id"] for op in ops)
+    changeset_id = canonical_hash({"author_key": signer.key_id, "op_ids": op_ids})
+    last_seq = session.execute(select(Changeset.seq).order_by(Changeset.seq.desc()).limit(1))
+    seq = (last_seq.scalar_one_or_none() or 0) + 1
+    session.execute(insert(Changeset).values(
+        id=changeset_id, seq=seq, author_key=signer.key_id, author_name=signer.name,
+        public_key=signer.public_hex, site_id=site_id, hlc=hlc,
+        signature=sign_op_ids(signer, op_ids), received_at=received_at,
+    ))
+    session.execute(insert(Op), [{**op, "changeset_id": changeset_id} for op in ops])
+    return changeset_id
+
+
+@contextmanager
+def unit_of_work(db: Database, identity: Identity) -> Iterator[UnitOfWork]:
+    """A transaction with a change writer; commits (log, audit and all) only on success."""
+    with db.begin() as session:
+        uow = UnitOfWork(session, identity)
+        yield uow
+        uow.finish()

@@ -1,0 +1,330 @@
+"""SQLAlchemy models: one table per record kind, plus the change log, audit chain and keys.
+
+Column names are the field names of data-model.md; fields that point at another record hold
+its `uid` (foreign keys to `uid`), so a change-log op and a row speak the same language.
+The database enforces what it can: foreign keys, unique refs per case, enum checks, ranges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caseapp.db.base import Base, DecimalFloat, JSONText, StringList
+from caseapp.domain import types as t
+
+
+def _in(column: str, values: tuple[str, ...], nullable: bool = True) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    test = f"{column} IN ({quoted})"
+    return f"{column} IS NULL OR {test}" if nullable else test
+
+
+class SyncedMixin:
+    """Columns every syncable record has."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    deleted_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class Case(SyncedMixin, Base):
+    __tablename__ = "cases"
+    ref: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    opened_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    lead_investigator: Mapped[str | None] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(Text)
+    handling: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (CheckConstraint(_in("status", t.CASE_STATUSES, False), name="status"),)
+
+
+class Substance(SyncedMixin, Base):
+    __tablename__ = "substances"
+    name: Mapped[str] = mapped_column(Text, index=True)
+    synonyms: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    cas: Mapped[str | None] = mapped_column(String(12), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    un_table: Mapped[str | None] = mapped_column(String(4))
+    hs_code: Mapped[str | None] = mapped_column(String(20))
+    family: Mapped[str | None] = mapped_column(Text)
+    formula: Mapped[str | None] = mapped_column(Text)
+    molar_mass: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    source: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint(_in("kind", t.SUBSTANCE_KINDS, False), name="kind"),
+        CheckConstraint(_in("un_table", t.UN_TABLES), name="un_table"),
+        CheckConstraint("molar_mass IS NULL OR molar_mass > 0", name="molar_mass"),
+    )
+
+
+class Company(SyncedMixin, Base):
+    __tablename__ = "companies"
+    name: Mapped[str] = mapped_column(Text, index=True)
+    name_original: Mapped[str | None] = mapped_column(Text)
+    aliases: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    country: Mapped[str | None] = mapped_column(String(2))
+    address: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    registration_no: Mapped[str | None] = mapped_column(Text)
+    roles: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    website: Mapped[str | None] = mapped_column(Text)
+    emails: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    phones: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    sanctioned: Mapped[bool] = mapped_column(Boolean)
+    sanctions_note: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Person(SyncedMixin, Base):
+    __tablename__ = "persons"
+    full_name: Mapped[str] = mapped_column(Text, index=True)
+    aliases: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    role_note: Mapped[str | None] = mapped_column(Text)
+    emails: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    phones: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Party(SyncedMixin, Base):
+    """A company or person taking part in a case."""
+
+    __tablename__ = "parties"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"))
+    party_kind: Mapped[str] = mapped_column(String(10))
+    party_uid: Mapped[str] = mapped_column(String(36))
+    role_note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        UniqueConstraint("case_uid", "party_uid"),
+        CheckConstraint(_in("party_kind", t.PARTY_KINDS, False), name="party_kind"),
+        Index("ix_parties_party_uid", "party_uid"),
+    )
+
+
+class Shipment(SyncedMixin, Base):
+    __tablename__ = "shipments"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"))
+    ref: Mapped[str] = mapped_column(String(100))
+    tracking_no: Mapped[str | None] = mapped_column(Text, index=True)
+    mode: Mapped[str | None] = mapped_column(String(20))
+    shipper: Mapped[str | None] = mapped_column(ForeignKey("companies.uid"), index=True)
+    consignee: Mapped[str | None] = mapped_column(ForeignKey("companies.uid"), index=True)
+    carrier: Mapped[str | None] = mapped_column(ForeignKey("companies.uid"), index=True)
+    origin_country: Mapped[str | None] = mapped_column(String(2))
+    transit_countries: Mapped[tuple[str, ...]] = mapped_column(StringList)
+    destination_country: Mapped[str | None] = mapped_column(String(2))
+    declared_description: Mapped[str | None] = mapped_column(Text)
+    declared_hs_code: Mapped[str | None] = mapped_column(String(20))
+    shipped_on: Mapped[dt.date | None] = mapped_column(Date)
+    arrived_on: Mapped[dt.date | None] = mapped_column(Date)
+    gross_weight_kg: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    status: Mapped[str | None] = mapped_column(String(24))
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        UniqueConstraint("case_uid", "ref"),
+        CheckConstraint(_in("mode", t.SHIPMENT_MODES), name="mode"),
+        CheckConstraint(_in("status", t.SHIPMENT_STATUSES), name="status"),
+        CheckConstraint("gross_weight_kg IS NULL OR gross_weight_kg >= 0", name="gross_weight"),
+    )
+
+
+class Seizure(SyncedMixin, Base):
+    __tablename__ = "seizures"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"))
+    exhibit_ref: Mapped[str] = mapped_column(String(100))
+    seized_on: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+    latitude: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    longitude: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    agency: Mapped[str | None] = mapped_column(Text)
+    substance: Mapped[str] = mapped_column(ForeignKey("substances.uid"), index=True)
+    form: Mapped[str | None] = mapped_column(String(10))
+    net_quantity: Mapped[Decimal] = mapped_column(DecimalFloat)
+    unit: Mapped[str] = mapped_column(String(8))
+    gross_quantity: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    density_kg_per_l: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    tablet_weight_mg: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    purity_percent: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    lab_confirmed: Mapped[bool] = mapped_column(Boolean)
+    lab_ref: Mapped[str | None] = mapped_column(Text)
+    shipment: Mapped[str | None] = mapped_column(ForeignKey("shipments.uid"), index=True)
+    concealment: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        UniqueConstraint("case_uid", "exhibit_ref"),
+        Index("ix_seizures_case_date", "case_uid", "seized_on", "id"),
+        Index("ix_seizures_seized_on", "seized_on", "id"),
+        CheckConstraint(_in("form", t.SEIZURE_FORMS), name="form"),
+        CheckConstraint(_in("unit", t.UNITS, False), name="unit"),
+        CheckConstraint("net_quantity >= 0", name="net_quantity"),
+        CheckConstraint("gross_quantity IS NULL OR gross_quantity >= 0", name="gross_quantity"),
+        CheckConstraint(
+            "purity_percent IS NULL OR (purity_percent >= 0 AND purity_percent <= 100)",
+            name="purity",
+        ),
+        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
+        CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
+    )
+
+
+class Link(SyncedMixin, Base):
+    __tablename__ = "links"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(36), index=True)
+    relation: Mapped[str] = mapped_column(String(20))
+    object_kind: Mapped[str] = mapped_column(String(10))
+    object: Mapped[str] = mapped_column(String(36), index=True)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    source_reliability: Mapped[str | None] = mapped_column(String(1))
+    info_credibility: Mapped[str | None] = mapped_column(String(1))
+    first_seen: Mapped[dt.date | None] = mapped_column(Date)
+    last_seen: Mapped[dt.date | None] = mapped_column(Date)
+    __table_args__ = (
+        CheckConstraint(_in("subject_kind", t.LINK_NODE_KINDS, False), name="subject_kind"),
+        CheckConstraint(_in("object_kind", t.LINK_NODE_KINDS, False), name="object_kind"),
+        CheckConstraint(_in("relation", tuple(t.RELATIONS), False), name="relation"),
+        CheckConstraint(_in("source_reliability", t.SOURCE_RELIABILITY), name="reliability"),
+        CheckConstraint(_in("info_credibility", t.INFO_CREDIBILITY), name="credibility"),
+    )
+
+
+class Note(SyncedMixin, Base):
+    __tablename__ = "notes"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"), index=True)
+    target_kind: Mapped[str | None] = mapped_column(String(12))
+    target_uid: Mapped[str | None] = mapped_column(String(36))
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+
+
+class Attachment(SyncedMixin, Base):
+    __tablename__ = "attachments"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"), index=True)
+    target_kind: Mapped[str | None] = mapped_column(String(12))
+    target_uid: Mapped[str | None] = mapped_column(String(36))
+    filename: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    __table_args__ = (CheckConstraint("size >= 0", name="size"),)
+
+
+class Blob(Base):
+    """Attachment content, stored once per hash."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Changeset(Base):
+    """The ops of one transaction, signed once by their author over the sorted op ids."""
+
+    __tablename__ = "changesets"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    author_key: Mapped[str] = mapped_column(String(32))
+    author_name: Mapped[str | None] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[str] = mapped_column(String(32))
+    hlc: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[str] = mapped_column(String(40))
+
+
+class Op(Base):
+    """One edit of one record: the change log (sync.md)."""
+
+    __tablename__ = "ops"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    op_id: Mapped[str] = mapped_column(String(64), unique=True)
+    changeset_id: Mapped[str] = mapped_column(ForeignKey("changesets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    uid: Mapped[str] = mapped_column(String(36))
+    case_uid: Mapped[str | None] = mapped_column(String(36), index=True)
+    fields: Mapped[dict[str, object]] = mapped_column(JSONText)
+    prev: Mapped[dict[str, list[str]]] = mapped_column(JSONText)
+    hlc: Mapped[str] = mapped_column(String(32))
+    site_id: Mapped[str] = mapped_column(String(32))
+    author_key: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (Index("ix_ops_kind_uid", "kind", "uid"),)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained record of every change, import, export and report."""
+
+    __tablename__ = "audit_entries"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(12))
+    record_uid: Mapped[str | None] = mapped_column(String(36), index=True)
+    case_uid: Mapped[str | None] = mapped_column(String(36), index=True)
+    changes: Mapped[dict[str, object] | None] = mapped_column(JSONText)
+    detail: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TrustedKey(Base):
+    """Investigator keys whose bundles this database accepts."""
+
+    __tablename__ = "trusted_keys"
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[str] = mapped_column(String(40))
+
+
+class Meta(Base):
+    """Installation facts: site id, clock, catalogue version."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+MODEL_BY_KIND: dict[str, type[SyncedMixin]] = {
+    "case": Case,
+    "substance": Substance,
+    "company": Company,
+    "person": Person,
+    "party": Party,
+    "shipment": Shipment,
+    "seizure": Seizure,
+    "link": Link,
+    "note": Note,
+    "attachment": Attachment,
+}
+
+
+def table_of(kind: str):  # type: ignore[no-untyped-def]
+    """The Core `Table` of a record kind."""
+    return MODEL_BY_KIND[kind].__table__  # type: ignore[attr-defined]

@@ -1,0 +1,34 @@
+"""Seizures: what was seized, where, how much and how pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caseapp.db.changelog import UnitOfWork
+from caseapp.domain.validation import Errors
+from caseapp.errors import NotFoundError, ValidationError
+from caseapp.services.records import RecordService
+
+
+class SeizureService(RecordService):
+    kind = "seizure"
+    key_field = "exhibit_ref"
+    case_scoped = True
+    text_fields = ("exhibit_ref", "place", "agency", "lab_ref", "concealment", "notes")
+    default_sort = "seized_on"
+
+    def resolve_refs(self, uow: UnitOfWork, values: dict[str, Any], case_uid: str | None,
+                     errors: Errors) -> None:
+        if values.get("substance"):
+            try:
+                values["substance"] = self.ws.substances.resolve_in(uow.session,
+                                                                    values["substance"])
+            except NotFoundError as exc:
+                errors["substance"] = exc.message
+        if values.get("shipment"):
+            uow.flush_rows()
+            try:
+                values["shipment"] = self.ws.shipments.resolve_in(uow.session,
+                                                                  values["shipment"], case_uid)
+            except (NotFoundError, ValidationError) as exc:
+                errors["shipment"] = exc.message

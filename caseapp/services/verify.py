@@ -1,0 +1,150 @@
+"""`caseapp verify`: database integrity, foreign keys, audit chain, signatures, log vs tables.
+
+Each check reports what it looked at; the first problem names the bad entry or record.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from caseapp.db.audit import iter_chain_problems
+from caseapp.db.engine import Database
+from caseapp.db.models import AuditEntry, Changeset, Op, table_of
+from caseapp.domain.records import KIND_ORDER, spec_map
+from caseapp.progress import CancelToken, ProgressCallback, no_progress
+from caseapp.sync.canonical import canonical_hash, canonical_json
+from caseapp.sync.merge import OpView, merge_record
+from caseapp.sync.signing import verify_signature
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    summary: str
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VerifyReport:
+    checks: list[CheckResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def first_problem(self) -> str | None:
+        for c in self.checks:
+            if c.problems:
+                return f"{c.name}: {c.problems[0]}"
+        return None
+
+
+def _integrity(s: Session) -> CheckResult:
+    rows = [r[0] for r in s.execute(text("PRAGMA integrity_check")).all()]
+    ok = rows == ["ok"]
+    return CheckResult("integrity", ok, "PRAGMA integrity_check: " + ("ok" if ok else "FAILED"),
+                       [] if ok else rows[:5])
+
+
+def _foreign_keys(s: Session) -> CheckResult:
+    rows = s.execute(text("PRAGMA foreign_key_check")).all()
+    problems = [f"table {r[0]} row {r[1]} points at a missing {r[2]} row" for r in rows[:5]]
+    return CheckResult("foreign keys", not rows,
+                       f"PRAGMA foreign_key_check: {len(rows)} broken references", problems)
+
+
+def _audit(s: Session) -> CheckResult:
+    total = s.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+    problems = [f"audit entry {p.seq}: {p.reason}"
+                for p in itertools.islice(iter_chain_problems(s), 5)]
+    return CheckResult("audit chain", not problems,
+                       f"{total or 0} audit entries, hash chain checked", problems)
+
+
+OP_CONTENT = ("kind", "uid", "case_uid", "fields", "prev", "hlc", "site_id", "author_key")
+
+
+def _signatures(s: Session) -> CheckResult:
+    """Each op's id is the hash of its content; each changeset's signature covers its ops."""
+    problems: list[str] = []
+    by_changeset: dict[str, list[str]] = {}
+    cols = [getattr(Op, c) for c in OP_CONTENT]
+    for row in s.execute(select(Op.op_id, Op.changeset_id, *cols)).yield_per(5000):
+        content = dict(zip(OP_CONTENT, row[2:], strict=True))
+        if canonical_hash(content) != row[0]:
+            problems.append(f"op {row[0][:16]}… ({content['kind']} {content['uid']}) does not "
+                            "match its id (edited?)")
+        by_changeset.setdefault(row[1], []).append(row[0])
+    count = 0
+    for cs in s.execute(select(Changeset)).scalars():
+        count += 1
+        op_ids = sorted(by_changeset.get(cs.id, []))
+        if not verify_signature(cs.public_key, cs.signature, canonical_json(op_ids)):
+            problems.append(f"changeset {cs.id[:16]}… (by {cs.author_name}) has a bad signature")
+    return CheckResult("signatures", not problems, f"{count} signed changesets and their op ids checked",
+                       problems[:5])
+
+
+def _ops_by_record(s: Session, kind: str) -> Iterator[tuple[str, list[OpView]]]:
+    rows = s.execute(select(Op.uid, Op.op_id, Op.fields, Op.prev, Op.hlc, Op.site_id)
+                     .where(Op.kind == kind).order_by(Op.uid)).yield_per(5000)
+    for uid, group in itertools.groupby(rows, key=lambda r: r[0]):
+        yield uid, [OpView(r[1], r[2], r[3], r[4], r[5]) for r in group]
+
+
+def _log_vs_tables(s: Session, cancel: CancelToken | None) -> CheckResult:
+    problems: list[str] = []
+    records = 0
+    for kind in KIND_ORDER:
+        specs = spec_map(kind)
+        table = table_of(kind)
+        rows = {r["uid"]: r for r in s.execute(select(table)).mappings()}
+        seen = set()
+        for uid, views in _ops_by_record(s, kind):
+            if cancel:
+                cancel.check()
+            seen.add(uid)
+            row = rows.get(uid)
+            if row is None:
+                problems.append(f"{kind} {uid} is in the change log but not in its table")
+                continue
+            records += 1
+            merged = merge_record(views)
+            for name, spec in specs.items():
+                state = merged.get(name)
+                expected = state.value if state else spec.to_json(
+                    () if spec.type == "list" else False if spec.type == "bool" else None)
+                if _norm(expected) != _norm(spec.to_json(row[name])):
+                    problems.append(f"{kind} {uid} field {name}: table has "
+                                    f"{spec.to_json(row[name])!r}, change log says {expected!r}")
+        for uid in rows.keys() - seen:
+            problems.append(f"{kind} {uid} is in its table but has no change-log entry")
+    return CheckResult("change log vs tables", not problems,
+                       f"{records} records rebuilt from the change log and compared",
+                       problems[:5])
+
+
+def _norm(value: Any) -> Any:
+    return canonical_json(value)
+
+
+def verify_database(db: Database, progress: ProgressCallback = no_progress,
+                    cancel: CancelToken | None = None) -> VerifyReport:
+    """Run every check (read-only) and return what each found."""
+    checks = [_integrity, _foreign_keys, _audit, _signatures]
+    results = []
+    with db.read() as s:
+        for i, check in enumerate(checks):
+            progress(i, len(checks) + 1, check.__name__.strip("_"))
+            results.append(check(s))
+        progress(len(checks), len(checks) + 1, "change log")
+        results.append(_log_vs_tables(s, cancel))
+    return VerifyReport(results)

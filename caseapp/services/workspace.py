@@ -1,0 +1,137 @@
+"""The composition of one open database with the local investigator and every service.
+
+`Workspace.open(path)` upgrades the database (backup first), seeds the substance catalogue,
+trusts the local key, and hands out services: `ws.cases`, `ws.seizures`, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, select
+
+from caseapp.db.changelog import Identity, UnitOfWork, unit_of_work, utc_now
+from caseapp.db.engine import Database
+from caseapp.db.migrate import upgrade_database
+from caseapp.db.models import TrustedKey
+from caseapp.services.identity import local_signer
+from caseapp.sync.signing import Signer
+
+if TYPE_CHECKING:
+    from caseapp.services.cases import CaseService
+    from caseapp.services.catalogue import SubstanceService
+    from caseapp.services.parties import CompanyService, PersonService
+    from caseapp.services.records import RecordService
+    from caseapp.services.search import SearchService
+    from caseapp.services.trust import TrustService
+
+
+class Workspace:
+    """An open database plus the identity that writes to it."""
+
+    def __init__(self, db: Database, identity: Identity) -> None:
+        self.db = db
+        self.identity = identity
+
+    @classmethod
+    def open(cls, path: Path | str, *, signer: Signer | None = None) -> Workspace:
+        """Open (creating or upgrading) the database at `path`."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        upgrade_database(path)
+        ws = cls(Database(path), Identity(signer or local_signer()))
+        ws._trust_own_key()
+        ws.substances.seed_catalogue()
+        return ws
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def unit(self) -> Iterator[UnitOfWork]:
+        """One all-or-nothing unit of work with the change log and audit chain."""
+        with unit_of_work(self.db, self.identity) as uow:
+            yield uow
+
+    def _trust_own_key(self) -> None:
+        signer = self.identity.signer
+        with self.db.begin() as s:
+            known = s.execute(
+                select(TrustedKey.key_id).where(TrustedKey.key_id == signer.key_id)
+            ).first()
+            if known is None:
+                s.execute(insert(TrustedKey).values(
+                    key_id=signer.key_id, public_key=signer.public_hex, name=signer.name,
+                    added_at=utc_now()))
+
+    # --- services ------------------------------------------------------------------------
+    @cached_property
+    def cases(self) -> CaseService:
+        from caseapp.services.cases import CaseService
+        return CaseService(self)
+
+    @cached_property
+    def substances(self) -> SubstanceService:
+        from caseapp.services.catalogue import SubstanceService
+        return SubstanceService(self)
+
+    @cached_property
+    def companies(self) -> CompanyService:
+        from caseapp.services.parties import CompanyService
+        return CompanyService(self)
+
+    @cached_property
+    def persons(self) -> PersonService:
+        from caseapp.services.parties import PersonService
+        return PersonService(self)
+
+    @cached_property
+    def shipments(self) -> RecordService:
+        from caseapp.services.shipments import ShipmentService
+        return ShipmentService(self)
+
+    @cached_property
+    def seizures(self) -> RecordService:
+        from caseapp.services.seizures import SeizureService
+        return SeizureService(self)
+
+    @cached_property
+    def links(self) -> RecordService:
+        from caseapp.services.links import LinkService
+        return LinkService(self)
+
+    @cached_property
+    def notes(self) -> RecordService:
+        from caseapp.services.notes import NoteService
+        return NoteService(self)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from caseapp.services.search import SearchService
+        return SearchService(self)
+
+    @cached_property
+    def trust(self) -> TrustService:
+        from caseapp.services.trust import TrustService
+        return TrustService(self)
+
+    def service(self, kind: str) -> RecordService:
+        """The record service of a kind (case, seizure, shipment, company, person, link, …)."""
+        name = {"case": "cases", "substance": "substances", "company": "companies",
+                "person": "persons", "shipment": "shipments", "seizure": "seizures",
+                "link": "links", "note": "notes"}.get(kind)
+        if name is None:
+            from caseapp.errors import ValidationError
+            raise ValidationError(f"Unknown record kind {kind!r}.")
+        service: RecordService = getattr(self, name)
+        return service
