@@ -328,3 +328,43 @@ MODEL_BY_KIND: dict[str, type[SyncedMixin]] = {
 def table_of(kind: str):  # type: ignore[no-untyped-def]
     """The Core `Table` of a record kind."""
     return MODEL_BY_KIND[kind].__table__  # type: ignore[attr-defined]
+
+
+class Conflict(Base):
+    """A field (or a record's delete) whose heads hold different values: a person decides."""
+
+    __tablename__ = "conflicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    uid: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(40))
+    case_uid: Mapped[str | None] = mapped_column(String(36), index=True)
+    heads: Mapped[list[str]] = mapped_column(JSONText)
+    opened_at: Mapped[str] = mapped_column(String(40))
+    resolved_at: Mapped[str | None] = mapped_column(String(40))
+    resolution_op: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("kind", "uid", "field"),)
+
+
+class QuarantinedOp(Base):
+    """An op from a bundle held back (clock too far ahead, untrusted author): shown, not applied."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    op_id: Mapped[str] = mapped_column(String(64), unique=True)
+    bundle_id: Mapped[str] = mapped_column(String(64))
+    op: Mapped[dict[str, object]] = mapped_column(JSONText)
+    changeset: Mapped[dict[str, object]] = mapped_column(JSONText)
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[str] = mapped_column(String(40))
+
+
+class BundleImport(Base):
+    """Bundles this database has imported (by id), with the summary shown at the time."""
+
+    __tablename__ = "bundle_imports"
+    bundle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    imported_at: Mapped[str] = mapped_column(String(40))
+    exporter_key: Mapped[str] = mapped_column(String(32))
+    case_uid: Mapped[str | None] = mapped_column(String(36))
+    summary: Mapped[dict[str, object]] = mapped_column(JSONText)
