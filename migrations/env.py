@@ -7,9 +7,16 @@ from sqlalchemy import create_engine
 
 from caseapp.db import models  # noqa: F401  (registers the tables)
 from caseapp.db.base import Base
+from caseapp.db.fts import FTS_TABLE
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Autogenerate ignores the full-text index (an FTS5 virtual table and its shadow tables,
+    made by raw SQL in revision 0003, see caseapp/db/fts.py)."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
 
 
 def _configure(connection: object) -> None:
@@ -18,6 +25,7 @@ def _configure(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=_include_name,
     )
 
 

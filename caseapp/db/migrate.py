@@ -19,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from caseapp.db import fts
 from caseapp.db.engine import make_engine
 from caseapp.errors import CaseAppError, IntegrityProblem
 from caseapp.paths import backups_dir_for, migrations_dir
@@ -81,6 +82,9 @@ def _upgrade(path: Path, target: str) -> None:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
+            if target in ("head", head_revision()):
+                # A revision that rebuilt a record table dropped its index triggers (pitfalls #4).
+                fts.ensure_in_step(conn)
             bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if bad:
                 raise IntegrityProblem(f"Upgrade left {len(bad)} broken foreign keys: {bad[:3]}")
