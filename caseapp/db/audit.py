@@ -44,7 +44,7 @@ def append_entries(session: Session, entries: list[dict[str, Any]]) -> str:
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
     if rows:
-        session.execute(insert(AuditEntry), rows)
+        session.execute(insert(AuditEntry.__table__), rows)  # Core: no ORM per-row work
     return prev
 
 

@@ -224,7 +224,8 @@ def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
         public_key=signer.public_hex, site_id=site_id, hlc=hlc,
         signature=sign_op_ids(signer, op_ids), received_at=received_at,
     ))
-    session.execute(insert(Op), [{**op, "changeset_id": changeset_id} for op in ops])
+    # The Core table, not the ORM entity: a bulk insert without the ORM's per-row bookkeeping.
+    session.execute(insert(Op.__table__), [{**op, "changeset_id": changeset_id} for op in ops])
     return changeset_id
 
 

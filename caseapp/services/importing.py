@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseapp.db.changelog import UnitOfWork
-from caseapp.db.models import Company, Link, Person
+from caseapp.db.models import Link
 from caseapp.domain.records import spec_map
 from caseapp.errors import CaseAppError, ValidationError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
@@ -55,6 +55,14 @@ EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
 KIND_OF = {"seizures": "seizure", "shipments": "shipment", "companies": "company",
            "persons": "person", "links": "link"}
 RENAMED = {"shipment_ref": "shipment"}
+KEYED_IN_CASE = ("seizures", "shipments")   # key unique within the case, compared exactly
+KEYED_GLOBALLY = ("companies", "persons")   # name unique-ish, compared like SQLite's lower()
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def sql_lower(text: str) -> str:
+    """SQLite's lower(): ASCII letters only (so keys compare as the services' queries do)."""
+    return text.translate(_ASCII_LOWER)
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,10 @@ class CsvImporter:
             case_uid = self.ws.cases.case_uid_in(uow.session, case)
             self._seen: dict[str, int] = {}
             self._companies_created = 0
+            # Existing keys in one query each, instead of one query (and flush) per row.
+            self._known = self._known_keys(uow, service, kind, case_uid)
+            self._companies = (self._known_keys(uow, self.ws.companies, "companies", case_uid)
+                               if kind == "shipments" else {})
             for i, (line, raw) in enumerate(rows):
                 if cancel is not None and i % 200 == 0:
                     cancel.check()
@@ -174,7 +186,10 @@ class CsvImporter:
             existing = self._existing(uow, service, kind, values, case_uid)
             if existing is not None:
                 return self._compare(uow, service, existing, values, case_uid, line, errors)
-            service.add_in(uow, values, case_uid=case_uid)
+            uid = service.add_in(uow, values, case_uid=case_uid,
+                                 key_checked=kind in KEYED_IN_CASE)
+            if kind in KEYED_GLOBALLY:
+                self._known.setdefault(sql_lower(str(values.get(service.key_field, ""))), uid)
             return "created"
         except ValidationError as exc:
             for name, message in (exc.field_errors or {"": exc.message}).items():
@@ -197,31 +212,37 @@ class CsvImporter:
         """Shipment files name companies; unknown names become new companies."""
         for name in ("shipper", "consignee", "carrier"):
             company = values.get(name)
-            if company and self._company_uid(uow, company) is None:
-                self.ws.companies.add_in(uow, {"name": company}, case_uid=case_uid)
+            if company and sql_lower(company.strip()) not in self._companies:
+                uid = self.ws.companies.add_in(uow, {"name": company}, case_uid=case_uid)
+                self._companies[sql_lower(company.strip())] = uid
                 self._companies_created += 1
 
     @staticmethod
-    def _company_uid(uow: UnitOfWork, name: str) -> str | None:
-        uow.flush_rows()
-        return uow.session.execute(select(Company.uid).where(
-            func.lower(Company.name) == name.strip().lower())).scalar()
+    def _known_keys(uow: UnitOfWork, service: RecordService, kind: str,
+                    case_uid: str) -> dict[str, str]:
+        """Readable key -> uid of the records a row of `kind` could repeat (links: none)."""
+        t = service.table
+        if kind in KEYED_IN_CASE:
+            rows = uow.session.execute(select(t.c[service.key_field], t.c.uid)
+                                       .where(t.c.case_uid == case_uid))
+            return {str(k): str(u) for k, u in rows}
+        if kind in KEYED_GLOBALLY:
+            known: dict[str, str] = {}
+            for k, u in uow.session.execute(select(t.c[service.key_field], t.c.uid)
+                                            .order_by(t.c.id)):
+                known.setdefault(sql_lower(str(k)), str(u))
+            return known
+        return {}
 
     def _existing(self, uow: UnitOfWork, service: RecordService, kind: str,
                   values: Mapping[str, Any], case_uid: str) -> str | None:
         """The uid of the record this row describes, if it is already in the database."""
+        if kind in KEYED_IN_CASE:
+            return self._known.get(str(values.get(service.key_field)))
+        if kind in KEYED_GLOBALLY:
+            return self._known.get(sql_lower(str(values.get(service.key_field, ""))))
         uow.flush_rows()
         s = uow.session
-        if kind in ("seizures", "shipments"):
-            key = values.get(service.key_field)
-            t = service.table
-            return s.execute(select(t.c.uid).where(t.c.case_uid == case_uid,
-                                                   t.c[service.key_field] == key)).scalar()
-        if kind in ("companies", "persons"):
-            model = Company if kind == "companies" else Person
-            column = model.name if kind == "companies" else model.full_name  # type: ignore[attr-defined]
-            return s.execute(select(model.uid).where(
-                func.lower(column) == str(values.get(service.key_field, "")).lower())).scalar()
         probe = service.prepare(uow, values, existing=None, case_uid=case_uid)
         return s.execute(select(Link.uid).where(
             Link.case_uid == case_uid, Link.subject == probe["subject"],

@@ -184,10 +184,15 @@ class RecordService:
         return self.get(uid)
 
     def add_in(self, uow: UnitOfWork, raw: Mapping[str, Any], *,
-               case_uid: str | None = None) -> str:
-        """Create inside a caller's unit of work; returns the new uid."""
+               case_uid: str | None = None, key_checked: bool = False) -> str:
+        """Create inside a caller's unit of work; returns the new uid.
+
+        `key_checked`: the caller has already made sure the readable key is free (a bulk
+        import checks all its keys in one query), so the per-record query is skipped.
+        """
         values = self.prepare(uow, raw, existing=None, case_uid=case_uid)
-        self.check_unique(uow.session, values, None)
+        if not key_checked:
+            self.check_unique(uow.session, values, None)
         uid = uow.create(self.kind, values, case_uid=case_uid)
         self.after_write(uow, uid, values, case_uid)
         return uid
