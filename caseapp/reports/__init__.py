@@ -1,0 +1,1 @@
+"""PDF reports rendered from plain records (no database session, no Qt)."""

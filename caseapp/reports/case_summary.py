@@ -1,0 +1,100 @@
+"""The case summary report: assemble the sections and write the PDF.
+
+`render_case_summary(data, ctx, path)` works from plain records only (no session, no Qt), so
+it runs as well in a CLI process as in a window's worker thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph
+
+from caseapp.progress import CancelToken, ProgressCallback, no_progress
+from caseapp.reports.cells import Sources
+from caseapp.reports.charts import quantity_by_substance, seizures_over_time
+from caseapp.reports.cover import cover
+from caseapp.reports.data import ReportContext, ReportInput, ReportResult
+from caseapp.reports.document import DEFAULT_MARKING, PageChrome, build_pdf
+from caseapp.reports.fingerprint import fingerprint
+from caseapp.reports.fonts import register_fonts
+from caseapp.reports.key_figures import key_figures
+from caseapp.reports.network import network_drawing
+from caseapp.reports.record_tables import audit_section, record_tables, sources_section
+from caseapp.reports.styles import FRAME_WIDTH, H1, H2, SMALL
+
+KEYWORD_FINGERPRINT = "caseapp-fingerprint"
+KEYWORD_CASE_UID = "caseapp-case-uid"
+
+
+def keywords_for(data: ReportInput, fp: str) -> str:
+    """PDF keywords `verify-report` reads back: the fingerprint and the case uid."""
+    return f"{KEYWORD_FINGERPRINT} {fp}, {KEYWORD_CASE_UID} {data.case.uid}"
+
+
+def charts(data: ReportInput) -> list[Flowable]:
+    """The charts section: seizures over time, quantity by substance, the network."""
+    drawing, omitted = network_drawing(data, FRAME_WIDTH)
+    caption = ("Companies (circles), persons, shipments (squares), substances (diamonds) and "
+               "seizures (triangles), joined by the case's links and by the shipper, "
+               "consignee, carrier, shipment and substance fields of the records. " + omitted)
+    return [
+        Paragraph("Charts", H1),
+        KeepTogether([Paragraph("Seizures over time", H2),
+                      seizures_over_time(data.seizures, FRAME_WIDTH),
+                      Paragraph("Number of seizures per period (seizure date).", SMALL)]),
+        KeepTogether([Paragraph("Quantity by substance", H2),
+                      quantity_by_substance(data.figures.substances, FRAME_WIDTH),
+                      Paragraph("Net kg of every seizure and pure kg of those with a known "
+                                "purity; values as in the key figures.", SMALL)]),
+        PageBreak(),
+        KeepTogether([Paragraph("Network", H2), drawing, Paragraph(caption, SMALL)]),
+    ]
+
+
+def build_story(data: ReportInput, ctx: ReportContext, fp: str, *,
+                progress: ProgressCallback = no_progress,
+                cancel: CancelToken | None = None) -> list[Flowable]:
+    """Every flowable of the report, in order."""
+    steps, done = 4, 0
+
+    def step(label: str) -> None:
+        nonlocal done
+        if cancel is not None:
+            cancel.check()
+        done += 1
+        progress(done, steps, f"preparing {label}")
+
+    sources = Sources()
+    story: list[Flowable] = [*cover(data, ctx, fp), PageBreak()]
+    step("key figures")
+    story += key_figures(data, sources)
+    step("charts")
+    story += [PageBreak(), *charts(data), PageBreak()]
+    step("tables")
+    story += record_tables(data, lambda label: cancel.check() if cancel else None)
+    step("appendices")
+    story += [PageBreak(), *sources_section(sources), PageBreak(), *audit_section(ctx)]
+    return story
+
+
+def render_case_summary(data: ReportInput, ctx: ReportContext, path: Path, *,
+                        progress: ProgressCallback = no_progress,
+                        cancel: CancelToken | None = None) -> ReportResult:
+    """Write the case summary PDF to `path`; returns its page count and fingerprint.
+
+    Raises Cancelled (from `cancel`) between steps; the caller removes a partial file.
+    """
+    register_fonts()
+    fp = fingerprint(data)
+    story = build_story(data, ctx, fp, progress=progress, cancel=cancel)
+    chrome = PageChrome(
+        marking=(data.case.handling or DEFAULT_MARKING).strip() or DEFAULT_MARKING,
+        case_ref=data.case.ref,
+        generated=ctx.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        fingerprint=fp)
+    estimate = len(story) + len(data.seizures) // 35 + len(ctx.audit_lines) // 40
+    pages = build_pdf(story, path, chrome, title=f"Case summary {data.case.ref}",
+                      author=ctx.prepared_by, keywords=keywords_for(data, fp),
+                      progress=progress, cancel=cancel, work_estimate=estimate)
+    return ReportResult(str(path), pages, fp)

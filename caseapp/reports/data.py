@@ -1,0 +1,90 @@
+"""What a report is rendered from: plain, frozen data (no session, no ORM, no Qt).
+
+`ReportInput` is the case's data (what the fingerprint covers); `ReportContext` holds the facts
+of the moment of printing (time, who, audit head, open conflicts, audit entries), which do not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from caseapp.domain.figures import CaseFigures
+from caseapp.domain.quantities import YieldFactor
+from caseapp.domain.records import (
+    CaseRecord,
+    CompanyRecord,
+    LinkRecord,
+    PersonRecord,
+    SeizureRecord,
+    ShipmentRecord,
+    SubstanceRecord,
+)
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """A case's records and figures: everything the report's numbers come from."""
+
+    case: CaseRecord
+    seizures: tuple[SeizureRecord, ...]
+    shipments: tuple[ShipmentRecord, ...]
+    companies: tuple[CompanyRecord, ...]
+    persons: tuple[PersonRecord, ...]
+    links: tuple[LinkRecord, ...]
+    substances: Mapping[str, SubstanceRecord]
+    figures: CaseFigures
+    yield_factors: Mapping[str, YieldFactor]
+
+    def name_of(self, kind: str, uid: str | None) -> str:
+        """A readable name for a record of the case (its uid when it is not in the case)."""
+        if uid is None:
+            return ""
+        if kind == "substance":
+            sub = self.substances.get(uid)
+            return sub.name if sub else uid
+        pools = {"company": (self.companies, "name"), "person": (self.persons, "full_name"),
+                 "shipment": (self.shipments, "ref"), "seizure": (self.seizures, "exhibit_ref"),
+                 "case": ((self.case,), "ref")}
+        records, attr = pools.get(kind, ((), ""))
+        for rec in records:
+            if rec.uid == uid:
+                return str(getattr(rec, attr))
+        return uid
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One audit entry as the appendix prints it."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    kind: str | None
+    record: str
+    fields: tuple[str, ...]
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Facts of the moment a report is printed; not part of the fingerprint."""
+
+    generated_at: dt.datetime
+    prepared_by: str
+    audit_head_seq: int
+    audit_head_hash: str
+    open_conflicts: int
+    audit_lines: tuple[AuditLine, ...]
+    audit_total: int
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A written report: where, how many pages, and the fingerprint printed on them."""
+
+    path: str
+    pages: int
+    fingerprint: str

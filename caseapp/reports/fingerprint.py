@@ -1,0 +1,53 @@
+"""The report fingerprint: SHA-256 over the canonical JSON of the data a report is built from.
+
+It covers the field values of every record the report shows (by uid, meta such as `updated_at`
+left out, so re-saving an unchanged record changes nothing), the substances they refer to, and
+the assumptions behind the computed figures (lethal dose, route yield, yield factors). The same
+data gives the same fingerprint; any change to a printed value gives another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caseapp.domain.records import Record, field_specs
+from caseapp.reports.data import ReportInput
+from caseapp.sync.canonical import canonical_hash
+
+FORMAT = "caseapp-report-1"
+PREFIX = "sha256:"
+
+
+def record_values(record: Record) -> dict[str, Any]:
+    """A record's syncable field values in canonical JSON form."""
+    return {s.name: s.to_json(getattr(record, s.name)) for s in field_specs(record.KIND)}
+
+
+def _by_uid(records: tuple[Record, ...]) -> dict[str, dict[str, Any]]:
+    return {r.uid: record_values(r) for r in records}
+
+
+def fingerprint_document(data: ReportInput) -> dict[str, Any]:
+    """The canonical document the fingerprint is the hash of."""
+    fig = data.figures
+    cas_numbers = {s.cas for s in data.substances.values() if s.cas}
+    return {
+        "format": FORMAT,
+        "case": {data.case.uid: record_values(data.case)},
+        "seizures": _by_uid(data.seizures),
+        "shipments": _by_uid(data.shipments),
+        "companies": _by_uid(data.companies),
+        "persons": _by_uid(data.persons),
+        "links": _by_uid(data.links),
+        "substances": _by_uid(tuple(data.substances.values())),
+        "assumptions": {"lethal_dose_mg": str(fig.lethal_dose_mg),
+                        "route_yield": str(fig.route_yield)},
+        "yield_factors": {cas: {"mass_ratio": str(f.mass_ratio),
+                                "molar_mass": str(f.molar_mass)}
+                          for cas, f in data.yield_factors.items() if cas in cas_numbers},
+    }
+
+
+def fingerprint(data: ReportInput) -> str:
+    """`sha256:<64 hex digits>` over `fingerprint_document(data)`."""
+    return PREFIX + canonical_hash(fingerprint_document(data))

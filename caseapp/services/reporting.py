@@ -1,0 +1,147 @@
+"""Printing case summaries and checking printed ones against the database.
+
+`ReportService(ws).render(ref, out)` gathers the case's records into plain data, renders the
+PDF off any session (safe in a worker thread), and records the printing as an audit entry.
+`verify(pdf)` recomputes the fingerprint from the database and compares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from caseapp.db.audit import chain_head
+from caseapp.db.models import AuditEntry, Conflict
+from caseapp.errors import CaseAppError, NotFoundError
+from caseapp.progress import CancelToken, ProgressCallback, no_progress
+from caseapp.reports.data import AuditLine, ReportContext, ReportInput, ReportResult
+from caseapp.reports.fingerprint import fingerprint
+
+if TYPE_CHECKING:
+    from caseapp.services.workspace import Workspace
+
+AUDIT_LINES = 300
+# Actions that read or hand out data without changing it: not listed in the appendix, so two
+# reports of unchanged data read the same (they stay in the audit chain).
+READ_ONLY_ACTIONS = ("report", "export", "login", "verify")
+
+__all__ = ["ReportCheck", "ReportResult", "ReportService"]
+
+
+@dataclass(frozen=True)
+class ReportCheck:
+    """The outcome of `verify-report`."""
+
+    path: str
+    case_ref: str
+    printed: str
+    current: str
+
+    @property
+    def matches(self) -> bool:
+        return self.printed == self.current
+
+
+class ReportService:
+    """Case summary reports: render one, verify one."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+
+    def gather(self, case_ref: str) -> ReportInput:
+        """The case's records and figures as plain data. Raises NotFoundError."""
+        detail = self.ws.cases.show(case_ref)
+        return ReportInput(
+            case=detail.case, seizures=detail.seizures, shipments=detail.shipments,
+            companies=detail.companies, persons=detail.persons, links=detail.links,
+            substances=dict(detail.substances), figures=detail.figures,
+            yield_factors=self.ws.cases.yield_factors)
+
+    def context(self, data: ReportInput, prepared_by: str | None) -> ReportContext:
+        """The facts of this moment: audit head, open conflicts, the case's audit entries."""
+        uid = data.case.uid
+        with self.ws.db.read() as s:
+            head_seq, head_hash = chain_head(s)
+            conflicts = s.execute(select(func.count()).select_from(Conflict).where(
+                Conflict.case_uid == uid, Conflict.resolved_at.is_(None))).scalar() or 0
+            where = (AuditEntry.case_uid == uid, AuditEntry.action.not_in(READ_ONLY_ACTIONS))
+            total = s.execute(select(func.count()).select_from(AuditEntry).where(*where)).scalar()
+            rows = s.execute(select(AuditEntry.seq, AuditEntry.at, AuditEntry.actor,
+                                    AuditEntry.action, AuditEntry.kind, AuditEntry.record_uid,
+                                    AuditEntry.changes, AuditEntry.detail)
+                             .where(*where).order_by(AuditEntry.seq.desc())
+                             .limit(AUDIT_LINES)).all()
+        lines = tuple(AuditLine(seq=r.seq, at=r.at, actor=r.actor, action=r.action, kind=r.kind,
+                                record=data.name_of(r.kind or "", r.record_uid),
+                                fields=tuple(sorted(r.changes or {})), detail=r.detail)
+                      for r in rows)
+        return ReportContext(
+            generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            prepared_by=(prepared_by or "").strip() or self.ws.identity.actor,
+            audit_head_seq=int(head_seq), audit_head_hash=str(head_hash),
+            open_conflicts=int(conflicts), audit_lines=lines, audit_total=int(total or 0))
+
+    def fingerprint(self, case_ref: str) -> str:
+        """The fingerprint a report of the case would carry now."""
+        return fingerprint(self.gather(case_ref))
+
+    def render(self, case_ref: str, out_path: Path | str, *, prepared_by: str | None = None,
+               progress: ProgressCallback = no_progress,
+               cancel: CancelToken | None = None) -> ReportResult:
+        """Print the case summary of `case_ref` to `out_path` and record it in the audit chain.
+
+        Writes to a temporary file beside `out_path` and moves it into place only when the
+        audit entry is committed: a cancelled or failed run leaves no file and no entry.
+        Raises NotFoundError, Cancelled, CaseAppError (cannot write the file).
+        """
+        from caseapp.reports.case_summary import render_case_summary
+
+        out = Path(out_path)
+        if not out.parent.is_dir():
+            raise CaseAppError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+        progress(0, 1, "reading the case")
+        data = self.gather(case_ref)
+        ctx = self.context(data, prepared_by)
+        part = out.with_name(f".{out.name}.part")
+        moved = False
+        try:
+            result = render_case_summary(data, ctx, part, progress=progress, cancel=cancel)
+            if cancel is not None:
+                cancel.check()
+            with self.ws.unit() as uow:
+                uow.audit("report", kind="case", record_uid=data.case.uid,
+                          case_uid=data.case.uid,
+                          detail=(f"case summary {data.case.ref}: {result.pages} pages, "
+                                  f"fingerprint {result.fingerprint}, prepared by "
+                                  f"{ctx.prepared_by}, file {out.name}"))
+                os.replace(part, out)
+                moved = True
+        except BaseException as exc:
+            if moved:  # the audit entry did not commit: no report without its entry
+                out.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise CaseAppError(f"Cannot write {out}: {exc.strerror or exc}.") from exc
+            raise
+        finally:
+            part.unlink(missing_ok=True)
+        return ReportResult(str(out), result.pages, result.fingerprint)
+
+    def verify(self, pdf_path: Path | str) -> ReportCheck:
+        """Does the database still hold the data a printed report was made from?
+
+        Raises ValidationError (not a caseapp report) or NotFoundError (case not here).
+        """
+        from caseapp.reports.pdf_meta import read_printed_report
+
+        printed = read_printed_report(Path(pdf_path))
+        key = printed.case_uid or printed.case_ref
+        if key is None:
+            raise NotFoundError(f"{pdf_path} does not say which case it reports on.")
+        data = self.gather(key)
+        return ReportCheck(str(pdf_path), data.case.ref, printed.fingerprint,
+                           fingerprint(data))

@@ -1,0 +1,138 @@
+"""The case summary of the demo case, read back as a reader and a tool would read it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import insert, select
+
+from caseapp.cli.main import main
+from caseapp.db.models import AuditEntry, Conflict
+from caseapp.errors import Cancelled
+from caseapp.progress import CancelToken
+from caseapp.services.reporting import ReportService
+from tests.reports.helpers import page_texts
+
+REF = "CASE-2026-0007"
+MARKING = "LAW ENFORCEMENT SENSITIVE"
+
+
+def _pdftotext_pages(path: Path) -> list[str]:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return text.split("\f")[:-1]
+
+
+def _report_entries(ws) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
+    with ws.db.read() as s:
+        return list(s.execute(select(AuditEntry.detail).where(AuditEntry.action == "report")))
+
+
+def test_demo_report_pages_figures_and_metadata(demo_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "case.pdf"
+    seen: list[tuple[int, int, str]] = []
+    result = ReportService(demo_ws).render(REF, out, prepared_by="Sgt. Reviewer",
+                                           progress=lambda d, t, label: seen.append((d, t, label)))
+    pages = _pdftotext_pages(out)
+    assert len(pages) == result.pages > 5
+    for number, page in enumerate(pages, start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        assert lines[0] == lines[-1] == MARKING, f"page {number}: marking top and bottom"
+        assert REF in page and f"Page {number} of {result.pages}" in page
+        assert result.fingerprint in page
+    text = "\n".join(pages)
+    # Totals: 262 + 180 + 2.1 + 0.48 kg net; pure at the demo purities; doses = 55.2 g / 2 mg.
+    assert re.search(r"Total\s+5\s+444\.580\s+435\.074\s+5 of 5", text)
+    assert "27,600" in text and "363.273 kg" in text
+    assert "武汉蓝硕元恒化工科技有限公司" in text  # Chinese names as text, not pictures
+    assert "Sgt. Reviewer" in text
+    meta = PdfReader(str(out)).metadata
+    assert result.fingerprint in str(meta["/Keywords"])
+    assert seen[-1][0] == seen[-1][1] and all(d <= t for d, t, _ in seen)
+    [(detail,)] = _report_entries(demo_ws)
+    assert result.fingerprint in detail and f"{result.pages} pages" in detail
+
+
+def test_pdf_passes_qpdf_check(demo_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    if shutil.which("qpdf") is None:
+        pytest.skip("qpdf is not installed")
+    out = tmp_path / "case.pdf"
+    ReportService(demo_ws).render(REF, out)
+    check = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _without_moment(pages: list[str]) -> list[str]:
+    """Page text minus the generation time and the audit head: what may differ."""
+    return [re.sub(r"entry [\d,]+, hash\s+[0-9a-f]{64}", "HEAD",
+                   re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "TIME", p)) for p in pages]
+
+
+def test_unchanged_case_gives_the_same_report_and_verify_tracks_changes(
+        demo_ws, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    service = ReportService(demo_ws)
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    a = service.render(REF, first)
+    b = service.render(REF, second)
+    assert a.fingerprint == b.fingerprint
+    assert _without_moment(page_texts(first)) == _without_moment(page_texts(second))
+    assert service.verify(first).matches
+
+    db = ["--db", str(demo_ws.db.path)]
+    assert main([*db, "verify-report", str(first)]) == 0
+    assert "matches" in capsys.readouterr().out
+    demo_ws.seizures.edit("EX-0007-03", {"purity_percent": "50"}, case=REF)
+    assert main([*db, "verify-report", str(first)]) == 1
+    assert "no longer matches" in capsys.readouterr().err
+    demo_ws.seizures.edit("EX-0007-03", {"purity_percent": "97.2"}, case=REF)
+    assert service.verify(first).matches  # same data again: same fingerprint
+
+
+def test_open_conflicts_show_a_warning_on_the_cover(demo_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    service = ReportService(demo_ws)
+    case_uid = demo_ws.cases.find(REF).uid
+    out = tmp_path / "c.pdf"
+    service.render(REF, out)
+    assert "open sync conflict" not in page_texts(out)[0]
+    with demo_ws.db.begin() as s:
+        s.execute(insert(Conflict).values(kind="case", uid=case_uid, field="title",
+                                          case_uid=case_uid, heads=["a", "b"],
+                                          opened_at="2026-01-01T00:00:00Z"))
+    service.render(REF, out)
+    assert "This case has 1 open sync conflict." in " ".join(page_texts(out)[0].split())
+
+
+def test_cancel_leaves_no_file_and_no_audit_entry(demo_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    token = CancelToken()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "x.pdf"
+
+    def progress(done: int, total: int, label: str) -> None:
+        if label == "laying out pages" and done > 3:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        ReportService(demo_ws).render(REF, out, progress=progress, cancel=token)
+    assert list(folder.iterdir()) == []
+    assert _report_entries(demo_ws) == []
+
+
+def test_cli_report_and_errors(demo_ws, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    db = ["--db", str(demo_ws.db.path)]
+    out = tmp_path / "cli.pdf"
+    assert main([*db, "report", REF, "-o", str(out), "--by", "Lt. Ana Ruiz"]) == 0
+    assert "Fingerprint sha256:" in capsys.readouterr().out and out.exists()
+    assert main([*db, "report", "NO-SUCH-CASE", "-o", str(tmp_path / "n.pdf")]) == 1
+    assert "No case" in capsys.readouterr().err
+    not_pdf = tmp_path / "not.pdf"
+    not_pdf.write_text("hello")
+    assert main([*db, "verify-report", str(not_pdf)]) == 1
+    assert not (tmp_path / "n.pdf").exists()
