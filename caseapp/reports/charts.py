@@ -80,6 +80,15 @@ def _bins(dates: Sequence[dt.date]) -> tuple[list[str], Counter[str]]:
     return labels, Counter(key(d) for d in dates)
 
 
+def nice_step(top: int, ticks: int = 5) -> int:
+    """A round axis step (1, 2 or 5 times a power of ten) giving about `ticks` gridlines."""
+    raw = max(1, -(-top // ticks))
+    power = 1
+    while power * 10 <= raw:
+        power *= 10
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
 def seizures_over_time(seizures: Sequence[SeizureRecord], width: float,
                        height: float = 150) -> Drawing:
     """Number of seizures per month (quarter or year for long cases)."""
@@ -100,8 +109,9 @@ def seizures_over_time(seizures: Sequence[SeizureRecord], width: float,
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
     top = max(counts.values())
-    chart.valueAxis.valueStep = max(1, -(-top // 5))
-    chart.valueAxis.valueMax = chart.valueAxis.valueStep * (-(-top // chart.valueAxis.valueStep))
+    step = nice_step(top)
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.valueMax = step * (-(-top // step))
     chart.valueAxis.gridStrokeColor = RULE
     chart.valueAxis.visibleGrid = True
     chart.bars[0].fillColor = BAR_COLOUR

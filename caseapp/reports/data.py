@@ -44,6 +44,12 @@ class ReportInput:
         if kind == "substance":
             sub = self.substances.get(uid)
             return sub.name if sub else uid
+        if kind == "link":
+            for link in self.links:
+                if link.uid == uid:
+                    return (f"{self.name_of(link.subject_kind, link.subject)} "
+                            f"{link.relation.replace('_', ' ')} "
+                            f"{self.name_of(link.object_kind, link.object)}")
         pools = {"company": (self.companies, "name"), "person": (self.persons, "full_name"),
                  "shipment": (self.shipments, "ref"), "seizure": (self.seizures, "exhibit_ref"),
                  "case": ((self.case,), "ref")}

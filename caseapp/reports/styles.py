@@ -70,8 +70,9 @@ def grid_style(*, header_rows: int = 1, zebra: bool = True, total_row: bool = Fa
                  ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, INK)]
     if zebra:
         cmds.append(("ROWBACKGROUNDS", (0, header_rows), (-1, -1), [colors.white, ZEBRA]))
-    for col in numeric:
-        cmds.append(("ALIGN", (col, 0), (col, -1), "RIGHT"))
+    for col in numeric:  # a wider right gap keeps a number apart from the next column's text
+        cmds += [("ALIGN", (col, 0), (col, -1), "RIGHT"),
+                 ("RIGHTPADDING", (col, 0), (col, -1), 8)]
     if total_row:
         cmds += [("FONT", (0, -1), (-1, -1), SANS_BOLD, 7.5, 9.2),
                  ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),

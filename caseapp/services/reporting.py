@@ -47,6 +47,13 @@ class ReportCheck:
         return self.printed == self.current
 
 
+def _changed_fields(action: str, changes: dict[str, object] | None) -> tuple[str, ...]:
+    """What the appendix lists as changed: a new record is one line, not every field."""
+    if action == "create":
+        return ("(new record)",)
+    return tuple(sorted(changes or {}))
+
+
 class ReportService:
     """Case summary reports: render one, verify one."""
 
@@ -78,7 +85,7 @@ class ReportService:
                              .limit(AUDIT_LINES)).all()
         lines = tuple(AuditLine(seq=r.seq, at=r.at, actor=r.actor, action=r.action, kind=r.kind,
                                 record=data.name_of(r.kind or "", r.record_uid),
-                                fields=tuple(sorted(r.changes or {})), detail=r.detail)
+                                fields=_changed_fields(r.action, r.changes), detail=r.detail)
                       for r in rows)
         return ReportContext(
             generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
