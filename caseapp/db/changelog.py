@@ -111,13 +111,16 @@ class UnitOfWork:
         return uid
 
     def update(self, kind: str, uid: str, changes: dict[str, Any], *, action: str = "update",
-               case_uid: str | None = None) -> dict[str, tuple[Any, Any]]:
-        """Change fields of a record; returns {field: (old, new)} for what really changed."""
+               case_uid: str | None = None, force: bool = False) -> dict[str, tuple[Any, Any]]:
+        """Change fields of a record; returns {field: (old, new)} for what really changed.
+
+        `force` writes an op even for an unchanged value (settling a conflict on the value
+        already shown still needs an op naming every head)."""
         specs = spec_map(kind)
         current = self.row(kind, uid)
         diff = {
             name: (current[name], value) for name, value in changes.items()
-            if specs[name].to_json(current[name]) != specs[name].to_json(value)
+            if force or specs[name].to_json(current[name]) != specs[name].to_json(value)
         }
         if not diff:
             return {}
@@ -130,7 +133,7 @@ class UnitOfWork:
                 update(table).where(table.c.uid == uid).values(**new_values, updated_at=self.now)
             )
         fields = {n: specs[n].to_json(v) for n, v in new_values.items()}
-        prev = current_heads(self._record_ops(kind, uid), fields)
+        prev = self._prev_for(kind, uid, fields)
         record_case = current.get("case_uid") or case_uid
         self._add_op(kind, uid, fields, prev, record_case)
         self.audit(action, kind=kind, record_uid=uid, case_uid=record_case,
@@ -175,6 +178,17 @@ class UnitOfWork:
     def _record_ops(self, kind: str, uid: str) -> list[OpView]:
         stored = [] if uid in self._pending[kind] else ops_of(self.session, kind, uid)
         return stored + self._ops_by_record[(kind, uid)]
+
+    def _prev_for(self, kind: str, uid: str, fields: dict[str, Any]) -> dict[str, list[str]]:
+        """Heads of the edited fields; also of `deleted_at` (so the edit knows of a delete) and,
+        for a delete or restore, of every field (so it knows of every edit): sync/ops.py reads
+        these extra entries to tell a delete concurrent with an edit; the merge rule ignores
+        them."""
+        names = set(fields) | {"deleted_at"}
+        if "deleted_at" in fields:
+            names |= set(spec_map(kind))
+        heads = current_heads(self._record_ops(kind, uid), names)
+        return {n: h for n, h in heads.items() if h or n in fields}
 
     def _add_op(self, kind: str, uid: str, fields: dict[str, Any],
                 prev: dict[str, list[str]], case_uid: str | None) -> None:

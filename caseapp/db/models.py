@@ -368,3 +368,16 @@ class BundleImport(Base):
     exporter_key: Mapped[str] = mapped_column(String(32))
     case_uid: Mapped[str | None] = mapped_column(String(36))
     summary: Mapped[dict[str, object]] = mapped_column(JSONText)
+
+
+class ChangesetOpList(Base):
+    """The complete signed op-id list of a changeset this database holds only part of.
+
+    A bundle carries only the ops of its case (and quarantine holds some back), yet the
+    author's signature covers every op id of the changeset: keeping the list lets `verify`
+    and a later re-export check the signature.
+    """
+
+    __tablename__ = "changeset_op_lists"
+    changeset_id: Mapped[str] = mapped_column(ForeignKey("changesets.id"), primary_key=True)
+    op_ids: Mapped[list[str]] = mapped_column(JSONText)

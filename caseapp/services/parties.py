@@ -10,6 +10,7 @@ from sqlalchemy import select
 from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import Party
 from caseapp.services.records import RecordService
+from caseapp.sync.ids import reference_uid
 
 
 def ensure_party(uow: UnitOfWork, case_uid: str | None, party_kind: str,
@@ -21,8 +22,11 @@ def ensure_party(uow: UnitOfWork, case_uid: str | None, party_kind: str,
     row = uow.session.execute(select(Party.uid, Party.deleted_at).where(
         Party.case_uid == case_uid, Party.party_uid == party_uid)).first()
     if row is None:
+        # A uid fixed by (case, party) lets two sites that add the same party concurrently
+        # make the same record, which the merge rule joins (bundles, sync.md).
         uow.create("party", {"case_uid": case_uid, "party_kind": party_kind,
-                             "party_uid": party_uid})
+                             "party_uid": party_uid},
+                   uid=reference_uid("party", f"{case_uid}:{party_uid}"))
     elif row[1] is not None:
         uow.set_deleted("party", row[0], False)
 

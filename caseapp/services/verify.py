@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from caseapp.db.audit import iter_chain_problems
 from caseapp.db.engine import Database
-from caseapp.db.models import AuditEntry, Changeset, Op, table_of
+from caseapp.db.models import AuditEntry, Changeset, ChangesetOpList, Op, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.sync.canonical import canonical_hash, canonical_json
@@ -84,9 +84,15 @@ def _signatures(s: Session) -> CheckResult:
                             "match its id (edited?)")
         by_changeset.setdefault(row[1], []).append(row[0])
     count = 0
+    signed_lists = dict(s.execute(select(ChangesetOpList.changeset_id,
+                                           ChangesetOpList.op_ids)).all())
     for cs in s.execute(select(Changeset)).scalars():
         count += 1
         op_ids = sorted(by_changeset.get(cs.id, []))
+        if cs.id in signed_lists:  # only part of it is held (bundles): check the signed list
+            if not set(op_ids) <= set(signed_lists[cs.id]):
+                problems.append(f"changeset {cs.id[:16]}… holds ops its signature does not cover")
+            op_ids = sorted(signed_lists[cs.id])
         if not verify_signature(cs.public_key, cs.signature, canonical_json(op_ids)):
             problems.append(f"changeset {cs.id[:16]}… (by {cs.author_name}) has a bad signature")
     return CheckResult("signatures", not problems, f"{count} signed changesets and their op ids checked",

@@ -1,0 +1,280 @@
+"""The apply step of a bundle import, inside the caller's one transaction.
+
+New ops are stored with their original signed changesets; every record they touch is rebuilt
+from its whole op set with the merge rule and its row written in batches, so the tables stay
+equal to the merge of the log (`caseapp verify`) and importing is idempotent and order-free
+by construction. Readable keys that clash (two sites made the same case ref or exhibit) are
+settled by a deterministic rename op; conflicts are re-derived for every touched record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from caseapp.db.changelog import UnitOfWork, write_changeset
+from caseapp.db.models import Blob, Changeset, ChangesetOpList, Conflict, Op, table_of
+from caseapp.domain.records import KIND_ORDER, spec_map
+from caseapp.sync.merge import OpView, merge_record
+from caseapp.sync.ops import MERGE_SITE, Contest, record_contests, rename_op, view
+
+BATCH = 500
+# Readable keys the database keeps unique: kind -> (scope column or None, key field).
+UNIQUE_KEYS = {"case": (None, "ref"), "shipment": ("case_uid", "ref"),
+               "seizure": ("case_uid", "exhibit_ref")}
+Key = tuple[str, str]  # (kind, uid)
+
+
+def chunks(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+@dataclass
+class ApplyResult:
+    new_records: int = 0
+    updated_records: int = 0
+    updated_fields: int = 0
+    conflicts_opened: int = 0
+    renamed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _OpMeta:
+    view: OpView
+    made_at: str
+    author: str | None
+
+
+def existing_op_ids(session: Session, op_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(op_ids):
+        found.update(session.execute(select(Op.op_id).where(Op.op_id.in_(part))).scalars())
+    return found
+
+
+def store_changesets(session: Session, changesets: list[dict[str, Any]],
+                     new_ops: list[dict[str, Any]]) -> None:
+    """Insert the new ops under their original changesets (signature and key kept)."""
+    ops_by_cs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for op in new_ops:
+        ops_by_cs[op["changeset_id"]].append(op)
+    known = set()
+    for part in chunks(list(ops_by_cs)):
+        known.update(session.execute(select(Changeset.id).where(Changeset.id.in_(part)))
+                     .scalars())
+    seq = session.execute(select(Changeset.seq).order_by(Changeset.seq.desc()).limit(1)
+                          ).scalar_one_or_none() or 0
+    rows, lists = [], []
+    for cs in changesets:
+        if cs["id"] not in ops_by_cs or cs["id"] in known:
+            continue
+        seq += 1
+        rows.append({"id": cs["id"], "seq": seq, "author_key": cs["author_key"],
+                     "author_name": cs["author_name"], "public_key": cs["public_key"],
+                     "site_id": cs["site_id"], "hlc": cs["hlc"], "signature": cs["signature"],
+                     "received_at": cs["made_at"]})
+        if len(ops_by_cs[cs["id"]]) != len(cs["op_ids"]):
+            lists.append({"changeset_id": cs["id"], "op_ids": cs["op_ids"]})
+    if rows:
+        session.execute(insert(Changeset), rows)
+    if lists:
+        session.execute(insert(ChangesetOpList).prefix_with("OR IGNORE"), lists)
+    cols = ("op_id", "changeset_id", "kind", "uid", "case_uid", "fields", "prev", "hlc",
+            "site_id", "author_key")
+    for part in chunks(new_ops, 2000):
+        session.execute(insert(Op), [{c: op[c] for c in cols} for op in part])
+
+
+def store_blobs(session: Session, blobs: Iterable[tuple[str, bytes]]) -> int:
+    added = 0
+    for sha, data in blobs:
+        if session.execute(select(Blob.sha256).where(Blob.sha256 == sha)).first() is None:
+            session.execute(insert(Blob).values(sha256=sha, size=len(data), data=data))
+            added += 1
+    return added
+
+
+def _load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_OpMeta]]:
+    out: dict[str, list[_OpMeta]] = defaultdict(list)
+    for part in chunks(uids):
+        rows = session.execute(
+            select(Op.uid, Op.op_id, Op.fields, Op.prev, Op.hlc, Op.site_id,
+                   Changeset.received_at, Changeset.author_name)
+            .join(Changeset, Changeset.id == Op.changeset_id)
+            .where(Op.kind == kind, Op.uid.in_(part)))
+        for r in rows:
+            out[r[0]].append(_OpMeta(OpView(r[1], r[2], r[3], r[4], r[5]), r[6], r[7]))
+    return out
+
+
+def to_column(spec_type: str, value: Any) -> Any:
+    """A canonical op value as the table stores it (the inverse of FieldSpec.to_json)."""
+    if spec_type == "list":
+        return tuple(value or ())
+    if spec_type == "bool":
+        return bool(value)
+    if value is None:
+        return None
+    if spec_type == "date":
+        return dt.date.fromisoformat(value)
+    if spec_type == "decimal":
+        return Decimal(value)
+    return value
+
+
+def build_row(kind: str, metas: list[_OpMeta]) -> dict[str, Any]:
+    """The row of a record as the merge of its ops says, with meta from its changesets."""
+    merged = merge_record(m.view for m in metas)
+    row = {name: to_column(spec.type, merged[name].value if name in merged else None)
+           for name, spec in spec_map(kind).items()}
+    authored = sorted((m for m in metas if m.view.site_id != MERGE_SITE),
+                      key=lambda m: m.view.order) or sorted(metas, key=lambda m: m.view.order)
+    row.update(created_at=authored[0].made_at, created_by=authored[0].author,
+               updated_at=authored[-1].made_at)
+    return row
+
+
+class Applier:
+    """Rebuilds the records that new ops touch; one instance per import."""
+
+    def __init__(self, uow: UnitOfWork, made: dict[str, tuple[str, str | None]]) -> None:
+        self.uow = uow
+        self.session = uow.session
+        self.made = made          # changeset id -> (made_at, author name) of incoming ops
+        self.result = ApplyResult()
+        self.rename_ops: list[dict[str, Any]] = []
+
+    def apply(self, new_ops: list[dict[str, Any]]) -> ApplyResult:
+        by_kind: dict[str, set[str]] = defaultdict(set)
+        for op in new_ops:
+            by_kind[op["kind"]].add(op["uid"])
+        self.ops: dict[Key, list[_OpMeta]] = {}
+        self.rows: dict[Key, dict[str, Any]] = {}
+        self.stored: dict[Key, dict[str, Any]] = {}
+        for kind in KIND_ORDER:
+            self._load(kind, sorted(by_kind.get(kind, ())))
+        for kind in UNIQUE_KEYS:
+            self._settle_clashes(kind)
+        self._write()
+        self._conflicts()
+        if self.rename_ops:
+            write_changeset(self.session, self.uow.identity.signer, MERGE_SITE,
+                            max(op["hlc"] for op in self.rename_ops), self.rename_ops,
+                            self.uow.now)
+        return self.result
+
+    def _load(self, kind: str, uids: list[str]) -> None:
+        if not uids:
+            return
+        loaded = _load_ops(self.session, kind, uids)
+        table = table_of(kind)
+        for part in chunks(uids):
+            for row in self.session.execute(select(table).where(table.c.uid.in_(part))
+                                            ).mappings():
+                self.stored[(kind, row["uid"])] = dict(row)
+        for uid in uids:
+            metas = loaded[uid]
+            self.ops[(kind, uid)] = metas
+            self.rows[(kind, uid)] = build_row(kind, metas)
+
+    def _settle_clashes(self, kind: str) -> None:
+        """Two records with one readable key: all but the smallest uid get a renaming op."""
+        scope, key_field = UNIQUE_KEYS[kind]
+        mine = {uid: row for (k, uid), row in self.rows.items() if k == kind}
+        if not mine:
+            return
+        table = table_of(kind)
+        groups: dict[tuple[Any, Any], set[str]] = defaultdict(set)
+        for uid, row in mine.items():
+            groups[(row.get(scope) if scope else None, row[key_field])].add(uid)
+        keys = [k[1] for k in groups]
+        for part in chunks(keys):
+            query = select(table.c.uid, table.c[key_field],
+                           *( [table.c[scope]] if scope else [])).where(
+                table.c[key_field].in_(part))
+            for r in self.session.execute(query):
+                if r[0] not in mine:
+                    groups.setdefault((r[2] if scope else None, r[1]), set()).add(r[0])
+        for (_scope, key), uids in groups.items():
+            for uid in sorted(uids)[1:]:
+                self._rename(kind, uid, key_field, f"{key} (dup {uid[-6:]})")
+
+    def _rename(self, kind: str, uid: str, key_field: str, value: str) -> None:
+        if (kind, uid) not in self.rows:   # a stored record not touched by the bundle
+            self._load(kind, [uid])
+        metas = self.ops[(kind, uid)]
+        row = self.rows[(kind, uid)]
+        op = rename_op(kind, uid, row.get("case_uid") if kind != "case" else uid, key_field,
+                       value, [m.view for m in metas])
+        if any(m.view.op_id == op["op_id"] for m in metas):
+            return
+        self.rename_ops.append(op)
+        metas.append(_OpMeta(view(op), self.uow.now, None))
+        self.result.renamed.append(f"{kind} {row[key_field]!r} ({uid}) was renamed to "
+                                   f"{value!r}: another site used the same reference")
+        row[key_field] = value
+
+    def _write(self) -> None:
+        for kind in KIND_ORDER:
+            table = table_of(kind)
+            inserts, updates = [], []
+            for (k, uid), row in self.rows.items():
+                if k != kind:
+                    continue
+                old = self.stored.get((k, uid))
+                if old is None:
+                    inserts.append({**row, "uid": uid})
+                    continue
+                changed = [n for n in spec_map(kind) if old[n] != row[n]]
+                if changed or old["updated_at"] != row["updated_at"]:
+                    self.result.updated_records += bool(changed)
+                    self.result.updated_fields += len(changed)
+                    updates.append({**{f"v_{n}": row[n] for n in spec_map(kind)},
+                                    "v_updated_at": row["updated_at"], "k_uid": uid})
+            if updates:
+                values = {n: bindparam(f"v_{n}") for n in (*spec_map(kind), "updated_at")}
+                stmt = update(table).where(table.c.uid == bindparam("k_uid")).values(values)
+                for part in chunks(updates, 2000):
+                    self.session.connection().execute(stmt, part)
+            # Creation order, so lists sorted by local id read as on the exporting machine.
+            inserts.sort(key=lambda r: min(m.view.order for m in self.ops[(kind, r["uid"])]))
+            for part in chunks(inserts, 2000):
+                self.session.execute(insert(table), part)
+            self.result.new_records += len(inserts)
+
+    def _conflicts(self) -> None:
+        """Re-derive the conflicts of every touched record (rows of `conflicts` are an index)."""
+        keys = list(self.ops)
+        before: set[tuple[str, str, str]] = set()
+        for kind in {k for k, _ in keys}:
+            uids = [u for k, u in keys if k == kind]
+            for part in chunks(uids):
+                found = self.session.execute(select(Conflict.uid, Conflict.field).where(
+                    Conflict.kind == kind, Conflict.uid.in_(part))).all()
+                before.update((kind, r[0], r[1]) for r in found)
+                self.session.execute(delete(Conflict).where(Conflict.kind == kind,
+                                                            Conflict.uid.in_(part)))
+        rows = []
+        for (kind, uid), metas in self.ops.items():
+            for contest in record_contests([m.view for m in metas]):
+                rows.append(conflict_row(kind, uid, self.rows[(kind, uid)], contest,
+                                         self.uow.now))
+                if (kind, uid, contest.field) not in before:
+                    self.result.conflicts_opened += 1
+        for part in chunks(rows):
+            self.session.execute(insert(Conflict), part)
+
+
+def conflict_row(kind: str, uid: str, row: dict[str, Any], contest: Contest,
+                 now: str) -> dict[str, Any]:
+    case_uid = uid if kind == "case" else row.get("case_uid")
+    return {"kind": kind, "uid": uid, "field": contest.field, "case_uid": case_uid,
+            "heads": [op.op_id for op in contest.ops], "opened_at": now}

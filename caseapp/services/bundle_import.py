@@ -1,0 +1,85 @@
+"""The one transaction of a bundle import, after `BundleService` has verified the bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from caseapp.db import changelog
+from caseapp.progress import CancelToken, ProgressCallback
+from caseapp.services.bundle_apply import Applier, existing_op_ids, store_blobs, store_changesets
+
+if TYPE_CHECKING:
+    from caseapp.services.bundles import ImportSummary, _Verified
+    from caseapp.services.workspace import Workspace
+
+
+def _split_quarantine(v: _Verified) -> tuple[list[dict[str, Any]], list[tuple[
+        dict[str, Any], dict[str, Any], str]]]:
+    """Ops to apply, and ops held back: a changeset stamped > 24 h ahead waits whole."""
+    clock = changelog.HybridClock()
+    apply, held = [], []
+    for cs in v.changesets:
+        ahead = [op for op in cs.ops if clock.is_too_far_ahead(op["hlc"])]
+        if ahead:
+            reason = (f"stamped {ahead[0]['hlc'][:15]} ms, more than 24 h ahead of this "
+                      f"machine's clock (the sender's clock is probably wrong); not applied")
+            held += [(op, cs.doc, reason) for op in cs.ops]
+        else:
+            apply += [{**op, "changeset_id": cs.doc["id"]} for op in cs.ops]
+    return apply, held
+
+
+def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
+                   progress: ProgressCallback) -> ImportSummary:
+    from caseapp.services.bundles import (
+        ImportSummary,
+        Quarantined,
+        record_import,
+        store_quarantine,
+    )
+
+    manifest = v.manifest
+    incoming, held = _split_quarantine(v)
+    progress(3, 5, "Applying changes")
+    with ws.unit() as uow:
+        s = uow.session
+        known = existing_op_ids(s, [op["op_id"] for op in incoming])
+        new_ops = [op for op in incoming if op["op_id"] not in known]
+        cancel.check()
+        store_changesets(s, [cs.doc for cs in v.changesets], new_ops)
+        shas = {op["fields"]["sha256"] for op in new_ops
+                if op["kind"] == "attachment" and op["fields"].get("sha256")}
+        bundled = {b["sha256"] for b in manifest["blobs"]}
+        added = store_blobs(s, ((sha, v.reader.blob(sha)) for sha in sorted(shas & bundled)))
+        cancel.check()
+        made = {cs.doc["id"]: (cs.doc["made_at"], cs.doc["author_name"])
+                for cs in v.changesets}
+        result = Applier(uow, made).apply(new_ops)
+        cancel.check()
+        store_quarantine(s, manifest["bundle_id"], held, uow.now)
+        if new_ops:
+            uow.clock.observe(max(op["hlc"] for op in new_ops))
+        exp = manifest["exporter"]
+        summary = ImportSummary(
+            bundle_id=manifest["bundle_id"], case_uid=manifest["scope"]["case_uid"],
+            case_ref=manifest["scope"]["case_ref"], exporter=str(exp.get("name")),
+            exporter_key=exp["key_id"], new_ops=len(new_ops),
+            duplicate_ops=len(incoming) - len(new_ops), new_records=result.new_records,
+            updated_records=result.updated_records, updated_fields=result.updated_fields,
+            conflicts_opened=result.conflicts_opened, blobs_added=added,
+            quarantined=tuple(Quarantined(op["op_id"], op["kind"], op["uid"], reason)
+                              for op, _cs, reason in held),
+            renamed=tuple(result.renamed))
+        counts = {k: getattr(summary, k) for k in (
+            "new_ops", "duplicate_ops", "new_records", "updated_records", "updated_fields",
+            "conflicts_opened", "blobs_added")}
+        counts.update(quarantined=len(held), renamed=len(result.renamed))
+        record_import(s, manifest, uow.now, counts)
+        uow.audit("import", case_uid=summary.case_uid, changes={
+            "bundle_id": summary.bundle_id, "file_sha256": v.file_sha256, **counts},
+            detail=f"imported bundle {path.name} of case {summary.case_ref} from "
+                   f"{summary.exporter} (key {summary.exporter_key})")
+        progress(4, 5, "Committing")
+    progress(5, 5, "Done")
+    return summary

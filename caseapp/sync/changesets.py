@@ -1,0 +1,96 @@
+"""Changesets as they travel in `changesets.jsonl`: checked line by line, before any write.
+
+A line is one changeset: its author (key id, name, Ed25519 public key), site, clock, the time
+it was made, the signature over the sorted list of ALL its op ids, that list, and the ops of
+it that belong to the bundle's case (docs/bundle-format.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from caseapp.errors import BundleRejected
+from caseapp.sync.bundle_file import Limits, parse_json
+from caseapp.sync.canonical import canonical_hash, canonical_json
+from caseapp.sync.hlc import parse_hlc
+from caseapp.sync.ops import AUTHOR, HEX64, SITE, OpProblem, check_op
+from caseapp.sync.signing import key_id_of, verify_signature
+
+CS_KEYS = frozenset({"id", "author_key", "author_name", "public_key", "site_id", "hlc",
+                     "made_at", "signature", "op_ids", "ops"})
+SPECIAL_AUTHORS = ("catalogue", "merge")
+
+
+@dataclass(frozen=True)
+class IncomingChangeset:
+    doc: dict[str, Any]
+    line_no: int
+
+    @property
+    def author_key(self) -> str:
+        return str(self.doc["author_key"])
+
+    @property
+    def ops(self) -> list[dict[str, Any]]:
+        return list(self.doc["ops"])
+
+
+def changeset_line(cs: dict[str, Any]) -> bytes:
+    return canonical_json(cs) + b"\n"
+
+
+def _shape(doc: Any, n: int) -> dict[str, Any]:
+    if not isinstance(doc, dict) or set(doc) != CS_KEYS:
+        raise BundleRejected(f"Changeset line {n} has missing or unknown keys.")
+    for key in ("id", "author_key", "public_key", "site_id", "hlc", "made_at", "signature"):
+        if not isinstance(doc[key], str) or len(doc[key]) > 200:
+            raise BundleRejected(f"Changeset line {n} has a malformed {key}.")
+    if not (HEX64.fullmatch(doc["id"]) and SITE.fullmatch(doc["site_id"])
+            and AUTHOR.fullmatch(doc["author_key"])):
+        raise BundleRejected(f"Changeset line {n} has a malformed id, site or author.")
+    if doc["author_name"] is not None and not isinstance(doc["author_name"], str):
+        raise BundleRejected(f"Changeset line {n} has a malformed author name.")
+    try:
+        parse_hlc(doc["hlc"])
+    except ValueError:
+        raise BundleRejected(f"Changeset line {n} has a malformed clock value.") from None
+    op_ids, ops = doc["op_ids"], doc["ops"]
+    if not isinstance(op_ids, list) or not isinstance(ops, list) or not all(
+            isinstance(i, str) and HEX64.fullmatch(i) for i in op_ids):
+        raise BundleRejected(f"Changeset line {n} has a malformed op list.")
+    if op_ids != sorted(set(op_ids)) or not ops:
+        raise BundleRejected(f"Changeset line {n}: its op ids are not sorted and unique, or "
+                             "it carries no op.")
+    return doc
+
+
+def check_line(line: bytes, n: int, limits: Limits) -> IncomingChangeset:
+    """Parse and check one changeset: shape, ids, signature, every op (not trust)."""
+    doc = _shape(parse_json(line, f"changeset line {n}", limits), n)
+    try:
+        public = bytes.fromhex(doc["public_key"])
+    except ValueError:
+        raise BundleRejected(f"Changeset line {n} has a malformed public key.") from None
+    if len(public) != 32 or key_id_of(public) != doc["author_key"]:
+        raise BundleRejected(f"Changeset line {n}: its public key is not its author's key.")
+    if canonical_hash({"author_key": doc["author_key"], "op_ids": doc["op_ids"]}) != doc["id"]:
+        raise BundleRejected(f"Changeset line {n}: its id does not match its ops (altered).")
+    if not verify_signature(doc["public_key"], doc["signature"], canonical_json(doc["op_ids"])):
+        raise BundleRejected(f"Changeset line {n} (by {doc['author_name']}, key "
+                             f"{doc['author_key']}) has a bad signature: it was altered on "
+                             "the way. Nothing was imported.")
+    signed = set(doc["op_ids"])
+    seen: set[str] = set()
+    for op in doc["ops"]:
+        try:
+            check_op(op)
+        except OpProblem as exc:
+            raise BundleRejected(f"Changeset line {n}: {exc}. Nothing was imported.") from None
+        if op["op_id"] not in signed or op["op_id"] in seen:
+            raise BundleRejected(f"Changeset line {n} carries an op its signature does not "
+                                 "cover (or twice).")
+        if op["author_key"] != doc["author_key"] and op["author_key"] not in SPECIAL_AUTHORS:
+            raise BundleRejected(f"Changeset line {n} carries an op by another author.")
+        seen.add(op["op_id"])
+    return IncomingChangeset(doc, n)

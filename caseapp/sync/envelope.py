@@ -1,0 +1,231 @@
+"""Optional encryption of a bundle file for named recipients or a passphrase (`cryptography`).
+
+Layout (docs/bundle-format.md): `CASEAPPX` magic, a 4-byte big-endian header length, the
+header (JSON: cipher, chunk size, nonce prefix, key slots), then the bundle encrypted with
+AES-256-GCM in chunks of 1 MiB. Chunk i uses nonce = prefix (7 bytes) + i (4 bytes) + a last
+flag (1 byte) and the header bytes as associated data, so a flipped byte, a reordered or a
+dropped chunk, and a truncation all fail authentication (the STREAM construction).
+
+A key slot wraps the random content key with AES-GCM under a key-encryption key that comes
+from X25519 + HKDF-SHA256 (a recipient) or from scrypt (a passphrase). Investigators' keys
+are Ed25519 (signing); their X25519 recipient key is derived from the Ed25519 seed with HKDF,
+and published with `caseapp recipient-key`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from caseapp.errors import BundleRejected
+from caseapp.sync.signing import Signer
+
+MAGIC = b"CASEAPPX"
+CHUNK = 1 << 20
+MAX_HEADER = 64 * 1024
+WRAP_AAD = b"caseapp-bundle content key v1"
+# Strong default; tests pass cheaper parameters explicitly. Readers refuse costs above the caps.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+MAX_SCRYPT_N, MAX_SCRYPT_R, MAX_SCRYPT_P = 2**20, 16, 4
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone a bundle is encrypted for: investigator key id and X25519 public key."""
+
+    key_id: str
+    x25519_public: bytes
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ScryptCost:
+    n: int = SCRYPT_N
+    r: int = SCRYPT_R
+    p: int = SCRYPT_P
+
+
+def _raw(pub: X25519PublicKey) -> bytes:
+    return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def recipient_private_key(signer: Signer) -> X25519PrivateKey:
+    """The investigator's X25519 key, derived from the Ed25519 seed (HKDF-SHA256)."""
+    seed = signer.private.private_bytes(serialization.Encoding.Raw,
+                                        serialization.PrivateFormat.Raw,
+                                        serialization.NoEncryption())
+    derived = HKDF(hashes.SHA256(), 32, salt=b"caseapp",
+                   info=b"caseapp x25519 recipient key v1").derive(seed)
+    return X25519PrivateKey.from_private_bytes(derived)
+
+
+def recipient_of(signer: Signer) -> Recipient:
+    return Recipient(signer.key_id, _raw(recipient_private_key(signer).public_key()), signer.name)
+
+
+def recipient_doc(signer: Signer) -> dict[str, Any]:
+    """The JSON a colleague needs to encrypt bundles for this investigator."""
+    r = recipient_of(signer)
+    return {"name": signer.name, "key_id": signer.key_id, "public_key": signer.public_hex,
+            "x25519_public": r.x25519_public.hex()}
+
+
+def read_recipient(doc: dict[str, Any]) -> Recipient:
+    try:
+        raw = bytes.fromhex(str(doc["x25519_public"]))
+        X25519PublicKey.from_public_bytes(raw)
+        return Recipient(str(doc["key_id"]), raw, doc.get("name"))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BundleRejected(f"Not a recipient key file (make one with `caseapp recipient-key`):"
+                             f" {exc}") from exc
+
+
+def _kek_x25519(shared: bytes, eph: bytes, recipient: bytes) -> bytes:
+    return HKDF(hashes.SHA256(), 32, salt=eph + recipient,
+                info=b"caseapp bundle key wrap v1").derive(shared)
+
+
+def _kek_scrypt(passphrase: str, salt: bytes, cost: ScryptCost) -> bytes:
+    return Scrypt(salt=salt, length=32, n=cost.n, r=cost.r, p=cost.p).derive(
+        passphrase.encode("utf-8"))
+
+
+def _slots(key: bytes, recipients: list[Recipient], passphrase: str | None,
+           cost: ScryptCost) -> list[dict[str, Any]]:
+    slots = []
+    for r in recipients:
+        eph = X25519PrivateKey.generate()
+        eph_raw = _raw(eph.public_key())
+        kek = _kek_x25519(eph.exchange(X25519PublicKey.from_public_bytes(r.x25519_public)),
+                          eph_raw, r.x25519_public)
+        nonce = os.urandom(12)
+        slots.append({"type": "x25519", "key_id": r.key_id, "ephemeral": eph_raw.hex(),
+                      "nonce": nonce.hex(),
+                      "wrapped": AESGCM(kek).encrypt(nonce, key, WRAP_AAD).hex()})
+    if passphrase is not None:
+        salt, nonce = os.urandom(16), os.urandom(12)
+        kek = _kek_scrypt(passphrase, salt, cost)
+        slots.append({"type": "scrypt", "salt": salt.hex(), "n": cost.n, "r": cost.r,
+                      "p": cost.p, "nonce": nonce.hex(),
+                      "wrapped": AESGCM(kek).encrypt(nonce, key, WRAP_AAD).hex()})
+    return slots
+
+
+def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
+    return prefix + struct.pack(">I", index) + (b"\x01" if last else b"\x00")
+
+
+def seal(src: IO[bytes], dst: IO[bytes], *, recipients: list[Recipient],
+         passphrase: str | None = None, cost: ScryptCost | None = None) -> None:
+    """Encrypt the bundle in `src` to `dst` for the recipients and/or the passphrase."""
+    if not recipients and passphrase is None:
+        raise ValueError("seal needs recipients or a passphrase")
+    key, prefix = AESGCM.generate_key(256), os.urandom(7)
+    header = json.dumps({
+        "format": "caseapp-bundle-encrypted", "version": 1, "cipher": "AES-256-GCM",
+        "chunk_size": CHUNK, "nonce_prefix": prefix.hex(),
+        "slots": _slots(key, recipients, passphrase, cost or ScryptCost()),
+    }, sort_keys=True).encode()
+    dst.write(MAGIC + struct.pack(">I", len(header)) + header)
+    aead = AESGCM(key)
+    index, chunk = 0, src.read(CHUNK)
+    while True:
+        following = src.read(CHUNK) if len(chunk) == CHUNK else b""
+        last = not following
+        dst.write(aead.encrypt(_nonce(prefix, index, last), chunk, header))
+        if last:
+            return
+        index, chunk = index + 1, following
+
+
+def is_sealed(head: bytes) -> bool:
+    return head.startswith(MAGIC)
+
+
+def _read_header(src: IO[bytes]) -> tuple[bytes, dict[str, Any]]:
+    start = src.read(len(MAGIC) + 4)
+    if len(start) < len(MAGIC) + 4 or not start.startswith(MAGIC):
+        raise BundleRejected("The encrypted bundle is truncated or damaged.")
+    (size,) = struct.unpack(">I", start[len(MAGIC):])
+    if size > MAX_HEADER:
+        raise BundleRejected("The encrypted bundle's header is too large; it is damaged.")
+    raw = src.read(size)
+    try:
+        header = json.loads(raw)
+        if header["format"] != "caseapp-bundle-encrypted" or header["version"] != 1:
+            raise BundleRejected("This encrypted bundle was made by a newer version of caseapp.")
+        if header["chunk_size"] != CHUNK or len(bytes.fromhex(header["nonce_prefix"])) != 7:
+            raise ValueError("bad chunk size or nonce")
+        return raw, header
+    except BundleRejected:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BundleRejected("The encrypted bundle's header is damaged.") from exc
+
+
+def _unwrap(header: dict[str, Any], signer: Signer | None, passphrase: str | None) -> bytes:
+    mine = recipient_of(signer) if signer else None
+    for slot in header.get("slots", []):
+        try:
+            if slot["type"] == "x25519" and mine and slot["key_id"] == mine.key_id:
+                eph = bytes.fromhex(slot["ephemeral"])
+                shared = recipient_private_key(signer).exchange(  # type: ignore[arg-type]
+                    X25519PublicKey.from_public_bytes(eph))
+                kek = _kek_x25519(shared, eph, mine.x25519_public)
+            elif slot["type"] == "scrypt" and passphrase is not None:
+                cost = ScryptCost(int(slot["n"]), int(slot["r"]), int(slot["p"]))
+                if cost.n > MAX_SCRYPT_N or cost.r > MAX_SCRYPT_R or cost.p > MAX_SCRYPT_P:
+                    raise BundleRejected("The bundle asks for an unreasonable passphrase cost.")
+                kek = _kek_scrypt(passphrase, bytes.fromhex(slot["salt"]), cost)
+            else:
+                continue
+            return AESGCM(kek).decrypt(bytes.fromhex(slot["nonce"]),
+                                       bytes.fromhex(slot["wrapped"]), WRAP_AAD)
+        except (InvalidTag, ValueError, KeyError, TypeError):
+            continue
+    if passphrase is not None:
+        raise BundleRejected("Wrong passphrase (or the encrypted bundle is damaged).")
+    names = [s.get("key_id") for s in header.get("slots", []) if s.get("type") == "x25519"]
+    hint = " It also takes a passphrase (--passphrase)." if any(
+        s.get("type") == "scrypt" for s in header.get("slots", [])) else ""
+    raise BundleRejected("This bundle is encrypted and not for your key; it is for key(s) "
+                         f"{', '.join(map(str, names)) or '(none)'}.{hint}")
+
+
+def open_sealed(src: IO[bytes], dst: IO[bytes], *, signer: Signer | None,
+                passphrase: str | None, max_size: int,
+                check: Callable[[], None] | None = None) -> None:
+    """Decrypt `src` into `dst`; BundleRejected on a wrong key, tampering or truncation."""
+    raw_header, header = _read_header(src)
+    aead = AESGCM(_unwrap(header, signer, passphrase))
+    prefix = bytes.fromhex(header["nonce_prefix"])
+    index, written = 0, 0
+    block = src.read(CHUNK + 16)
+    while True:
+        if check:
+            check()
+        following = src.read(CHUNK + 16) if len(block) == CHUNK + 16 else b""
+        last = not following
+        try:
+            plain = aead.decrypt(_nonce(prefix, index, last), block, raw_header)
+        except InvalidTag:
+            raise BundleRejected("The encrypted bundle was altered or truncated; "
+                                 "nothing was imported.") from None
+        written += len(plain)
+        if written > max_size:
+            raise BundleRejected("The encrypted bundle is larger than the size limit.")
+        dst.write(plain)
+        if last:
+            return
+        index, block = index + 1, following

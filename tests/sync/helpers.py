@@ -1,0 +1,90 @@
+"""Helpers for bundle tests: workspaces with their own keys, trust, canonical dumps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import delete, select
+
+from caseapp.db.changelog import Identity
+from caseapp.db.engine import Database
+from caseapp.db.models import Meta, Op, TrustedKey, table_of
+from caseapp.domain.records import KIND_ORDER, spec_map
+from caseapp.services.conflicts import ConflictService
+from caseapp.services.workspace import Workspace
+from caseapp.sync.signing import Signer
+
+
+def new_signer(name: str) -> Signer:
+    return Signer(Ed25519PrivateKey.generate(), name)
+
+
+def open_ws(path: Path, name: str) -> Workspace:
+    """A workspace on a new database with its own investigator key."""
+    return Workspace.open(path, signer=new_signer(name))
+
+
+def clone_ws(template: Path, path: Path, name: str) -> Workspace:
+    """A fast replica: copy a migrated, seeded database and give it a new site and key."""
+    shutil.copyfile(template, path)
+    ws = Workspace(Database(path), Identity(new_signer(name)))
+    with ws.db.begin() as s:
+        s.execute(delete(Meta).where(Meta.key.in_(("site_id", "hlc"))))
+    ws._trust_own_key()
+    return ws
+
+
+def trust(ws: Workspace, *others: Workspace) -> None:
+    with ws.db.begin() as s:
+        known = set(s.execute(select(TrustedKey.key_id)).scalars())
+        for other in others:
+            signer = other.identity.signer
+            if signer.key_id not in known:
+                s.execute(TrustedKey.__table__.insert().values(
+                    key_id=signer.key_id, public_key=signer.public_hex, name=signer.name,
+                    added_at="2026-01-01T00:00:00Z"))
+
+
+def canonical_dump(ws: Workspace) -> str:
+    """Every record row (without local ids) and the open conflicts, as one JSON text."""
+    out: dict[str, Any] = {}
+    with ws.db.read() as s:
+        for kind in KIND_ORDER:
+            table = table_of(kind)
+            rows = s.execute(select(table).order_by(table.c.uid)).mappings().all()
+            cols = [*spec_map(kind), "created_at", "updated_at", "created_by"]
+            out[kind] = [{"uid": r["uid"], **{c: _plain(r[c]) for c in cols}} for r in rows]
+    out["conflicts"] = conflict_set(ws)
+    return json.dumps(out, sort_keys=True, default=str)
+
+
+def conflict_set(ws: Workspace) -> list[Any]:
+    return sorted([c.kind, c.uid, c.field, sorted(v.op_id for v in c.values)]
+                  for c in ConflictService(ws).list_open())
+
+
+def op_ids(ws: Workspace) -> set[str]:
+    with ws.db.read() as s:
+        return set(s.execute(select(Op.op_id)).scalars())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return value if value is None or isinstance(value, (str, int, bool)) else str(value)
+
+
+def file_state(path: Path) -> str:
+    """Hash of the database file after a checkpoint (WAL folded in), for byte-for-byte checks."""
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    wal = path.with_name(path.name + "-wal")
+    extra = wal.read_bytes() if wal.exists() else b""
+    return hashlib.sha256(path.read_bytes() + extra).hexdigest()
