@@ -4,11 +4,13 @@ Why triggers: every write path (the unit of work, the catalogue seed, bundle imp
 script) changes the record tables; triggers keep the index in step with all of them inside the
 same transaction, so the index can never lag behind a committed write or survive a rollback.
 
-Layout: `search_fts(title, body, detail, uid, case_uid)` with the `trigram` tokenizer (substring
-matching, so prefixes, infixes and Chinese names all match; see docs/performance.md for the
-measurements behind that choice). The rowid encodes the kind and the record's integer id
-(`code << 40 | id`), so a trigger deletes its row by rowid (no scan) and a search can restrict
-itself to one kind with a rowid range. Soft-deleted records are not in the index.
+Layout: one FTS5 table per record table, `search_fts_<table>(title, body, detail, uid,
+case_uid)`, with the `trigram` tokenizer (substring matching, so prefixes, infixes and Chinese
+names all match; docs/performance.md has the measurements behind that choice). The FTS rowid is
+the record's integer id, so a trigger deletes its row by rowid (no scan). One table per kind,
+not one for all: a query for companies then never wades through the doclists of a million
+seizures (one shared table with rowid ranges per kind measured 5-10x slower on 500 k rows).
+Soft-deleted records are not in the index.
 
 `IndexSpec` tuples describe what is indexed. A migration keeps its own literal copy of the spec
 it installs (migrations never change once released); `CURRENT` describes the head schema and is
@@ -23,9 +25,8 @@ from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
-FTS_TABLE = "search_fts"
-ROWID_BITS = 40
-TRIGGER_PREFIX = "search_fts_"
+FTS_TABLE = "search_fts"    # prefix of every index table (and of their shadow tables)
+TRIGGER_PREFIX = "fts_sync_"
 
 
 class IndexSpec(NamedTuple):
@@ -33,7 +34,6 @@ class IndexSpec(NamedTuple):
 
     kind: str
     table: str
-    code: int                   # rowid = code << 40 | id
     title: str                  # SQL expression over the row (NEW./OLD. added by the triggers)
     body: tuple[str, ...]       # text columns; JSON list columns are flattened
     lists: tuple[str, ...]      # which of `body` are JSON lists of strings
@@ -42,45 +42,45 @@ class IndexSpec(NamedTuple):
     watched: tuple[str, ...]    # columns whose change re-indexes the row
 
 
-def _spec(kind: str, table: str, code: int, title: str, body: tuple[str, ...],
+def _spec(kind: str, table: str, title: str, body: tuple[str, ...],
           lists: tuple[str, ...] = (), detail: tuple[str, ...] = (),
           case_uid: str | None = "case_uid") -> IndexSpec:
     watched = tuple(dict.fromkeys((title, *body, *detail, "deleted_at")))
-    return IndexSpec(kind, table, code, title, body, lists, detail, case_uid, watched)
+    return IndexSpec(kind, table, title, body, lists, detail, case_uid, watched)
 
 
 # What the head schema indexes. Keep in step with the snapshot of the newest migration that
 # touches the index.
 CURRENT: tuple[IndexSpec, ...] = (
-    _spec("case", "cases", 1, "ref", ("title", "summary", "lead_investigator", "agency"),
+    _spec("case", "cases", "ref", ("title", "summary", "lead_investigator", "agency"),
           detail=("title",), case_uid="uid"),
-    _spec("substance", "substances", 2, "name", ("synonyms", "cas", "hs_code", "family",
+    _spec("substance", "substances", "name", ("synonyms", "cas", "hs_code", "family",
                                                   "formula"),
           lists=("synonyms",), detail=("cas",), case_uid=None),
-    _spec("company", "companies", 3, "name",
+    _spec("company", "companies", "name",
           ("name_original", "aliases", "registration_no", "country", "city", "address",
            "phones", "emails", "website", "sanctions_note", "notes"),
           lists=("aliases", "phones", "emails"), detail=("name_original", "country"),
           case_uid=None),
-    _spec("person", "persons", 4, "full_name",
+    _spec("person", "persons", "full_name",
           ("aliases", "nationality", "phones", "emails", "role_note", "notes"),
           lists=("aliases", "phones", "emails"), detail=("nationality",), case_uid=None),
-    _spec("shipment", "shipments", 5, "ref",
+    _spec("shipment", "shipments", "ref",
           ("tracking_no", "declared_description", "declared_hs_code", "notes"),
           detail=("tracking_no", "declared_description")),
-    _spec("seizure", "seizures", 6, "exhibit_ref",
+    _spec("seizure", "seizures", "exhibit_ref",
           ("place", "agency", "lab_ref", "concealment", "notes"), detail=("place", "seized_on")),
-    _spec("link", "links", 7, "relation", ("evidence",), detail=("evidence",)),
-    _spec("note", "notes", 8, "body", ("author",), detail=("author",)),
-    _spec("attachment", "attachments", 9, "filename", ("media_type", "sha256"),
+    _spec("link", "links", "relation", ("evidence",), detail=("evidence",)),
+    _spec("note", "notes", "body", ("author",), detail=("author",)),
+    _spec("attachment", "attachments", "filename", ("media_type", "sha256"),
           detail=("media_type",)),
 )
 SPEC_BY_KIND = {s.kind: s for s in CURRENT}
 
 
-def rowid_range(code: int) -> tuple[int, int]:
-    """The first and last rowid a kind can use in the index."""
-    return code << ROWID_BITS, ((code + 1) << ROWID_BITS) - 1
+def fts_table(spec: IndexSpec) -> str:
+    """The index table of one record table."""
+    return f"{FTS_TABLE}_{spec.table}"
 
 
 def _text(spec: IndexSpec, column: str, row: str) -> str:
@@ -94,17 +94,16 @@ def _values(spec: IndexSpec, row: str) -> str:
     body = " || ' ' || ".join(_text(spec, c, row) for c in spec.body) or "''"
     detail = " || ' · ' || ".join(f"coalesce({row}.{c}, '')" for c in spec.detail) or "''"
     case_uid = f"{row}.{spec.case_uid}" if spec.case_uid else "NULL"
-    return (f"({spec.code} << {ROWID_BITS}) | {row}.id, coalesce({row}.{spec.title}, ''), "
-            f"{body}, {detail}, {row}.uid, {case_uid}")
+    return f"{row}.id, coalesce({row}.{spec.title}, ''), {body}, {detail}, {row}.uid, {case_uid}"
 
 
 def _insert(spec: IndexSpec, row: str) -> str:
-    return (f"INSERT INTO {FTS_TABLE} (rowid, title, body, detail, uid, case_uid) "
+    return (f"INSERT INTO {fts_table(spec)} (rowid, title, body, detail, uid, case_uid) "
             f"SELECT {_values(spec, row)} WHERE {row}.deleted_at IS NULL;")
 
 
 def _delete(spec: IndexSpec, row: str) -> str:
-    return f"DELETE FROM {FTS_TABLE} WHERE rowid = ({spec.code} << {ROWID_BITS}) | {row}.id;"
+    return f"DELETE FROM {fts_table(spec)} WHERE rowid = {row}.id;"
 
 
 def trigger_names(spec: IndexSpec) -> tuple[str, str, str]:
@@ -124,8 +123,8 @@ def trigger_sql(spec: IndexSpec) -> list[str]:
     ]
 
 
-def create_table_sql() -> str:
-    return (f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+def create_table_sql(spec: IndexSpec) -> str:
+    return (f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts_table(spec)} USING fts5("
             "title, body, detail UNINDEXED, uid UNINDEXED, case_uid UNINDEXED, "
             "tokenize = 'trigram')")
 
@@ -137,8 +136,9 @@ def _exec(conn: Any, sql: str) -> Any:
 
 
 def install(conn: Any, specs: tuple[IndexSpec, ...] = CURRENT) -> None:
-    """Create the index table and triggers (replacing any) and fill the index from the tables."""
-    _exec(conn, create_table_sql())
+    """Create the index tables and triggers (replacing any) and fill the index from the tables."""
+    for spec in specs:
+        _exec(conn, create_table_sql(spec))
     drop_triggers(conn, specs)
     for spec in specs:
         for sql in trigger_sql(spec):
@@ -154,11 +154,16 @@ def drop_triggers(conn: Any, specs: tuple[IndexSpec, ...] = CURRENT) -> None:
 
 def rebuild(conn: Any, specs: tuple[IndexSpec, ...] = CURRENT) -> None:
     """Refill the whole index from the record tables (one statement per kind)."""
-    _exec(conn, f"DELETE FROM {FTS_TABLE}")
     for spec in specs:
-        _exec(conn, f"INSERT INTO {FTS_TABLE} (rowid, title, body, detail, uid, case_uid) "
+        _exec(conn, f"DELETE FROM {fts_table(spec)}")
+        _exec(conn, f"INSERT INTO {fts_table(spec)} (rowid, title, body, detail, uid, case_uid) "
                     f"SELECT {_values(spec, spec.table)} FROM {spec.table} "
                     f"WHERE {spec.table}.deleted_at IS NULL")
+
+
+def drop_tables(conn: Any, specs: tuple[IndexSpec, ...] = CURRENT) -> None:
+    for spec in specs:
+        _exec(conn, f"DROP TABLE IF EXISTS {fts_table(spec)}")
 
 
 def missing_triggers(conn: Any, specs: tuple[IndexSpec, ...] = CURRENT) -> list[str]:
@@ -174,8 +179,8 @@ def ensure_in_step(conn: Any) -> bool:
     silently dropped that table's triggers, and the index may have missed its data changes.
     """
     tables = {r[0] for r in _exec(conn, "SELECT name FROM sqlite_master WHERE type='table'")}
-    if FTS_TABLE not in tables:
-        return False
+    if not any(fts_table(spec) in tables for spec in CURRENT):
+        return False  # a revision before the index
     missing = missing_triggers(conn)
     if not missing:
         return False

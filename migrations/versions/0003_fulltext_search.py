@@ -1,4 +1,4 @@
-"""Full-text search: one FTS5 (trigram) table over every record kind, kept in step by triggers.
+"""Full-text search: an FTS5 (trigram) table per record kind, kept in step by triggers.
 
 The spec below is this revision's own snapshot of what is indexed (a released revision never
 changes); caseapp/db/fts.py turns it into the table, the triggers and the initial fill.
@@ -23,38 +23,38 @@ depends_on = None
 
 S = fts.IndexSpec
 SPECS: tuple[fts.IndexSpec, ...] = (
-    S("case", "cases", 1, "ref", ("title", "summary", "lead_investigator", "agency"), (),
+    S("case", "cases", "ref", ("title", "summary", "lead_investigator", "agency"), (),
       ("title",), "uid",
       ("ref", "title", "summary", "lead_investigator", "agency", "deleted_at")),
-    S("substance", "substances", 2, "name", ("synonyms", "cas", "hs_code", "family", "formula"),
+    S("substance", "substances", "name", ("synonyms", "cas", "hs_code", "family", "formula"),
       ("synonyms",), ("cas",), None,
       ("name", "synonyms", "cas", "hs_code", "family", "formula", "deleted_at")),
-    S("company", "companies", 3, "name",
+    S("company", "companies", "name",
       ("name_original", "aliases", "registration_no", "country", "city", "address", "phones",
        "emails", "website", "sanctions_note", "notes"),
       ("aliases", "phones", "emails"), ("name_original", "country"), None,
       ("name", "name_original", "aliases", "registration_no", "country", "city", "address",
        "phones", "emails", "website", "sanctions_note", "notes", "deleted_at")),
-    S("person", "persons", 4, "full_name",
+    S("person", "persons", "full_name",
       ("aliases", "nationality", "phones", "emails", "role_note", "notes"),
       ("aliases", "phones", "emails"), ("nationality",), None,
       ("full_name", "aliases", "nationality", "phones", "emails", "role_note", "notes",
        "deleted_at")),
-    S("shipment", "shipments", 5, "ref",
+    S("shipment", "shipments", "ref",
       ("tracking_no", "declared_description", "declared_hs_code", "notes"), (),
       ("tracking_no", "declared_description"), "case_uid",
       ("ref", "tracking_no", "declared_description", "declared_hs_code", "notes",
        "deleted_at")),
-    S("seizure", "seizures", 6, "exhibit_ref",
+    S("seizure", "seizures", "exhibit_ref",
       ("place", "agency", "lab_ref", "concealment", "notes"), (), ("place", "seized_on"),
       "case_uid",
       ("exhibit_ref", "place", "agency", "lab_ref", "concealment", "notes", "seized_on",
        "deleted_at")),
-    S("link", "links", 7, "relation", ("evidence",), (), ("evidence",), "case_uid",
+    S("link", "links", "relation", ("evidence",), (), ("evidence",), "case_uid",
       ("relation", "evidence", "deleted_at")),
-    S("note", "notes", 8, "body", ("author",), (), ("author",), "case_uid",
+    S("note", "notes", "body", ("author",), (), ("author",), "case_uid",
       ("body", "author", "deleted_at")),
-    S("attachment", "attachments", 9, "filename", ("media_type", "sha256"), (),
+    S("attachment", "attachments", "filename", ("media_type", "sha256"), (),
       ("media_type",), "case_uid", ("filename", "media_type", "sha256", "deleted_at")),
 )
 
@@ -69,4 +69,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     fts.drop_triggers(bind, SPECS)
-    op.execute(f"DROP TABLE IF EXISTS {fts.FTS_TABLE}")
+    fts.drop_tables(bind, SPECS)

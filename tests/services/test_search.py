@@ -103,9 +103,12 @@ def test_short_queries_never_scan_seizures() -> None:
 
 def test_rebuild_gives_the_same_index(demo_ws: Any, db_path: Path) -> None:
     con = sqlite3.connect(db_path)
-    before = con.execute("SELECT rowid, title, body, detail, uid FROM search_fts "
-                         "ORDER BY rowid").fetchall()
+
+    def dump() -> list[Any]:
+        return [row for spec in fts.CURRENT for row in con.execute(
+            f"SELECT '{spec.kind}', rowid, title, body, detail, uid FROM {fts.fts_table(spec)} "
+            "ORDER BY rowid")]
+
+    before = dump()
     fts.rebuild(con)
-    after = con.execute("SELECT rowid, title, body, detail, uid FROM search_fts "
-                        "ORDER BY rowid").fetchall()
-    assert before == after and len(before) > 30
+    assert dump() == before and len(before) > 30
