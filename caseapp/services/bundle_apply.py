@@ -132,9 +132,11 @@ def to_column(spec_type: str, value: Any) -> Any:
 
 def build_row(kind: str, metas: list[_OpMeta]) -> dict[str, Any]:
     """The row of a record as the merge of its ops says, with meta from its changesets."""
-    merged = merge_record(m.view for m in metas)
-    row = {name: to_column(spec.type, merged[name].value if name in merged else None)
-           for name, spec in spec_map(kind).items()}
+    if len(metas) == 1:  # a record made in one op: its fields are the merge (fast path)
+        values = dict(metas[0].view.fields)
+    else:
+        values = {n: state.value for n, state in merge_record(m.view for m in metas).items()}
+    row = {name: to_column(spec.type, values.get(name)) for name, spec in spec_map(kind).items()}
     authored = sorted((m for m in metas if m.view.site_id != MERGE_SITE),
                       key=lambda m: m.view.order) or sorted(metas, key=lambda m: m.view.order)
     row.update(created_at=authored[0].made_at, created_by=authored[0].author,
@@ -153,9 +155,13 @@ class Applier:
         self.rename_ops: list[dict[str, Any]] = []
 
     def apply(self, new_ops: list[dict[str, Any]]) -> ApplyResult:
+        """Rebuild the touched records; call before the new ops are stored."""
         by_kind: dict[str, set[str]] = defaultdict(set)
+        self.incoming: dict[Key, list[_OpMeta]] = defaultdict(list)
         for op in new_ops:
             by_kind[op["kind"]].add(op["uid"])
+            made_at, author = self.made[op["changeset_id"]]
+            self.incoming[(op["kind"], op["uid"])].append(_OpMeta(view(op), made_at, author))
         self.ops: dict[Key, list[_OpMeta]] = {}
         self.rows: dict[Key, dict[str, Any]] = {}
         self.stored: dict[Key, dict[str, Any]] = {}
@@ -181,7 +187,7 @@ class Applier:
                                             ).mappings():
                 self.stored[(kind, row["uid"])] = dict(row)
         for uid in uids:
-            metas = loaded[uid]
+            metas = loaded[uid] + self.incoming.get((kind, uid), [])
             self.ops[(kind, uid)] = metas
             self.rows[(kind, uid)] = build_row(kind, metas)
 

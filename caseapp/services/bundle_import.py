@@ -47,7 +47,6 @@ def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
         known = existing_op_ids(s, [op["op_id"] for op in incoming])
         new_ops = [op for op in incoming if op["op_id"] not in known]
         cancel.check()
-        store_changesets(s, [cs.doc for cs in v.changesets], new_ops)
         shas = {op["fields"]["sha256"] for op in new_ops
                 if op["kind"] == "attachment" and op["fields"].get("sha256")}
         bundled = {b["sha256"] for b in manifest["blobs"]}
@@ -56,6 +55,8 @@ def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
         made = {cs.doc["id"]: (cs.doc["made_at"], cs.doc["author_name"])
                 for cs in v.changesets}
         result = Applier(uow, made).apply(new_ops)
+        cancel.check()
+        store_changesets(s, [cs.doc for cs in v.changesets], new_ops)
         cancel.check()
         store_quarantine(s, manifest["bundle_id"], held, uow.now)
         if new_ops:

@@ -198,6 +198,8 @@ def delete_contest(ops: list[OpView]) -> Contest | None:
 
 def record_contests(ops: list[OpView]) -> list[Contest]:
     """Every open conflict of one record, in field order."""
+    if len(ops) < 2:
+        return []
     found = field_contests(ops)
     gone = delete_contest(ops)
     return found + ([gone] if gone else [])
