@@ -23,8 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 def make_case(ws, n: int, ref: str = "BENCH-1") -> str:  # type: ignore[no-untyped-def]
     """A case with `n` seizures (written through the unit of work, like the window would)."""
-    from caseapp.db.models import Substance
     from sqlalchemy import select
+
+    from caseapp.db.models import Substance
 
     with ws.db.read() as s:
         substance = s.execute(select(Substance.uid).limit(1)).scalar_one()
