@@ -3,35 +3,68 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, LongTable, Paragraph, Table, TableStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import LongTable, Paragraph, Table, TableStyle
 
+from caseapp.reports.fonts import SANS, text_runs
 from caseapp.reports.styles import (
     CELL,
     CELL_BOLD,
+    CELL_PAD,
     FRAME_WIDTH,
     HEAD_CELL,
     HEAD_RIGHT,
     grid_style,
 )
-from caseapp.reports.text import markup, para
+from caseapp.reports.text import markup
 
-Cell = Flowable | str
+# A Flowable or a plain string (ReportLab has no type hints, so this cannot be narrower).
+Cell: TypeAlias = Any
 MAX_INLINE_REFS = 8
 
 
+@dataclass(frozen=True)
+class Text:
+    """Lines of user text waiting for their column width (see `resolve`)."""
+
+    lines: tuple[str, ...]
+    style: ParagraphStyle
+
+
 def cell(text: str | None, style: ParagraphStyle = CELL, *, bold: bool = False) -> Cell:
-    """A table cell of user text: escaped, wrapped, with the CJK fallback."""
+    """A table cell of user text: escaped, wrapped, with the CJK fallback (via `resolve`)."""
     if not text:
         return ""
-    return para(text, CELL_BOLD if bold else style)
+    return Text((text,), CELL_BOLD if bold else style)
+
+
+def resolve(value: Cell, width: float) -> Cell:
+    """A `Text` as a plain string when it fits on one line in the table's own font, else as
+    an escaped Paragraph. Plain strings are drawn as they are (never parsed as markup) and
+    cost a tenth of a Paragraph: most cells of a big seizures table are short references."""
+    if not isinstance(value, Text):
+        return value
+    style = value.style
+    if style is CELL and all(_fits(line, style.fontSize, width - 2 * CELL_PAD)
+                             for line in value.lines):
+        return "\n".join(value.lines)
+    return Paragraph("<br/>".join(markup(line) for line in value.lines), style)
+
+
+def _fits(text: str, size: float, width: float) -> bool:
+    """Can `text` be drawn as a plain string: one line, one font, nothing to collapse?"""
+    return (text == text.strip() and "  " not in text and text_runs(text) == [(SANS, text)]
+            and stringWidth(text, SANS, size) <= width)
 
 
 def lines_cell(*texts: str | None, style: ParagraphStyle = CELL) -> Cell:
     """A cell of several user-text lines (e.g. a substance name and its CAS number)."""
-    shown = [markup(t) for t in texts if t]
-    return Paragraph("<br/>".join(shown), style) if shown else ""
+    shown = tuple(t for t in texts if t)
+    return Text(shown, style) if shown else ""
 
 
 def header(*titles: str, numeric: tuple[int, ...] = ()) -> list[Cell]:
@@ -45,8 +78,10 @@ def data_table(rows: Sequence[Sequence[Cell]], widths: Sequence[float], *,
                long: bool = True) -> Table:
     """A data table across the frame: header repeated on every page, tall rows split."""
     scale = FRAME_WIDTH / sum(widths)
+    cols = [w * scale for w in widths]
     cls = LongTable if long else Table
-    table = cls(list(map(list, rows)), colWidths=[w * scale for w in widths], repeatRows=1,
+    table = cls([[resolve(v, w) for v, w in zip(row, cols, strict=True)] for row in rows],
+                colWidths=cols, repeatRows=1,
                 splitInRow=1, hAlign="LEFT")
     style: TableStyle = grid_style(total_row=total_row, numeric=numeric)
     table.setStyle(style)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from caseapp.reports.cells import cell
 from caseapp.reports.data import ReportContext, ReportInput
 from caseapp.reports.styles import (
     BODY,
+    CELL,
     CELL_BOLD,
     FRAME_WIDTH,
     H2,
@@ -56,7 +56,7 @@ def _facts(data: ReportInput, ctx: ReportContext, fingerprint: str) -> Table:
         ("Audit chain head", f"entry {ctx.audit_head_seq:,}, hash {ctx.audit_head_hash}"),
         ("Report fingerprint", fingerprint),
     ]
-    table = Table([[Paragraph(k, CELL_BOLD), cell(v)] for k, v in rows],
+    table = Table([[Paragraph(k, CELL_BOLD), para(v, CELL)] for k, v in rows],
                   colWidths=[38 * mm, FRAME_WIDTH - 38 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

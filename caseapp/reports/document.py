@@ -13,10 +13,10 @@ from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
-from caseapp.reports.fonts import SANS, SANS_BOLD, register_fonts, string_width, text_runs
+from caseapp.reports.fonts import SANS_BOLD, register_fonts, string_width, text_runs
 from caseapp.reports.styles import (
     H1,
     MARGIN_BOTTOM,
@@ -77,7 +77,7 @@ def draw_chrome(canvas: Canvas, chrome: PageChrome, page: int, total: int) -> No
 def chrome_canvas(chrome: PageChrome, pages: list[int]) -> type[Canvas]:
     """A canvas class that holds pages back until it knows their number, then adds the chrome."""
 
-    class ChromeCanvas(Canvas):
+    class ChromeCanvas(Canvas):  # type: ignore[misc]  # untyped base
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._held: list[dict[str, Any]] = []
@@ -98,7 +98,7 @@ def chrome_canvas(chrome: PageChrome, pages: list[int]) -> type[Canvas]:
     return ChromeCanvas
 
 
-class ReportDocTemplate(BaseDocTemplate):
+class ReportDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # untyped base
     """A4 pages with one frame; reports progress, honours cancel, bookmarks sections."""
 
     def __init__(self, path: str, *, on_flowable: Callable[[], None], **kwargs: Any) -> None:
@@ -141,9 +141,3 @@ def build_pdf(story: list[Flowable], path: Path, chrome: PageChrome, *, title: s
     progress(total, total, "laying out pages")
     return pages[0]
 
-
-def page_break() -> Flowable:
-    return PageBreak()
-
-
-__all__ = ["DEFAULT_MARKING", "PageChrome", "build_pdf", "page_break", "SANS"]

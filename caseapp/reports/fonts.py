@@ -95,4 +95,5 @@ def shown_text(text: str) -> str:
 
 def string_width(text: str, size: float, *, bold: bool = False) -> float:
     """Printed width of `text` in points at `size`, over its font runs."""
-    return sum(pdfmetrics.stringWidth(part, font, size) for font, part in text_runs(text, bold=bold))
+    return float(sum(pdfmetrics.stringWidth(part, font, size)
+                     for font, part in text_runs(text, bold=bold)))

@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from caseapp.errors import ValidationError
 from caseapp.reports.case_summary import KEYWORD_CASE_UID, KEYWORD_FINGERPRINT
@@ -39,7 +40,7 @@ def read_printed_report(path: Path) -> PrintedReport:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(str(path))
-        meta = reader.metadata or {}
+        meta: Any = reader.metadata or {}
         keywords = str(meta.get("/Keywords") or "")
         subject = str(meta.get("/Subject") or "")
         pages = len(reader.pages)

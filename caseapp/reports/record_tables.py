@@ -39,7 +39,7 @@ def seizures_table(data: ReportInput, step: Progress) -> list[Flowable]:
                      f"{number(s.net_quantity)} {s.unit}",
                      f"{number(s.purity_percent)} %" if s.purity_percent is not None else "",
                      kg(pure), cell(s.lab_ref)])
-    return [Paragraph("Seizures", H2), data_table(rows, [15, 12.5, 23, 26, 12, 9, 11, 17],
+    return [Paragraph("Seizures", H2), data_table(rows, [14, 12.5, 20, 30, 11, 11.5, 11, 16],
                                                         numeric=SEIZURE_NUMS)]
 
 
@@ -153,5 +153,5 @@ def audit_section(ctx: ReportContext) -> list[Flowable]:
         record = f"{a.kind}: {a.record}" if a.kind else (a.detail or "")
         rows.append([number(a.seq), a.at.replace("T", " ").rstrip("Z")[:19], cell(a.actor),
                      a.action, cell(record), cell(", ".join(a.fields))])
-    story.append(data_table(rows, [8, 19, 16, 10, 28, 30]))
+    story.append(data_table(rows, [7, 18, 15, 9, 38, 19]))
     return story
