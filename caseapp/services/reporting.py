@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from caseapp.db.audit import chain_head
 from caseapp.db.models import AuditEntry, Conflict
-from caseapp.errors import CaseAppError, NotFoundError
+from caseapp.errors import CaseAppError, ConflictError, NotFoundError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.reports.data import AuditLine, ReportContext, ReportInput, ReportResult
 from caseapp.reports.fingerprint import fingerprint
@@ -121,6 +121,11 @@ class ReportService:
             if cancel is not None:
                 cancel.check()
             with self.ws.unit() as uow:
+                # The unit holds the write lock: nobody can change the case until it commits,
+                # so this check ties the audit entry to the data as it is now.
+                if fingerprint(self.gather(data.case.uid)) != result.fingerprint:
+                    raise ConflictError(f"Case {data.case.ref} changed while the report was "
+                                        "being printed; print it again.")
                 uow.audit("report", kind="case", record_uid=data.case.uid,
                           case_uid=data.case.uid,
                           detail=(f"case summary {data.case.ref}: {result.pages} pages, "
@@ -149,6 +154,10 @@ class ReportService:
         key = printed.case_uid or printed.case_ref
         if key is None:
             raise NotFoundError(f"{pdf_path} does not say which case it reports on.")
-        data = self.gather(key)
+        try:
+            data = self.gather(key)
+        except NotFoundError:
+            raise NotFoundError(f"The case {printed.case_ref or key} that {pdf_path} reports on "
+                                "is not in this database.") from None
         return ReportCheck(str(pdf_path), data.case.ref, printed.fingerprint,
                            fingerprint(data))

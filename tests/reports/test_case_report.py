@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from caseapp.cli.main import main
 from caseapp.db.models import AuditEntry, Conflict
-from caseapp.errors import Cancelled
+from caseapp.errors import Cancelled, ConflictError
 from caseapp.progress import CancelToken
 from caseapp.services.reporting import ReportService
 from tests.reports.helpers import page_texts
@@ -136,3 +136,31 @@ def test_cli_report_and_errors(demo_ws, tmp_path: Path, capsys: pytest.CaptureFi
     not_pdf.write_text("hello")
     assert main([*db, "verify-report", str(not_pdf)]) == 1
     assert not (tmp_path / "n.pdf").exists()
+
+
+def test_a_change_during_printing_is_refused(demo_ws, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from caseapp.reports import case_summary
+
+    real = case_summary.render_case_summary
+
+    def render_then_edit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(*args, **kwargs)
+        demo_ws.seizures.edit("EX-0007-01", {"lab_ref": "CHANGED"}, case=REF)
+        return result
+
+    monkeypatch.setattr(case_summary, "render_case_summary", render_then_edit)
+    out = tmp_path / "race.pdf"
+    with pytest.raises(ConflictError, match="changed while the report was being printed"):
+        ReportService(demo_ws).render(REF, out)
+    assert not out.exists() and _report_entries(demo_ws) == []
+
+
+def test_verify_report_against_another_database(demo_ws, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.pdf"
+    ReportService(demo_ws).render(REF, out)
+    other = tmp_path / "other.db"
+    assert main(["--db", str(other), "init"]) == 0
+    assert main(["--db", str(other), "verify-report", str(out)]) == 1
+    assert f"The case {REF} that" in capsys.readouterr().err
