@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from caseapp.services.catalogue import SubstanceService
     from caseapp.services.parties import CompanyService, PersonService
     from caseapp.services.records import RecordService
+    from caseapp.services.reporting import ReportService
     from caseapp.services.search import SearchService
     from caseapp.services.trust import TrustService
 
@@ -119,6 +120,11 @@ class Workspace:
     def search(self) -> SearchService:
         from caseapp.services.search import SearchService
         return SearchService(self)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from caseapp.services.reporting import ReportService
+        return ReportService(self)
 
     @cached_property
     def trust(self) -> TrustService:
