@@ -1,0 +1,1 @@
+"""The Qt window: everything here talks to services only (never the database)."""

@@ -1,0 +1,1 @@
+"""Record editors built from the field specs of the data model."""

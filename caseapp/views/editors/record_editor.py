@@ -1,0 +1,291 @@
+"""One editor dialog for every record kind, built from `field_specs(kind)` plus kind-specific
+pickers. Rules are checked as the user types (nothing can be saved while a field is invalid);
+the service's own messages (unknown substance, duplicate exhibit) appear beside the field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caseapp.domain.fields import FieldSpec
+from caseapp.domain.records import Record, SubstanceRecord, field_specs
+from caseapp.domain.validation import validate
+from caseapp.errors import CaseAppError, ValidationError
+from caseapp.services.paging import NAME_FIELDS, PagingService
+from caseapp.services.records import ListQuery
+from caseapp.services.workspace import Workspace
+from caseapp.views.editors import pickers as p
+
+HIDDEN = {"case_uid", "deleted_at", "target_kind", "target_uid"}
+LONG_TEXT = {"summary", "notes", "body", "evidence", "sanctions_note", "declared_description"}
+COUNTRY = {"country", "origin_country", "destination_country", "nationality"}
+NOT_FUTURE = {"seized_on", "shipped_on", "opened_on", "closed_on", "date_of_birth"}
+COMPANY_REFS = {"shipper", "consignee", "carrier"}
+TITLES = {"case": "case", "seizure": "seizure", "shipment": "shipment", "company": "company",
+          "person": "person", "link": "link", "note": "note"}
+ERROR_STYLE = "color: #b00020;"
+
+
+@dataclass
+class EditorContext:
+    """What an editor needs: the workspace and the case the record belongs to."""
+
+    ws: Workspace
+    case_uid: str | None
+
+
+class RecordEditorDialog(QDialog):
+    """Add (record=None) or edit one record; `save(raw)` does the service call."""
+
+    def __init__(self, ctx: EditorContext, kind: str, save: Callable[[dict[str, Any]], Record],
+                 record: Record | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.kind, self.record, self._save = ctx, kind, record, save
+        self.saved: Record | None = None
+        self.specs = [s for s in field_specs(kind) if s.name not in HIDDEN]
+        self.widgets: dict[str, Any] = {}
+        self.errors: dict[str, QLabel] = {}
+        self._timer = QTimer(self, singleShot=True, interval=200)
+        # A blank new form does not greet the user with "X is required" everywhere: those
+        # messages appear once the user has typed something (Save stays disabled meanwhile).
+        self._touched = record is not None
+        self._build_ui()
+        self._connect()
+        if record is not None:
+            self._load(record)
+        elif kind == "seizure":
+            self._set(next(s for s in self.specs if s.name == "unit"), "kg")
+        self.check()
+
+    # --- building ------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        verb = "Edit" if self.record else "New"
+        self.setWindowTitle(f"{verb} {TITLES.get(self.kind, self.kind)}")
+        self.banner = QLabel(self)
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(ERROR_STYLE)
+        self.banner.hide()
+        form_host = QWidget(self)
+        form = QFormLayout(form_host)
+        for spec in self.specs:
+            widget = self._widget_for(spec)
+            widget.setObjectName(f"field_{spec.name}")
+            error = QLabel(form_host)
+            error.setObjectName(f"error_{spec.name}")
+            error.setStyleSheet(ERROR_STYLE)
+            error.setWordWrap(True)
+            error.hide()
+            cell = QWidget(form_host)
+            box = QVBoxLayout(cell)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(1)
+            box.addWidget(widget)
+            box.addWidget(error)
+            label = spec.title + (" *" if spec.required else "")
+            form.addRow(label, cell)
+            self.widgets[spec.name] = widget
+            self.errors[spec.name] = error
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(form_host)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.buttons)
+        self.resize(560, min(120 + 46 * len(self.specs), 760))
+        widgets = list(self.widgets.values())
+        for first, second in zip(widgets, widgets[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    def _widget_for(self, spec: FieldSpec) -> QWidget:
+        name, ws = spec.name, self.ctx.ws
+        paging = PagingService(ws)
+        if name == "substance":
+            subs = [r for r in ws.substances.list_all(ListQuery(sort="name"))
+                    if isinstance(r, SubstanceRecord)]
+            return p.SubstancePicker(subs, self)
+        if name in COUNTRY:
+            return p.CountryPicker(self)
+        if name in COMPANY_REFS:
+            picker = p.CompanyPicker(paging.choices("company"), self)
+            picker.sig_create.connect(self._on_picker_create)
+            return picker
+        if name == "shipment":
+            return p.EditableCombo(paging.choices("shipment", self.ctx.case_uid), self)
+        if name in ("subject", "object"):
+            return p.EditableCombo([], self)
+        if name == "source_reliability":
+            return p.ChoiceCombo([(k, f"{k} \u2014 {v}") for k, v in p.ADMIRALTY_SOURCE.items()],
+                                 False, self)
+        if name == "info_credibility":
+            return p.ChoiceCombo([(k, f"{k} \u2014 {v}") for k, v in p.ADMIRALTY_INFO.items()],
+                                 False, self)
+        if spec.type in ("enum", "kind"):
+            return p.ChoiceCombo([(c, c.replace("_", " ")) for c in spec.choices],
+                                 spec.required, self)
+        if spec.type == "date":
+            return p.DatePicker(spec.required, name in NOT_FUTURE, self)
+        if spec.type == "bool":
+            return QCheckBox(self)
+        if name in LONG_TEXT:
+            edit = QPlainTextEdit(self)
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(70)
+            return edit
+        edit = QLineEdit(self)
+        if spec.type == "list":
+            edit.setPlaceholderText("separate items with ;")
+        return edit
+
+    def _connect(self) -> None:
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        for w in self.widgets.values():
+            signal = getattr(w, "changed", None) or getattr(w, "textChanged", None) \
+                or w.toggled
+            signal.connect(self._timer.start)
+        for side in ("subject", "object"):
+            chooser = self.widgets.get(f"{side}_kind")
+            if chooser is not None:
+                chooser.changed.connect(lambda s=side: self._fill_nodes(s))
+                self._fill_nodes(side)
+
+    def _fill_nodes(self, side: str) -> None:
+        kind = self.widgets[f"{side}_kind"].value()
+        combo = self.widgets[side]
+        case = self.ctx.case_uid if kind in ("seizure", "shipment") else None
+        combo.set_items(PagingService(self.ctx.ws).choices(kind, case) if kind else [])
+
+    # --- values --------------------------------------------------------------------------
+    def _load(self, record: Record) -> None:
+        paging = PagingService(self.ctx.ws)
+        for spec in self.specs:
+            value = getattr(record, spec.name)
+            ref_kind = spec.ref or (getattr(record, f"{spec.name}_kind", None)
+                                    if spec.name in ("subject", "object") else None)
+            if ref_kind in NAME_FIELDS and value:
+                value = paging.names(ref_kind, {value}).get(value, value)
+            self._set(spec, value)
+
+    def _set(self, spec: FieldSpec, value: Any) -> None:
+        w = self.widgets[spec.name]
+        if hasattr(w, "set_value"):
+            w.set_value(value)
+        elif isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, QPlainTextEdit):
+            w.setPlainText("" if value is None else str(value))
+        else:
+            text = "; ".join(value) if isinstance(value, tuple) else value
+            w.setText("" if text is None else str(text))
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Fill fields by name (tests and "duplicate" actions)."""
+        specs = {s.name: s for s in self.specs}
+        for name, value in values.items():
+            self._set(specs[name], value)
+        self._touched = True
+        self.check()
+
+    def raw_values(self) -> dict[str, Any]:
+        """What the user entered, by field (text or Python values the service parses)."""
+        out: dict[str, Any] = {}
+        for name, w in self.widgets.items():
+            if hasattr(w, "value"):
+                out[name] = w.value()
+            elif isinstance(w, QCheckBox):
+                out[name] = w.isChecked()
+            elif isinstance(w, QPlainTextEdit):
+                out[name] = w.toPlainText()
+            else:
+                out[name] = w.text()
+        return out
+
+    # --- checking and saving -------------------------------------------------------------
+    def check(self) -> bool:
+        """Parse and check the rules now; show each message beside its field."""
+        errors: dict[str, str] = {}
+        parsed: dict[str, Any] = {}
+        raw = self.raw_values()
+        for spec in self.specs:
+            try:
+                parsed[spec.name] = spec.parse(raw[spec.name])
+            except ValidationError as exc:
+                errors[spec.name] = exc.message
+                continue
+            if spec.required and parsed[spec.name] in (None, "", ()):
+                errors[spec.name] = f"{spec.title} is required."
+        for name, message in validate(self.kind, parsed).items():
+            errors.setdefault(name, message)
+        self.show_errors(errors)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not errors)
+        return not errors
+
+    def _on_timer_timeout(self) -> None:
+        self._touched = True
+        self.check()
+
+    def show_errors(self, errors: dict[str, str], banner: str = "") -> None:
+        if not self._touched:
+            errors = {n: m for n, m in errors.items() if not m.endswith(" is required.")}
+        for name, label in self.errors.items():
+            label.setText(errors.get(name, ""))
+            label.setVisible(name in errors)
+        unplaced = [m for n, m in errors.items() if n not in self.errors]
+        text = " ".join([banner, *unplaced]).strip()
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def _on_buttons_accepted(self) -> None:
+        self._touched = True
+        if not self.check():
+            return
+        try:
+            self.saved = self._save(self.raw_values())
+        except ValidationError as exc:
+            self.show_errors(exc.field_errors, "" if exc.field_errors else exc.message)
+            return
+        except CaseAppError as exc:
+            self.show_errors({}, exc.message)
+            return
+        self.accept()
+
+    def _on_picker_create(self, picker: p.CompanyPicker) -> None:
+        """Open a company editor; the new company's name goes into the picker."""
+        from caseapp.views.undo_commands import AddRecordCommand
+
+        window = self.parent()
+        push = getattr(window, "push_command", None)
+
+        def save(raw: dict[str, Any]) -> Record:
+            rec = self.ctx.ws.companies.add(raw)
+            if push is not None:
+                push(AddRecordCommand(self.ctx.ws, "company", rec, done=True))
+            return rec
+
+        dialog = RecordEditorDialog(self.ctx, "company", save, parent=self)
+        if dialog.exec() and dialog.saved is not None:
+            names = PagingService(self.ctx.ws).choices("company")
+            for w in self.widgets.values():
+                if isinstance(w, p.CompanyPicker):
+                    w.combo.set_items(names)
+            picker.set_value(dialog.saved.name)

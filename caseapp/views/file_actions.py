@@ -1,0 +1,215 @@
+"""File and Help menu actions: databases, CSV import, bundles, report, conflicts, about.
+
+Bundle, report and conflict services arrived with other features; each handler imports its
+service when used and says so if this build lacks it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+)
+
+from caseapp import __version__
+from caseapp.paths import resources_dir
+from caseapp.progress import CancelToken
+from caseapp.views.error_dialog import show_error
+from caseapp.views.workers import BackgroundTask
+
+if TYPE_CHECKING:
+    from caseapp.views.main_window import MainWindow
+
+CSV_KINDS = ("seizures", "shipments", "companies", "persons", "links")
+
+
+def _not_available(window: MainWindow, what: str) -> None:
+    QMessageBox.information(window, "caseapp", f"{what} is not available in this build.")
+
+
+def run_task(window: MainWindow, title: str, job: Callable[..., Any],
+             done: Callable[[Any], None]) -> BackgroundTask:
+    """Run a writing job on the writer thread with a progress dialog; errors to the dialog."""
+    return BackgroundTask(window, title, job, on_done=done,
+                          on_failed=lambda exc: show_error(window, exc)).start()
+
+
+def new_database(window: MainWindow) -> None:
+    path, _ = QFileDialog.getSaveFileName(window, "New database", "cases.db",
+                                          "caseapp database (*.db)")
+    if path:
+        _switch(window, Path(path))
+
+
+def open_database(window: MainWindow) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Open database", str(window.db_path.parent),
+                                          "caseapp database (*.db);;All files (*)")
+    if path:
+        _switch(window, Path(path))
+
+
+def _switch(window: MainWindow, path: Path) -> None:
+    from caseapp.services.workspace import Workspace
+    from caseapp.views.main_window import MainWindow as Window
+
+    try:
+        ws = Workspace.open(path)
+    except Exception as exc:  # noqa: BLE001 - shown to the user
+        show_error(window, exc)
+        return
+    new = Window(ws, path)
+    new.show()
+    window.close()
+
+
+def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = None
+               ) -> BackgroundTask | None:
+    """Import a template CSV into the current case in the background (all or nothing)."""
+    from caseapp.services.importing import CsvImporter
+
+    case = window.current_case_ref()
+    if case is None:
+        window.statusBar().showMessage("Select the case to import into first.", 5000)
+        return None
+    if kind is None:
+        kind, ok = QInputDialog.getItem(window, "Import CSV", "The file holds:", CSV_KINDS, 0,
+                                        False)
+        if not ok:
+            return None
+    if path is None:
+        name, _ = QFileDialog.getOpenFileName(window, f"Import {kind}", "", "CSV (*.csv)")
+        if not name:
+            return None
+        path = Path(name)
+    importer = CsvImporter(window.ws)
+
+    def job(progress: Any, cancel: CancelToken) -> Any:
+        return importer.import_file(kind, path, case, progress=progress, cancel=cancel)
+
+    def done(result: Any) -> None:
+        window.refresh_all()
+        window.statusBar().showMessage(
+            f"Imported {result.created} {kind} from {path.name} "
+            f"({result.duplicates} duplicates skipped).", 10000)
+
+    return run_task(window, f"Importing {path.name}", job, done)
+
+
+def export_bundle(window: MainWindow) -> BackgroundTask | None:
+    try:
+        from caseapp.services.bundles import BundleService
+    except ImportError:
+        _not_available(window, "Exporting a case bundle")
+        return None
+    case = window.current_case_ref()
+    if case is None:
+        return None
+    name, _ = QFileDialog.getSaveFileName(window, "Export bundle", f"{case}.casebundle",
+                                          "Case bundle (*.casebundle)")
+    if not name:
+        return None
+    service = BundleService(window.ws)
+    return run_task(window, f"Exporting {case}",
+                    lambda progress, cancel: service.export_case(case, name, progress=progress,
+                                                                 cancel=cancel),
+                    lambda _r: window.statusBar().showMessage(f"Exported {case} to {name}.",
+                                                              10000))
+
+
+def import_bundle(window: MainWindow) -> BackgroundTask | None:
+    try:
+        from caseapp.services.bundles import BundleService
+    except ImportError:
+        _not_available(window, "Importing a case bundle")
+        return None
+    name, _ = QFileDialog.getOpenFileName(window, "Import bundle", "",
+                                          "Case bundle (*.casebundle);;All files (*)")
+    if not name:
+        return None
+    service = BundleService(window.ws)
+
+    def done(summary: Any) -> None:
+        window.refresh_all()
+        QMessageBox.information(window, "Bundle imported", "\n".join(summary.lines()))
+
+    return run_task(window, "Importing bundle",
+                    lambda progress, cancel: service.import_bundle(name, progress=progress,
+                                                                   cancel=cancel), done)
+
+
+def print_report(window: MainWindow) -> BackgroundTask | None:
+    try:
+        from caseapp.services.reporting import ReportService
+    except ImportError:
+        _not_available(window, "Printing a case report")
+        return None
+    case = window.current_case_ref()
+    if case is None:
+        return None
+    name, _ = QFileDialog.getSaveFileName(window, "Print report", f"{case}-summary.pdf",
+                                          "PDF (*.pdf)")
+    if not name:
+        return None
+    service = ReportService(window.ws)
+    return run_task(window, f"Printing the report of {case}",
+                    lambda progress, cancel: service.render(
+                        case, name, prepared_by=window.ws.identity.actor, progress=progress,
+                        cancel=cancel),
+                    lambda _r: preview_pdf(window, Path(name)))
+
+
+def preview_pdf(window: MainWindow, pdf: Path) -> None:
+    """Page 1 as an image (pdftoppm), else open the file with the desktop's viewer."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(pdf)))
+        return
+    out = Path(tempfile.mkdtemp(prefix="caseapp-preview-")) / "page"
+    subprocess.run([tool, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(out)], check=False, timeout=60)
+    dialog = QDialog(window)
+    dialog.setWindowTitle(f"Report \u2014 {pdf.name} (page 1)")
+    label = QLabel(dialog)
+    label.setPixmap(QPixmap(str(out.with_suffix(".png"))))
+    scroll = QScrollArea(dialog)
+    scroll.setWidget(label)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(QLabel(f"Saved to {pdf}", dialog))
+    layout.addWidget(scroll)
+    dialog.resize(760, 900)
+    dialog.show()
+
+
+def show_conflicts(window: MainWindow) -> None:
+    try:
+        from caseapp.views.conflicts_dialog import ConflictsDialog
+    except ImportError:
+        _not_available(window, "Resolving conflicts")
+        return
+    ConflictsDialog(window.ws, window.current_case_ref(), window).exec()
+    window.refresh_all()
+
+
+def open_user_guide(window: MainWindow) -> None:
+    guide = resources_dir().parent / "docs" / "user-guide.md"
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(guide)))
+
+
+def about(window: MainWindow) -> None:
+    QMessageBox.about(window, "About caseapp",
+                      f"caseapp {__version__}\nCase management for fentanyl-precursor "
+                      f"trafficking investigations.\nDatabase: {window.db_path}")

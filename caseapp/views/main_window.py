@@ -1,0 +1,358 @@
+"""The main window: case list on the left, the selected case's workspace tabs on the right,
+menus, toolbar, status bar and the undo stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caseapp.domain import types as t
+from caseapp.domain.records import Record
+from caseapp.services.history import HistoryService
+from caseapp.services.overview import OverviewService
+from caseapp.services.paging import PagingService
+from caseapp.services.workspace import Workspace
+from caseapp.views import file_actions, settings
+from caseapp.views.editors.record_editor import EditorContext, RecordEditorDialog
+from caseapp.views.error_dialog import show_error
+from caseapp.views.models.history_model import HistoryTableModel
+from caseapp.views.models.record_table_model import RecordTableModel
+from caseapp.views.overview_tab import OverviewWidget
+from caseapp.views.record_tab import RecordTabWidget, configure_table
+from caseapp.views.undo_commands import (
+    AddRecordCommand,
+    DeleteRecordCommand,
+    EditRecordCommand,
+    RecordCommand,
+)
+
+TABS = (("seizure", "Seizures"), ("shipment", "Shipments"), ("company", "Companies"),
+        ("person", "Persons"), ("link", "Links"), ("note", "Notes"))
+
+
+class MainWindow(QMainWindow):
+    """One open database."""
+
+    def __init__(self, ws: Workspace, db_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.db_path = Path(db_path)
+        self.paging = PagingService(ws)
+        self.undo_stack = QUndoStack(self)
+        self.case_uid: str | None = None
+        self.tabs_by_kind: dict[str, RecordTabWidget] = {}
+        self._build_ui()
+        self._build_actions()
+        self._connect()
+        self._restore_state()
+        self.case_model.set_query(sort="ref")
+        if self.case_model.rowCount():
+            self.case_view.selectRow(0)
+
+    # --- building ------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}")
+        self.case_search = QLineEdit(self)
+        self.case_search.setPlaceholderText("Search cases")
+        self.case_search.setClearButtonEnabled(True)
+        self.case_status = QComboBox(self)
+        self.case_status.addItem("All statuses", "")
+        for status in t.CASE_STATUSES:
+            self.case_status.addItem(status.capitalize(), status)
+        self.case_model = RecordTableModel(self.paging, "case", self)
+        self.case_view = QTableView(self)
+        configure_table(self.case_view, self.case_model, "table_case")
+        left = QWidget(self)
+        box = QVBoxLayout(left)
+        box.setContentsMargins(4, 4, 4, 4)
+        row = QHBoxLayout()
+        row.addWidget(self.case_search, 1)
+        row.addWidget(self.case_status)
+        box.addLayout(row)
+        box.addWidget(self.case_view, 1)
+        self.tabs = QTabWidget(self)
+        self.overview = OverviewWidget(OverviewService(self.ws), self)
+        self.tabs.addTab(self.overview, "Overview")
+        parties = QSplitter(Qt.Orientation.Vertical, self)
+        for kind, title in TABS:
+            tab = RecordTabWidget(self.paging, kind, title, self)
+            self.tabs_by_kind[kind] = tab
+            if kind in ("company", "person"):
+                parties.addWidget(tab)
+                if kind == "person":
+                    self.tabs.addTab(parties, "Companies && persons")
+            else:
+                self.tabs.addTab(tab, title)
+        self.history_model = HistoryTableModel(HistoryService(self.ws), self)
+        self.history_view = QTableView(self)
+        self.history_view.setModel(self.history_model)
+        self.history_view.verticalHeader().hide()
+        self.history_view.horizontalHeader().setStretchLastSection(True)
+        for i, width in enumerate((150, 90, 70, 80)):
+            self.history_view.setColumnWidth(i, width)
+        self.tabs.addTab(self.history_view, "History")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([420, 1000])
+        self.setCentralWidget(self.splitter)
+        self.db_label = QLabel(f"Database: {self.db_path}", self)
+        self.user_label = QLabel(f"Investigator: {self.ws.identity.actor}", self)
+        self.statusBar().addWidget(self.db_label, 1)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.resize(1400, 860)
+
+    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self.act_new_db = self._action(f, "&New database\u2026", lambda: file_actions.new_database(self))
+        self._action(f, "&Open database\u2026", lambda: file_actions.open_database(self),
+                     QKeySequence.StandardKey.Open)
+        f.addSeparator()
+        self.act_import_csv = self._action(f, "&Import CSV\u2026",
+                                           lambda: file_actions.import_csv(self), "Ctrl+I")
+        self._action(f, "&Export bundle\u2026", lambda: file_actions.export_bundle(self), "Ctrl+E")
+        self._action(f, "Import &bundle\u2026", lambda: file_actions.import_bundle(self))
+        self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
+                     QKeySequence.StandardKey.Print)
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        e = bar.addMenu("&Edit")
+        self.act_undo = self.undo_stack.createUndoAction(self, "Undo")
+        self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.act_redo = self.undo_stack.createRedoAction(self, "Redo")
+        self.act_redo.setShortcut(QKeySequence.StandardKey.Redo)
+        e.addAction(self.act_undo)
+        e.addAction(self.act_redo)
+        e.addSeparator()
+        self.act_find = self._action(e, "&Find", self.focus_filter, QKeySequence.StandardKey.Find)
+        self.act_edit = self._action(e, "&Edit record\u2026", self.edit_current, "Ctrl+Return")
+        self.act_delete = self._action(e, "&Delete record", self.delete_current,
+                                       QKeySequence.StandardKey.Delete)
+        v = bar.addMenu("&View")
+        for i in range(self.tabs.count()):
+            self._action(v, self.tabs.tabText(i).replace("&&", "&"),
+                         lambda _c=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
+        v.addSeparator()
+        self._action(v, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
+        c = bar.addMenu("&Case")
+        self.act_new_case = self._action(c, "New &case\u2026", lambda: self.new_record("case"),
+                                         "Ctrl+Shift+C")
+        self._action(c, "Edit c&ase\u2026", self.edit_case)
+        c.addSeparator()
+        self.act_new = {}
+        for kind, key in (("seizure", "Ctrl+N"), ("shipment", "Ctrl+Shift+N"),
+                          ("company", "Ctrl+Alt+N"), ("person", "Ctrl+Shift+P"),
+                          ("link", "Ctrl+Shift+L"), ("note", "Ctrl+Shift+M")):
+            self.act_new[kind] = self._action(c, f"New {kind}\u2026",
+                                              lambda _c=False, k=kind: self.new_record(k), key)
+        c.addSeparator()
+        self._action(c, "Con&flicts\u2026", lambda: file_actions.show_conflicts(self))
+        h = bar.addMenu("&Help")
+        self._action(h, "&User guide", lambda: file_actions.open_user_guide(self),
+                     QKeySequence.StandardKey.HelpContents)
+        self._action(h, "&About caseapp", lambda: file_actions.about(self))
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        for action in (self.act_new_case, self.act_new["seizure"], self.act_new["shipment"],
+                       self.act_new["company"], self.act_edit, self.act_delete):
+            tb.addAction(action)
+        tb.addSeparator()
+        tb.addAction(self.act_undo)
+        tb.addAction(self.act_redo)
+        tb.addSeparator()
+        tb.addAction(self.act_import_csv)
+
+    def _connect(self) -> None:
+        self.case_view.selectionModel().currentRowChanged.connect(self._on_case_view_current)
+        self.case_model.modelReset.connect(self._on_case_model_reset)
+        self.case_search.textChanged.connect(self._on_case_filter_changed)
+        self.case_status.currentIndexChanged.connect(self._on_case_filter_changed)
+        for tab in self.tabs_by_kind.values():
+            tab.sig_new.connect(self.new_record)
+            tab.sig_edit.connect(self.edit_record)
+            tab.sig_delete.connect(self.delete_record)
+        RecordCommand.listener = self._on_command_applied
+        RecordCommand.on_error = lambda exc: show_error(self, exc)
+
+    # --- state ---------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        s = settings.settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        split = s.value("window/splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        s = settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/splitter", self.splitter.saveState())
+        super().closeEvent(event)
+
+    # --- case selection ------------------------------------------------------------------
+    def _on_case_filter_changed(self, *_: object) -> None:
+        status = self.case_status.currentData() or None
+        self.case_model.set_query(text=self.case_search.text().strip() or None,
+                                  filters={"status": status} if status else {})
+
+    def _on_case_model_reset(self) -> None:
+        if self.case_uid is not None:
+            row = self.case_model.row_of(self.case_uid)
+            if row is not None:
+                self.case_view.selectRow(row)
+                return
+        self.set_case(None)
+
+    def _on_case_view_current(self, current: Any, _previous: Any) -> None:
+        record = self.case_model.record_at(current.row()) if current.isValid() else None
+        self.set_case(record.uid if record else None)
+
+    def set_case(self, case_uid: str | None) -> None:
+        if case_uid == self.case_uid and case_uid is not None:
+            return
+        self.case_uid = case_uid
+        for tab in self.tabs_by_kind.values():
+            tab.set_case(case_uid)
+        self.overview.set_case(case_uid)
+        self.history_model.set_case(case_uid)
+        case = self.case_model.record_at(self.case_view.currentIndex().row())
+        title = f" \u2014 {getattr(case, 'ref', '')}" if case_uid and case else ""
+        self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}{title}")
+
+    def current_case_ref(self) -> str | None:
+        if self.case_uid is None:
+            return None
+        return str(self.ws.cases.get(self.case_uid).ref)
+
+    def refresh_all(self) -> None:
+        uid = self.case_uid
+        self.case_uid = None
+        self.case_model.refresh()
+        if uid is not None:
+            self.set_case(uid)
+            for tab in self.tabs_by_kind.values():
+                tab.model.refresh()
+
+    # --- records -------------------------------------------------------------------------
+    def current_tab(self) -> RecordTabWidget | None:
+        widget = self.tabs.currentWidget()
+        if isinstance(widget, RecordTabWidget):
+            return widget
+        if isinstance(widget, QSplitter):
+            for tab in (self.tabs_by_kind["company"], self.tabs_by_kind["person"]):
+                if tab.view.hasFocus() or tab.filter.hasFocus():
+                    return tab
+            return self.tabs_by_kind["company"]
+        return None
+
+    def focus_filter(self) -> None:
+        tab = self.current_tab()
+        target = tab.filter if tab is not None else self.case_search
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        target.selectAll()
+
+    def push_command(self, command: RecordCommand) -> None:
+        self.undo_stack.push(command)
+
+    def editor(self, kind: str, record: Record | None = None) -> RecordEditorDialog | None:
+        """The editor of a new (record=None) or existing record; saving pushes an undo step."""
+        if kind != "case" and kind not in ("company", "person") and self.case_uid is None:
+            self.statusBar().showMessage("Select or create a case first.", 5000)
+            return None
+        service = self.ws.service(kind)
+        case = self.case_uid if kind != "case" else None
+
+        def save(raw: dict[str, Any]) -> Record:
+            if record is None:
+                new = service.add(raw, case=case)  # companies/persons join the case too
+                self.push_command(AddRecordCommand(self.ws, kind, new, done=True))
+                self._on_command_applied(kind, new.uid)
+                return new
+            changed = service.edit(record.uid, raw)
+            command = EditRecordCommand(self.ws, record, changed, done=True)
+            if command.after:
+                self.push_command(command)
+            self._on_command_applied(kind, changed.uid)
+            return changed
+
+        return RecordEditorDialog(EditorContext(self.ws, self.case_uid), kind, save, record,
+                                  self)
+
+    def new_record(self, kind: str) -> None:
+        dialog = self.editor(kind)
+        if dialog is not None and dialog.exec() and dialog.saved is not None:
+            self._select(kind, dialog.saved.uid)
+
+    def edit_record(self, record: Record) -> None:
+        dialog = self.editor(record.KIND, record)
+        if dialog is not None:
+            dialog.exec()
+
+    def edit_current(self) -> None:
+        tab = self.current_tab()
+        record = tab.current_record() if tab else None
+        if record is not None:
+            self.edit_record(record)
+
+    def edit_case(self) -> None:
+        if self.case_uid is not None:
+            self.edit_record(self.ws.cases.get(self.case_uid))
+
+    def delete_record(self, record: Record) -> None:
+        self.push_command(DeleteRecordCommand(self.ws, record))
+
+    def delete_current(self) -> None:
+        tab = self.current_tab()
+        record = tab.current_record() if tab else None
+        if record is not None:
+            self.delete_record(record)
+
+    def _select(self, kind: str, uid: str) -> None:
+        if kind == "case":
+            row = self.case_model.row_of(uid)
+            if row is not None:
+                self.case_view.selectRow(row)
+        elif kind in self.tabs_by_kind:
+            self.tabs_by_kind[kind].select_uid(uid)
+
+    def _on_command_applied(self, kind: str, uid: str) -> None:
+        """A record changed (save, undo, redo): reload what shows it."""
+        if kind == "case":
+            self.case_model.refresh()
+        elif kind in self.tabs_by_kind:
+            self.tabs_by_kind[kind].model.refresh()
+        if self.case_uid is not None:
+            self.overview.set_case(self.case_uid)
+            self.history_model.set_case(self.case_uid)

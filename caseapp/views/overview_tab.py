@@ -1,0 +1,101 @@
+"""The Overview tab: key figures of the case, computed in a background read."""
+
+from __future__ import annotations
+
+import html
+from decimal import Decimal
+
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from caseapp.services.overview import CaseOverview, OverviewService
+from caseapp.views.workers import Worker
+
+STYLE = """
+<style>
+ body { font-size: 10pt; }
+ h2 { margin: 0 0 4px 0; }
+ table.figures { border-collapse: collapse; margin-bottom: 12px; }
+ table.figures td, table.figures th { padding: 3px 10px; border-bottom: 1px solid #ddd; }
+ th { text-align: left; background: #eef2f6; }
+ td.n { text-align: right; }
+ .muted { color: #666; }
+</style>
+"""
+
+
+def _kg(value: Decimal) -> str:
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def overview_html(o: CaseOverview) -> str:
+    """The tab's page: headline counts, substances, countries, conflicts."""
+    c = o.case
+    esc = html.escape
+    counts = (("Seizures", o.seizures), ("Shipments", o.shipments),
+              ("Companies", sum(n for _c, n in o.companies_by_country)),
+              ("Persons", o.persons), ("Links", o.links), ("Notes", o.notes),
+              ("Open conflicts", o.open_conflicts))
+    head = "".join(f"<th>{k}</th>" for k, _v in counts)
+    row = "".join(f"<td class='n'><b>{v:,}</b></td>" for _k, v in counts)
+    subs = "".join(
+        f"<tr><td>{esc(f.substance)}</td><td>{esc(f.cas or '')}</td><td class='n'>{f.seizures}</td>"
+        f"<td class='n'>{_kg(f.net_kg)}</td><td class='n'>{_kg(f.pure_kg)}</td></tr>"
+        for f in o.figures.substances) or "<tr><td colspan=5 class='muted'>No seizures.</td></tr>"
+    countries = "".join(f"<tr><td>{esc(name)}</td><td class='n'>{n}</td></tr>"
+                        for name, n in o.companies_by_country)
+    fent = o.figures
+    dash = "\u2014"
+    opened = c.opened_on or dash
+    lead = esc(c.lead_investigator or dash)
+    return f"""{STYLE}<h2>{esc(c.ref)} \u2014 {esc(c.title)}</h2>
+<p class='muted'>{esc(c.status)} \u00b7 opened {opened} \u00b7
+lead {lead} \u00b7 {esc(c.agency or '')}</p>
+<table class='figures'><tr>{head}</tr><tr>{row}</tr></table>
+<h3>Seized per substance</h3>
+<table class='figures'><tr><th>Substance</th><th>CAS</th><th>Seizures</th><th>Net kg</th>
+<th>Pure kg</th></tr>{subs}</table>
+<p>Fentanyl (pure): <b>{_kg(fent.fentanyl_pure_kg)} kg</b> \u2248
+<b>{fent.fentanyl_lethal_doses:,}</b> potentially lethal doses of {fent.lethal_dose_mg} mg.
+Theoretical fentanyl from the precursors seized: <b>{_kg(fent.fentanyl_yield_kg)} kg</b>
+<span class='muted'>({esc(fent.yield_note)})</span>.</p>
+<h3>Companies by country</h3>
+<table class='figures'><tr><th>Country</th><th>Companies</th></tr>{countries}</table>
+<p class='muted'>{esc(c.summary or '')}</p>"""
+
+
+class OverviewWidget(QWidget):
+    """Shows the overview of the selected case; reloads off the UI thread."""
+
+    def __init__(self, service: OverviewService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.browser = QTextBrowser(self)
+        self.browser.setOpenLinks(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.browser)
+        self.case_uid: str | None = None
+        self._worker: Worker | None = None
+        self.loaded: CaseOverview | None = None
+
+    def set_case(self, case_uid: str | None) -> None:
+        from PySide6.QtCore import QThreadPool
+
+        self.case_uid = case_uid
+        if case_uid is None:
+            self.browser.setHtml("<p>Select a case.</p>")
+            return
+        self.browser.setHtml("<p class='muted'>Computing the figures\u2026</p>")
+        worker = Worker(lambda _p, _c: self.service.overview(case_uid))
+        worker.signals.sig_done.connect(self._on_worker_done)
+        worker.signals.sig_failed.connect(self._on_worker_failed)
+        self._worker = worker
+        QThreadPool.globalInstance().start(worker)
+
+    def _on_worker_done(self, result: object) -> None:
+        if isinstance(result, CaseOverview) and result.case.uid == self.case_uid:
+            self.loaded = result
+            self.browser.setHtml(overview_html(result))
+
+    def _on_worker_failed(self, exc: object) -> None:
+        self.browser.setHtml(f"<p>Cannot compute the figures: {html.escape(str(exc))}</p>")

@@ -1,0 +1,141 @@
+"""One workspace tab: a filter box over a lazy record table, with New / Edit / Delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caseapp.domain.records import Record
+from caseapp.services.paging import PagingService
+from caseapp.views import settings
+from caseapp.views.models.record_table_model import RecordTableModel
+
+ROW_HEIGHT = 24
+
+
+def configure_table(view: QTableView, model: RecordTableModel, name: str) -> None:
+    """Fixed row heights (pitfalls.md #5), SQL sorting, remembered column layout."""
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    vertical = view.verticalHeader()
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(ROW_HEIGHT)
+    vertical.hide()
+    header = view.horizontalHeader()
+    header.setSectionsMovable(True)
+    header.setHighlightSections(False)
+    header.setStretchLastSection(True)
+    for i, column in enumerate(model.columns):
+        view.setColumnWidth(i, column.width)
+    view.setSortingEnabled(False)
+    if not settings.restore_header(name, header):
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    header.setSortIndicatorShown(True)
+    header.sortIndicatorChanged.connect(model.sort)
+    header.sectionResized.connect(lambda *_: settings.save_header(name, header))
+    header.sectionMoved.connect(lambda *_: settings.save_header(name, header))
+    header.sortIndicatorChanged.connect(lambda *_: settings.save_header(name, header))
+    if header.sortIndicatorSection() >= 0:  # a restored sort order: the model follows it
+        model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+
+class RecordTabWidget(QWidget):
+    """Records of one kind in the current case."""
+
+    sig_new = Signal(str)
+    """The user asked for a new record of this kind."""
+    sig_edit = Signal(object)
+    """The user asked to edit a record."""
+    sig_delete = Signal(object)
+    """The user asked to delete a record."""
+
+    def __init__(self, paging: PagingService, kind: str, title: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.title = title
+        self.model = RecordTableModel(paging, kind, self)
+        self._filter_timer = QTimer(self, singleShot=True, interval=250)
+        self._build_ui()
+        self._connect()
+
+    def _build_ui(self) -> None:
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText(f"Filter {self.title.lower()} (Ctrl+F)")
+        self.filter.setClearButtonEnabled(True)
+        self.count_label = QLabel(self)
+        self.new_button = QPushButton(f"New {self.kind}\u2026", self)
+        self.edit_button = QPushButton("Edit\u2026", self)
+        self.delete_button = QPushButton("Delete", self)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.count_label)
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.edit_button)
+        bar.addWidget(self.delete_button)
+        self.view = QTableView(self)
+        configure_table(self.view, self.model, f"table_{self.kind}")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+    def _connect(self) -> None:
+        self.filter.textChanged.connect(self._filter_timer.start)
+        self._filter_timer.timeout.connect(self._on_filter_timeout)
+        self.new_button.clicked.connect(lambda: self.sig_new.emit(self.kind))
+        self.edit_button.clicked.connect(self._on_edit_clicked)
+        self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.view.doubleClicked.connect(self._on_edit_clicked)
+        self.model.modelReset.connect(self._update_count)
+
+    def set_case(self, case_uid: str | None) -> None:
+        if case_uid is None:
+            self.model.clear()
+        else:
+            self.model.set_query(case_uid=case_uid)
+
+    def apply_filter(self) -> None:
+        """Filter now (instead of after the typing pause)."""
+        self._filter_timer.stop()
+        self._on_filter_timeout()
+
+    def _on_filter_timeout(self) -> None:
+        if self.model.query.case_uid is not None:
+            self.model.set_query(text=self.filter.text().strip() or None)
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(f"{n:,} {self.title.lower()}" if n != 1 else f"1 {self.kind}")
+
+    def current_record(self) -> Record | None:
+        index = self.view.currentIndex()
+        return self.model.record_at(index.row()) if index.isValid() else None
+
+    def select_uid(self, uid: str) -> None:
+        row = self.model.row_of(uid)
+        if row is not None:
+            self.view.selectRow(row)
+
+    def _on_edit_clicked(self) -> None:
+        record = self.current_record()
+        if record is not None:
+            self.sig_edit.emit(record)
+
+    def _on_delete_clicked(self) -> None:
+        record = self.current_record()
+        if record is not None:
+            self.sig_delete.emit(record)
