@@ -231,7 +231,7 @@ class Applier:
     def _write(self) -> None:
         for kind in KIND_ORDER:
             table = table_of(kind)
-            inserts, updates = [], []
+            inserts, updates, moving = [], [], []
             for (k, uid), row in self.rows.items():
                 if k != kind:
                     continue
@@ -240,11 +240,21 @@ class Applier:
                     inserts.append({**row, "uid": uid})
                     continue
                 changed = [n for n in spec_map(kind) if old[n] != row[n]]
+                if kind in UNIQUE_KEYS and UNIQUE_KEYS[kind][1] in changed:
+                    moving.append(uid)
                 if changed or old["updated_at"] != row["updated_at"]:
                     self.result.updated_records += bool(changed)
                     self.result.updated_fields += len(changed)
                     updates.append({**{f"v_{n}": row[n] for n in spec_map(kind)},
                                     "v_updated_at": row["updated_at"], "k_uid": uid})
+            if moving:
+                # Keys may move between rows (a rename frees one another row takes): park
+                # the moving keys on unique placeholders first, so no step sees a duplicate.
+                key = UNIQUE_KEYS[kind][1]
+                park = update(table).where(table.c.uid == bindparam("k_uid")).values(
+                    {key: bindparam("v_park")})
+                self.session.connection().execute(
+                    park, [{"k_uid": u, "v_park": "\0moving:" + u} for u in moving])
             if updates:
                 values = {n: bindparam(f"v_{n}") for n in (*spec_map(kind), "updated_at")}
                 stmt = update(table).where(table.c.uid == bindparam("k_uid")).values(values)
