@@ -13,7 +13,7 @@ from typing import Any
 
 from caseapp.cli.main import open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
-from caseapp.errors import CaseAppError, ValidationError
+from caseapp.errors import ValidationError
 
 
 def register(sub: Any) -> None:
@@ -91,14 +91,9 @@ def _signer(args: argparse.Namespace) -> Any:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from caseapp.services.bundles import BundleService
-    from caseapp.sync.envelope import read_recipient
+    from caseapp.sync.envelope import load_recipient
 
-    recipients = []
-    for name in args.to:
-        try:
-            recipients.append(read_recipient(json.loads(Path(name).read_text("utf-8"))))
-        except (OSError, ValueError) as exc:
-            raise CaseAppError(f"Cannot read the recipient key {name}: {exc}") from None
+    recipients = [load_recipient(Path(name)) for name in args.to]
     passphrase = _passphrase(args, confirm=True)
     with open_workspace(args, must_exist=True) as ws:
         result = BundleService(ws).export_case(

@@ -22,8 +22,11 @@ from caseapp.services.identity import local_signer
 from caseapp.sync.signing import Signer
 
 if TYPE_CHECKING:
+    from caseapp.services.attachments import AttachmentService
+    from caseapp.services.bundles import BundleService
     from caseapp.services.cases import CaseService
     from caseapp.services.catalogue import SubstanceService
+    from caseapp.services.conflicts import ConflictService
     from caseapp.services.parties import CompanyService, PersonService
     from caseapp.services.records import RecordService
     from caseapp.services.reporting import ReportService
@@ -130,6 +133,21 @@ class Workspace:
     def trust(self) -> TrustService:
         from caseapp.services.trust import TrustService
         return TrustService(self)
+
+    @cached_property
+    def bundles(self) -> BundleService:
+        from caseapp.services.bundles import BundleService
+        return BundleService(self)
+
+    @cached_property
+    def conflicts(self) -> ConflictService:
+        from caseapp.services.conflicts import ConflictService
+        return ConflictService(self)
+
+    @cached_property
+    def attachments(self) -> AttachmentService:
+        from caseapp.services.attachments import AttachmentService
+        return AttachmentService(self)
 
     def service(self, kind: str) -> RecordService:
         """The record service of a kind (case, seizure, shipment, company, person, link, …)."""

@@ -19,6 +19,7 @@ import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from cryptography.exceptions import InvalidTag
@@ -89,6 +90,17 @@ def read_recipient(doc: dict[str, Any]) -> Recipient:
     except (KeyError, ValueError, TypeError) as exc:
         raise BundleRejected(f"Not a recipient key file (make one with `caseapp recipient-key`):"
                              f" {exc}") from exc
+
+
+def load_recipient(path: Path) -> Recipient:
+    """Read a recipient file written by `caseapp recipient-key`."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BundleRejected(f"Cannot read the recipient key {path}: {exc}") from None
+    if not isinstance(doc, dict):
+        raise BundleRejected(f"{path} is not a recipient key file.")
+    return read_recipient(doc)
 
 
 def _kek_x25519(shared: bytes, eph: bytes, recipient: bytes) -> bytes:
