@@ -67,5 +67,12 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
     window = MainWindow(ws, path)
     window.show()
     code = int(app.exec())
+    from PySide6.QtCore import QThreadPool
+
+    from caseapp.views.workers import writer_pool
+
+    # Let running workers finish before the database closes under them.
+    writer_pool().waitForDone()
+    QThreadPool.globalInstance().waitForDone()
     ws.close()
     return code

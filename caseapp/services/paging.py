@@ -1,16 +1,21 @@
-"""Pages of a big record table for the window: keyset paging from a neighbour, else OFFSET
-from the nearer end (pitfalls.md #5: OFFSET 500,000 costs 17 ms, a keyset page 0.2 ms).
+"""Pages of a big record table for the window.
 
-A table view asks `PagingService.count(kind, q)` once and then `page(...)` for the rows it shows;
-each row comes with its sort key so the next page can start right after it.
+Two ways to reach rows, both sorted and filtered in SQL:
+- `ordered_ids(kind, q)`: every matching id in order, once (Anki's browse table), then
+  `by_ids(...)` for the rows a view shows. Any row is one indexed lookup away; a million ids
+  take 8 MB. The window fetches them off the UI thread.
+- `page(...)`: keyset paging from a neighbour's key (pitfalls.md #5: OFFSET 500,000 costs
+  17 ms, a keyset page 0.2 ms), else OFFSET from the nearer end; used until the ids arrive.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 
 from caseapp.domain.records import Record
 from caseapp.services.records import ListQuery
@@ -78,6 +83,44 @@ class PagingService:
         return RowPage(start, tuple(service.to_record(r) for r in rows),
                        tuple((r[name], int(r["id"])) for r in rows))
 
+    def probe(self, kind: str, q: ListQuery, limit: int) -> int:
+        """How many records match, counting no further than `limit` (bounded cost)."""
+        service = self.ws.service(kind)
+        inner = select(service.table.c.id).where(service._where(q)).limit(limit).subquery()
+        with self.ws.db.read() as s:
+            return int(s.execute(select(func.count()).select_from(inner)).scalar() or 0)
+
+    def ordered_ids(self, kind: str, q: ListQuery) -> array[int]:
+        """The ids of every matching record, in the query's order."""
+        service = self.ws.service(kind)
+        table = service.table
+        column = table.c[q.sort or service.default_sort]
+        query = (select(table.c.id).where(service._where(q))
+                 .order_by(*_order(column, table.c.id, q.descending)))
+        out: array[int] = array("q")
+        with self.ws.db.read() as s:
+            # The DBAPI cursor directly: a million ids through SQLAlchemy's result rows
+            # cost a second more.
+            compiled = query.compile(dialect=s.get_bind().dialect)
+            params = [compiled.params[name] for name in compiled.positiontup or ()]
+            cursor = s.connection().connection.cursor()
+            try:
+                cursor.execute(str(compiled), params)
+                while rows := cursor.fetchmany(50_000):
+                    out.extend(row[0] for row in rows)
+            finally:
+                cursor.close()
+        return out
+
+    def by_ids(self, kind: str, ids: Sequence[int]) -> tuple[Record, ...]:
+        """The records with these ids, in the order given (missing ones left out)."""
+        service = self.ws.service(kind)
+        table = service.table
+        with self.ws.db.read() as s:
+            rows = s.execute(select(table).where(table.c.id.in_(list(ids)))).mappings().all()
+        found = {int(r["id"]): r for r in rows}
+        return tuple(service.to_record(found[i]) for i in ids if i in found)
+
     def names(self, kind: str, uids: set[str]) -> dict[str, str]:
         """The readable key of each record named by uid (for reference columns)."""
         if not uids:
@@ -117,6 +160,7 @@ def _beyond(column: Any, id_column: Any, key: RowKey, desc: bool) -> Any:
         if desc:  # NULLs come last: only NULL rows with a smaller id follow
             return and_(column.is_(None), id_column < row_id)
         return or_(column.is_not(None), and_(column.is_(None), id_column > row_id))
+    # Row values let SQLite seek the (case_uid, column, id) index instead of scanning to the key.
     if desc:
-        return or_(column < value, and_(column == value, id_column < row_id), column.is_(None))
-    return or_(column > value, and_(column == value, id_column > row_id))
+        return or_(tuple_(column, id_column) < tuple_(value, row_id), column.is_(None))
+    return tuple_(column, id_column) > tuple_(value, row_id)

@@ -101,6 +101,8 @@ class RecordTabWidget(QWidget):
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.view.doubleClicked.connect(self._on_edit_clicked)
         self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.model.sig_ready.connect(self._update_count)
 
     def set_case(self, case_uid: str | None) -> None:
         if case_uid is None:
@@ -117,9 +119,12 @@ class RecordTabWidget(QWidget):
         if self.model.query.case_uid is not None:
             self.model.set_query(text=self.filter.text().strip() or None)
 
-    def _update_count(self) -> None:
+    def _update_count(self, *_: object) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(f"{n:,} {self.title.lower()}" if n != 1 else f"1 {self.kind}")
+        if not self.model.ready:
+            self.count_label.setText(f"{n:,}+ {self.title.lower()} (counting\u2026)")
+        else:
+            self.count_label.setText(f"{n:,} {self.title.lower()}" if n != 1 else f"1 {self.kind}")
 
     def current_record(self) -> Record | None:
         index = self.view.currentIndex()

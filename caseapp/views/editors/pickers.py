@@ -47,6 +47,8 @@ class ChoiceCombo(QComboBox):
 
     def __init__(self, choices: list[tuple[str, str]], required: bool, parent: Any = None):
         super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)
         if not required:
             self.addItem("", "")
         for code, text in choices:
@@ -70,6 +72,9 @@ class EditableCombo(QComboBox):
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # Long company names must not widen the editor past its window.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(16)
         self.set_items(items)
         self.editTextChanged.connect(lambda _t: self.changed.emit())
 
@@ -87,6 +92,7 @@ class EditableCombo(QComboBox):
 
     def set_value(self, value: Any) -> None:
         self.setEditText("" if value is None else str(value))
+        self.lineEdit().setCursorPosition(0)  # show the start of a long name
 
 
 class CountryPicker(EditableCombo):
@@ -99,7 +105,7 @@ class CountryPicker(EditableCombo):
         return self.currentText().split("\u2014")[0].strip()
 
     def set_value(self, value: Any) -> None:
-        self.setEditText(f"{value} \u2014 {country_name(value)}" if value else "")
+        super().set_value(f"{value} \u2014 {country_name(value)}" if value else "")
 
 
 class SubstancePicker(QWidget):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -82,6 +83,8 @@ class RecordEditorDialog(QDialog):
         self.banner.hide()
         form_host = QWidget(self)
         form = QFormLayout(form_host)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         for spec in self.specs:
             widget = self._widget_for(spec)
             widget.setObjectName(f"field_{spec.name}")
@@ -96,6 +99,8 @@ class RecordEditorDialog(QDialog):
             box.setSpacing(1)
             box.addWidget(widget)
             box.addWidget(error)
+            # Rows keep their natural height (a text box would otherwise spread the form).
+            cell.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
             label = spec.title + (" *" if spec.required else "")
             form.addRow(label, cell)
             self.widgets[spec.name] = widget

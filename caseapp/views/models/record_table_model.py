@@ -1,35 +1,60 @@
-"""A lazy table model over one record kind: counts once, fetches pages of rows as the view
-shows them (keyset from a cached neighbour page), sorts and filters in SQL."""
+"""A lazy table model over one record kind, sorted and filtered in SQL (Anki's browse table).
+
+On every (re)query the model shows the first page at once (a keyset page: milliseconds even
+for a million rows) and fetches the ordered ids of all matches: at once when there are few,
+otherwise on a worker thread. Until the ids arrive the view scrolls on by keyset pages
+(canFetchMore/fetchMore); then every row is reachable and pages are read by id from an LRU
+cache of 64 pages.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections import OrderedDict
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 
 from caseapp.domain.records import Record
-from caseapp.services.paging import PagingService, RowKey
+from caseapp.services.paging import PagingService
 from caseapp.services.records import ListQuery
 from caseapp.views.models.columns import COLUMNS, Column
+from caseapp.views.workers import Worker
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
 MAX_PAGES = 64  # pages kept in memory: 12,800 rows whatever the table's size
+SYNC_IDS_BELOW = 5_000  # fewer matches: fetch the ids at once (a few ms)
+# Role numbers looked up once: data() runs for every visible cell on every paint.
+DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+RECORD = int(Qt.ItemDataRole.UserRole.value) + 1
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 @dataclasses.dataclass
 class _Page:
     records: tuple[Record, ...]
     cells: list[list[str]]
-    keys: tuple[RowKey, ...]
+    keys: tuple[Any, ...] = ()
 
 
 class RecordTableModel(QAbstractTableModel):
     """Rows of `kind` matching a ListQuery; `record_at(row)` gives the frozen record."""
 
-    RecordRole = Qt.ItemDataRole.UserRole + 1
+    RecordRole = RECORD
+    sig_ready = Signal()
+    """Every matching row is reachable (the ordered ids have arrived)."""
 
     def __init__(self, paging: PagingService, kind: str, parent: Any = None) -> None:
         super().__init__(parent)
@@ -37,7 +62,11 @@ class RecordTableModel(QAbstractTableModel):
         self.kind = kind
         self.columns: tuple[Column, ...] = COLUMNS[kind]
         self.query = ListQuery(limit=PAGE_SIZE, with_total=False)
-        self._total = 0
+        self._ids: array[int] | None = None
+        self._rows = 0
+        self._exhausted = False
+        self._generation = 0
+        self._worker: Worker | None = None
         self._pages: OrderedDict[int, _Page] = OrderedDict()
         self._names: dict[tuple[str, str], str] = {}
 
@@ -49,21 +78,67 @@ class RecordTableModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         self.beginResetModel()
-        self._pages.clear()
-        self._names.clear()
-        self._total = self.paging.count(self.kind, self.query)
+        self._reset_state()
+        self._load()
         self.endResetModel()
 
     def clear(self) -> None:
         self.beginResetModel()
-        self._pages.clear()
-        self._total = 0
+        self._reset_state()
+        self._exhausted = True
         self.endResetModel()
 
+    def _reset_state(self) -> None:
+        self._generation += 1
+        self._pages.clear()
+        self._names.clear()
+        self._ids = None
+        self._rows = 0
+        self._exhausted = False
+
+    def _load(self) -> None:
+        """First page now; the ordered ids now (few matches) or from a worker."""
+        if self.paging.probe(self.kind, self.query, SYNC_IDS_BELOW) < SYNC_IDS_BELOW:
+            self._set_ids(self.paging.ordered_ids(self.kind, self.query))
+            return
+        page = self._keyset_page()  # inside the reset: no row insertion signals
+        if page is not None:
+            self._pages[0] = page
+            self._rows = len(page.records)
+        generation, query = self._generation, self.query
+        worker = Worker(lambda _p, _c: self.paging.ordered_ids(self.kind, query))
+        worker.signals.sig_done.connect(lambda ids: self._on_ids(generation, ids))
+        self._worker = worker
+        QThreadPool.globalInstance().start(worker)
+
+    def _set_ids(self, ids: array[int]) -> None:
+        self._ids = ids
+        self._rows = len(ids)
+        self._exhausted = True
+
+    def _on_ids(self, generation: int, ids: array[int]) -> None:
+        if generation != self._generation:
+            return  # a newer query replaced this one
+        if len(ids) < self._rows:  # rows vanished meanwhile: start over
+            self.refresh()
+            return
+        first, last = self._rows, len(ids) - 1
+        if last >= first:
+            self.beginInsertRows(QModelIndex(), first, last)
+        self._set_ids(ids)
+        if last >= first:
+            self.endInsertRows()
+        self.sig_ready.emit()
+
+    @property
+    def ready(self) -> bool:
+        return self._ids is not None
+
     def record_at(self, row: int) -> Record | None:
-        if not 0 <= row < self._total:
+        if not 0 <= row < self._rows:
             return None
-        return self._page(row // PAGE_SIZE).records[row % PAGE_SIZE]
+        page = self._page(row // PAGE_SIZE)
+        return page.records[row % PAGE_SIZE] if row % PAGE_SIZE < len(page.records) else None
 
     def row_of(self, uid: str) -> int | None:
         """The row of a record among the loaded pages (None if not loaded)."""
@@ -75,34 +150,64 @@ class RecordTableModel(QAbstractTableModel):
 
     # --- Qt model interface --------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._total
+        return 0 if parent.isValid() else self._rows
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self._total:
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not parent.isValid() and not self._exhausted:
+            self._append_keyset_page()
+
+    def _keyset_page(self) -> _Page | None:
+        """The page after the loaded rows, from the last loaded row's key."""
+        number = self._rows // PAGE_SIZE
+        previous = self._pages.get(number - 1)
+        after = previous.keys[-1] if previous and previous.keys else None
+        fetched = self.paging.page(self.kind, self.query, self._rows, PAGE_SIZE,
+                                   self._rows + PAGE_SIZE, after=after)
+        if len(fetched.records) < PAGE_SIZE:
+            self._exhausted = True
+        if not fetched.records:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            page = self._page(index.row() // PAGE_SIZE)
-            row = index.row() % PAGE_SIZE
+        return _Page(fetched.records, self._cells(fetched.records), fetched.keys)
+
+    def _append_keyset_page(self) -> None:
+        page = self._keyset_page()
+        if page is None:
+            return
+        start = self._rows
+        self.beginInsertRows(QModelIndex(), start, start + len(page.records) - 1)
+        self._pages[start // PAGE_SIZE] = page
+        self._rows += len(page.records)
+        self.endInsertRows()
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        row = index.row()
+        if not index.isValid() or not 0 <= row < self._rows:
+            return None
+        role = int(role)
+        if role in (DISPLAY, TOOLTIP):
+            page = self._pages.get(row // PAGE_SIZE) or self._page(row // PAGE_SIZE)
+            row %= PAGE_SIZE
             if row >= len(page.cells):
                 return None
             text = page.cells[row][index.column()]
-            if role == Qt.ItemDataRole.ToolTipRole:
+            if role == TOOLTIP:
                 return text if len(text) > 30 else None
             return text
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            column = self.columns[index.column()]
-            side = Qt.AlignmentFlag.AlignRight if column.numeric else Qt.AlignmentFlag.AlignLeft
-            return int(side | Qt.AlignmentFlag.AlignVCenter)
-        if role == self.RecordRole:
-            return self.record_at(index.row())
+        if role == ALIGN:
+            return RIGHT if self.columns[index.column()].numeric else LEFT
+        if role == RECORD:
+            return self.record_at(row)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+                   role: int = DISPLAY) -> Any:
+        if int(role) != DISPLAY:
             return None
         if orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(self.columns):
@@ -118,13 +223,11 @@ class RecordTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns) or self.columns[column].sort is None:
             return
-        # A reset, not a layout change: rows are re-fetched from SQL in the new order.
-        self.beginResetModel()
+        # A reset, not a layout change: rows are re-read from SQL in the new order.
         self.query = dataclasses.replace(
             self.query, sort=self.columns[column].sort,
             descending=order == Qt.SortOrder.DescendingOrder)
-        self._pages.clear()
-        self.endResetModel()
+        self.refresh()
 
     # --- pages ---------------------------------------------------------------------------
     def _page(self, number: int) -> _Page:
@@ -132,13 +235,11 @@ class RecordTableModel(QAbstractTableModel):
         if page is not None:
             self._pages.move_to_end(number)
             return page
-        before = self._pages.get(number - 1)
-        after = self._pages.get(number + 1)
-        fetched = self.paging.page(
-            self.kind, self.query, number * PAGE_SIZE, PAGE_SIZE, self._total,
-            after=before.keys[-1] if before and before.keys else None,
-            before=after.keys[0] if after and after.keys and not before else None)
-        page = _Page(fetched.records, self._cells(fetched.records), fetched.keys)
+        if self._ids is None:  # only loaded rows are visible before the ids arrive
+            return _Page((), [])
+        ids = self._ids[number * PAGE_SIZE:(number + 1) * PAGE_SIZE]
+        records = self.paging.by_ids(self.kind, ids)
+        page = _Page(records, self._cells(records))
         self._pages[number] = page
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)

@@ -1,0 +1,74 @@
+"""Render the window on the demo data into docs/screenshots/ (offscreen).
+
+    python scripts/screenshots.py [--out docs/screenshots]
+
+Writes window-main.png (case list and Seizures tab), window-overview.png (Overview tab),
+window-seizure-editor.png (a seizure being edited) and window-shipment-editor.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def settle(app: object, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    home = Path(tempfile.mkdtemp(prefix="caseapp-shots-"))
+    os.environ["CASEAPP_HOME"] = str(home)
+    os.environ.setdefault("CASEAPP_USER", "SA Elena Marquardt")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "qt"))
+    from caseapp.app import make_application, open_workspace
+    from caseapp.views.main_window import MainWindow
+
+    app = make_application()
+    db = home / "demo.db"
+    ws = open_workspace(db, demo=True)
+    window = MainWindow(ws, db)
+    window.resize(1440, 860)
+    window.show()
+    args.out.mkdir(parents=True, exist_ok=True)
+    window.tabs.setCurrentIndex(1)
+    settle(app)
+    window.tabs_by_kind["seizure"].view.selectRow(2)
+    settle(app)
+    window.grab().save(str(args.out / "window-main.png"))
+    window.tabs.setCurrentIndex(0)
+    settle(app, 1.0)
+    window.grab().save(str(args.out / "window-overview.png"))
+    window.tabs.setCurrentIndex(1)
+    for kind, name in (("seizure", "window-seizure-editor.png"),
+                       ("shipment", "window-shipment-editor.png")):
+        record = window.tabs_by_kind[kind].model.record_at(2)
+        dialog = window.editor(kind, record)
+        assert dialog is not None
+        dialog.show()
+        settle(app)
+        dialog.grab().save(str(args.out / name))
+        dialog.close()
+    window.close()
+    ws.close()
+    print(f"screenshots written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
