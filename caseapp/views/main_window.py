@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -102,8 +103,11 @@ class MainWindow(QMainWindow):
         self.history_view = QTableView(self)
         self.history_view.setModel(self.history_model)
         self.history_view.verticalHeader().hide()
+        self.history_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.history_view.verticalHeader().setDefaultSectionSize(24)
+        self.history_view.setWordWrap(False)
         self.history_view.horizontalHeader().setStretchLastSection(True)
-        for i, width in enumerate((150, 90, 70, 80)):
+        for i, width in enumerate((150, 110, 70, 200)):
             self.history_view.setColumnWidth(i, width)
         self.tabs.addTab(self.history_view, "History")
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)

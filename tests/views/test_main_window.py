@@ -184,3 +184,24 @@ def test_no_window_action_on_demo_data_blocks_over_100ms(window: Any, qtbot: Any
                              window.tabs_by_kind["seizure"].apply_filter()))
     worst = max(slowest)
     assert worst[0] < 0.1, f"{worst[1]} took {worst[0] * 1000:.0f} ms"
+
+
+def test_file_menu_dialog_free_paths(window: Any, qtbot: Any, tmp_path: Any,
+                                     monkeypatch: Any) -> None:
+    """Print report renders in the background; conflicts dialog opens on an empty list."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from caseapp.views import file_actions
+    from caseapp.views.conflicts_dialog import ConflictsDialog
+
+    pdf = tmp_path / "report.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(pdf), ""))
+    shown: list[Any] = []
+    monkeypatch.setattr(file_actions, "preview_pdf", lambda _w, path: shown.append(path))
+    task = file_actions.print_report(window)
+    assert task is not None
+    qtbot.waitUntil(lambda: bool(shown), timeout=60000)
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    dialog = ConflictsDialog(window.ws, window.current_case_ref(), window)
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() == 0 and "No open conflicts" in dialog.reason.text()

@@ -77,7 +77,7 @@ def node(side: str, header: str) -> Column:
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
-    "case": (field("ref", "Reference", width=130), field("title", "Title", width=320),
+    "case": (field("ref", "Reference", width=130), field("title", "Title", width=230),
              field("status", "Status", width=80), field("opened_on", "Opened", width=90),
              field("lead_investigator", "Lead investigator", width=140)),
     "seizure": (field("exhibit_ref", "Exhibit", width=110), field("seized_on", "Seized on", width=90),

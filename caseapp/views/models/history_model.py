@@ -55,7 +55,7 @@ class HistoryTableModel(QAbstractTableModel):
                                                Qt.ItemDataRole.ToolTipRole):
             return None
         e = self.entries[index.row()]
-        values = (e.at.replace("T", " ")[:19], e.actor, e.action, e.kind, e.summary)
+        values = (e.at.replace("T", " ")[:19], e.actor, e.action, e.record, e.summary)
         return values[index.column()]
 
     def headerData(self, section: int, orientation: Qt.Orientation,
