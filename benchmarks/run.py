@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import uuid
 from collections.abc import Callable
@@ -60,16 +61,34 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> list[float]:
     return samples
 
 
-def run_cmd(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run a command; returns (seconds, peak RSS in MiB) of that child alone."""
+def run_cmd(args: list[str]) -> tuple[float, float]:
+    """Run a command; returns (seconds, peak RSS in MiB of that command alone).
+
+    The peak is the child's VmHWM read at its exit: getrusage's ru_maxrss survives exec on
+    Linux, so a child of a big parent would report the parent's peak.
+    """
+    hwm = textwrap.dedent("""
+        import atexit, runpy, sys
+        def _hwm():
+            line = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]
+            sys.stderr.write(chr(10) + line)
+        atexit.register(_hwm)
+        mode, target, *rest = sys.argv[1:]
+        if mode == '-m':
+            sys.argv = [target, *rest]
+            runpy.run_module(target, run_name='__main__', alter_sys=True)
+        else:
+            sys.argv = ['-c', *rest]
+            exec(compile(target, '<string>', 'exec'), {'__name__': '__main__'})
+        """)
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env=env or os.environ.copy())
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(args, capture_output=True, text=True)
     took = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.read() if proc.stderr else ''}")
-    return took, usage.ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr}")
+    measured = subprocess.run([args[0], "-c", hwm, *args[1:]], capture_output=True, text=True)
+    kib = [int(x.split()[1]) for x in measured.stderr.splitlines() if x.startswith("VmHWM")]
+    return took, (kib[-1] / 1024 if kib else float("nan"))
 
 
 def caseapp_cmd(*args: str) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from caseapp.db import fts
 from caseapp.db.audit import append_entries
 from caseapp.db.engine import Database
 from caseapp.db.models import Changeset, Meta, Op, table_of
@@ -207,7 +208,9 @@ class UnitOfWork:
         for kind in KIND_ORDER:
             rows = self._pending.get(kind)
             if rows:
-                self.session.execute(insert(table_of(kind)), list(rows.values()))
+                # Many rows: indexed for search in one statement, not one trigger run each.
+                with fts.bulk_insert(self.session.connection(), kind, len(rows)):
+                    self.session.execute(insert(table_of(kind)), list(rows.values()))
                 rows.clear()
 
     def finish(self) -> str | None:

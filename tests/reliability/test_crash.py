@@ -14,6 +14,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from caseapp.db import fts
 from caseapp.db.migrate import current_revision, head_revision
 from caseapp.services.importing import TEMPLATES
 from caseapp.services.records import ListQuery
@@ -77,6 +79,17 @@ def seizure_csv(path: Path, n: int) -> Path:
     return path
 
 
+def index_state(path: Path, case_uid: str) -> tuple[int, list[str]]:
+    """(seizures of the case in the search index, index triggers missing)."""
+    con = sqlite3.connect(path)
+    try:
+        indexed = con.execute("SELECT count(*) FROM search_fts_seizures WHERE case_uid = ?",
+                              (case_uid,)).fetchone()[0]
+        return indexed, fts.missing_triggers(con)
+    finally:
+        con.close()
+
+
 def delays(kills: int, duration: float, salt: int) -> list[float]:
     rng = random.Random(SEED + salt)
     return [rng.uniform(0, duration * 1.15) for _ in range(kills)]
@@ -97,6 +110,7 @@ def test_killed_csv_import_is_all_or_nothing(tmp_path: Path, kills: int) -> None
             case_uid = ws.cases.find(f"R-{i}").uid
             got = ws.seizures.list_page(ListQuery(case_uid=case_uid, limit=1)).total
         assert got in (0, rows), f"{context}: {got} of {rows} seizures"
+        assert index_state(path, case_uid) == (got, []), context
         outcomes.append(got == rows)
     assert kills < 5 or not all(outcomes), "no kill landed inside the import"
 
@@ -131,8 +145,19 @@ def audit_counts(ws: Any, uids: tuple[str, ...]) -> dict[str, int]:
     return {uid: count for uid, count in rows}
 
 
+def previous_revision() -> str:
+    """The revision before the head: the upgrade the next release will run."""
+    from alembic.script import ScriptDirectory
+
+    from caseapp.db.migrate import alembic_config
+
+    down = ScriptDirectory.from_config(alembic_config()).get_revision(head_revision()).down_revision
+    assert isinstance(down, str)
+    return down
+
+
 def test_killed_migration_leaves_the_old_or_the_new_schema(tmp_path: Path, kills: int) -> None:
-    previous = "0002"
+    previous = previous_revision()
     source = build_demo_db(tmp_path / "source.db", previous)
     before = row_counts(source)
     work = tmp_path / "work.db"

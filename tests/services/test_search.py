@@ -112,3 +112,50 @@ def test_rebuild_gives_the_same_index(demo_ws: Any, db_path: Path) -> None:
     before = dump()
     fts.rebuild(con)
     assert dump() == before and len(before) > 30
+
+
+def test_a_bulk_import_is_indexed_and_keeps_its_triggers(ws: Any, db_path: Path,
+                                                         tmp_path: Path) -> None:
+    import csv
+
+    from caseapp.services.importing import TEMPLATES, CsvImporter
+
+    ws.cases.add({"ref": "C-1", "title": "Bulk"})
+    ws.seizures.add({"exhibit_ref": "EX-OLD", "seized_on": "2026-01-02", "substance": "NPP",
+                     "net_quantity": "1", "unit": "kg", "place": "Ensenada"}, case="C-1")
+    path = tmp_path / "s.csv"
+    rows = fts.BULK_MIN_ROWS + 20
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=TEMPLATES["seizures"], restval="")
+        writer.writeheader()
+        for i in range(rows):
+            writer.writerow({"exhibit_ref": f"B-{i:04d}", "seized_on": "2026-01-03",
+                             "substance": "NPP", "net_quantity": "2", "unit": "kg",
+                             "place": f"Ensenada berth {i}"})
+    CsvImporter(ws).import_file("seizures", path, "C-1")
+    con = sqlite3.connect(db_path)
+    assert fts.missing_triggers(con) == []
+    indexed = con.execute("SELECT count(*) FROM search_fts_seizures").fetchone()[0]
+    assert indexed == rows + 1
+    con.close()
+    assert kinds_and_titles(ws, "berth 517") == [("seizure", "B-0517")]
+    ws.seizures.add({"exhibit_ref": "EX-NEW", "seized_on": "2026-01-04", "substance": "NPP",
+                     "net_quantity": "1", "unit": "kg", "place": "Mazatlán"}, case="C-1")
+    assert kinds_and_titles(ws, "Mazatl") == [("seizure", "EX-NEW")]
+
+
+def test_a_failed_bulk_import_leaves_index_and_triggers_as_before(ws: Any, db_path: Path,
+                                                                   tmp_path: Path) -> None:
+    ws.cases.add({"ref": "C-1", "title": "Bulk"})
+    with pytest.raises(ValidationError), ws.unit() as uow:
+        for i in range(fts.BULK_MIN_ROWS + 5):
+            ws.seizures.add_in(uow, {"exhibit_ref": f"F-{i}", "seized_on": "2026-01-03",
+                                     "substance": "NPP", "net_quantity": "2", "unit": "kg",
+                                     "place": "Phantom wharf"}, case_uid=ws.cases.find("C-1").uid)
+        uow.flush_rows()
+        raise ValidationError("stop")
+    con = sqlite3.connect(db_path)
+    assert fts.missing_triggers(con) == []
+    assert con.execute("SELECT count(*) FROM search_fts_seizures").fetchone()[0] == 0
+    con.close()
+    assert kinds_and_titles(ws, "Phantom wharf") == []
