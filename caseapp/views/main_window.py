@@ -40,6 +40,7 @@ from caseapp.views.undo_commands import (
     DeleteRecordCommand,
     EditRecordCommand,
     RecordCommand,
+    RestoreRecordCommand,
 )
 
 TABS = (("seizure", "Seizures"), ("shipment", "Shipments"), ("company", "Companies"),
@@ -160,6 +161,9 @@ class MainWindow(QMainWindow):
         self.act_edit = self._action(e, "&Edit record\u2026", self.edit_current, "Ctrl+Return")
         self.act_delete = self._action(e, "&Delete record", self.delete_current,
                                        QKeySequence.StandardKey.Delete)
+        self.act_restore = self._action(e, "Re&store record", self.restore_current,
+                                        "Ctrl+Shift+R",
+                                        "Restore the selected deleted record (Show deleted)")
         v = bar.addMenu("&View")
         for i in range(self.tabs.count()):
             self._action(v, self.tabs.tabText(i).replace("&&", "&"),
@@ -342,6 +346,14 @@ class MainWindow(QMainWindow):
         record = tab.current_record() if tab else None
         if record is not None:
             self.delete_record(record)
+
+    def restore_current(self) -> None:
+        tab = self.current_tab()
+        record = tab.current_record() if tab else None
+        if record is None or not record.deleted:
+            self.statusBar().showMessage("Tick Show deleted and select a deleted record.", 5000)
+            return
+        self.push_command(RestoreRecordCommand(self.ws, record))
 
     def _select(self, kind: str, uid: str) -> None:
         if kind == "case":

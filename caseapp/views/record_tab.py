@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -77,12 +80,15 @@ class RecordTabWidget(QWidget):
         self.filter.setPlaceholderText(f"Filter {self.title.lower()} (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
         self.count_label = QLabel(self)
+        self.show_deleted = QCheckBox("Show deleted", self)
+        self.show_deleted.setToolTip("List deleted records too (struck out), to restore them")
         self.new_button = QPushButton(f"New {self.kind}\u2026", self)
         self.edit_button = QPushButton("Edit\u2026", self)
         self.delete_button = QPushButton("Delete", self)
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.show_deleted)
         bar.addWidget(self.new_button)
         bar.addWidget(self.edit_button)
         bar.addWidget(self.delete_button)
@@ -97,6 +103,7 @@ class RecordTabWidget(QWidget):
         self.filter.textChanged.connect(self._filter_timer.start)
         self._filter_timer.timeout.connect(self._on_filter_timeout)
         self.new_button.clicked.connect(lambda: self.sig_new.emit(self.kind))
+        self.show_deleted.toggled.connect(self._on_show_deleted_toggled)
         self.edit_button.clicked.connect(self._on_edit_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.view.doubleClicked.connect(self._on_edit_clicked)
@@ -118,6 +125,12 @@ class RecordTabWidget(QWidget):
     def _on_filter_timeout(self) -> None:
         if self.model.query.case_uid is not None:
             self.model.set_query(text=self.filter.text().strip() or None)
+
+    def _on_show_deleted_toggled(self, checked: bool) -> None:
+        if self.model.query.case_uid is not None:
+            self.model.set_query(include_deleted=checked)
+        else:
+            self.model.query = dataclasses.replace(self.model.query, include_deleted=checked)
 
     def _update_count(self, *_: object) -> None:
         n = self.model.rowCount()

@@ -105,3 +105,16 @@ class DeleteRecordCommand(RecordCommand):
 
     def revert(self) -> None:
         self.ws.service(self.kind).restore(self.uid)
+
+
+class RestoreRecordCommand(RecordCommand):
+    """Undo a soft delete from the table (Show deleted); undo deletes again."""
+
+    def __init__(self, ws: Workspace, record: Record, *, done: bool = False) -> None:
+        super().__init__(ws, record.KIND, record.uid, f"Restore {label_of(record)}", done)
+
+    def do(self) -> None:
+        self.ws.service(self.kind).restore(self.uid)
+
+    def revert(self) -> None:
+        self.ws.service(self.kind).delete(self.uid)

@@ -205,3 +205,49 @@ def test_file_menu_dialog_free_paths(window: Any, qtbot: Any, tmp_path: Any,
     dialog = ConflictsDialog(window.ws, window.current_case_ref(), window)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 0 and "No open conflicts" in dialog.reason.text()
+
+
+def test_restore_a_deleted_record_is_undoable(window: Any) -> None:
+    tab = window.tabs_by_kind["seizure"]
+    record = tab.model.record_at(0)
+    window.delete_record(record)
+    assert record.exhibit_ref not in seizure_rows(window)
+    tab.show_deleted.setChecked(True)
+    row = seizure_rows(window).index(record.exhibit_ref)
+    assert tab.model.data(tab.model.index(row, 0), Qt.ItemDataRole.FontRole).strikeOut()
+    window.tabs.setCurrentIndex(1)
+    tab.view.selectRow(row)
+    window.act_restore.trigger()
+    assert not window.ws.seizures.get(record.uid).deleted
+    assert window.act_undo.text() == f"Undo Restore seizure {record.exhibit_ref}"
+    window.undo_stack.undo()
+    assert window.ws.seizures.get(record.uid).deleted
+
+
+def test_tab_walks_every_editor_field_in_order(window: Any, qtbot: Any) -> None:
+    dialog = window.editor("seizure")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    fields = list(dialog.widgets.values())
+    fields[0].setFocus()
+    reached: list[Any] = []
+    for _ in range(len(fields) * 3):
+        focus = QApplication.focusWidget()
+        owner = next((f for f in fields if f is focus or f.isAncestorOf(focus)), None)
+        if owner is not None and (not reached or reached[-1] is not owner):
+            reached.append(owner)
+        if owner is fields[-1]:
+            break
+        qtbot.keyClick(focus, Qt.Key.Key_Tab)
+    assert reached == fields
+
+
+def test_column_widths_are_remembered(window: Any, qtbot: Any, demo_ws: Any) -> None:
+    from tests.views.conftest import open_window
+
+    window.tabs_by_kind["seizure"].view.setColumnWidth(2, 333)
+    window.close()
+    again = open_window(qtbot, demo_ws, window.db_path)
+    assert again.tabs_by_kind["seizure"].view.columnWidth(2) == 333

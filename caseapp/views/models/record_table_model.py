@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
+from PySide6.QtGui import QColor, QFont
 
 from caseapp.domain.records import Record
 from caseapp.services.paging import PagingService
@@ -38,8 +39,22 @@ DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
 RECORD = int(Qt.ItemDataRole.UserRole.value) + 1
+FONT = int(Qt.ItemDataRole.FontRole.value)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+NO_FLAGS = Qt.ItemFlag.NoItemFlags
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _deleted_font() -> QFont:
+    font = QFont()
+    font.setStrikeOut(True)
+    return font
+
+
+_DELETED_FONT = _deleted_font()
+_DELETED_COLOR = QColor("#888888")
 
 
 @dataclasses.dataclass
@@ -186,11 +201,12 @@ class RecordTableModel(QAbstractTableModel):
         self.endInsertRows()
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
-        row = index.row()
-        if not index.isValid() or not 0 <= row < self._rows:
-            return None
-        role = int(role)
-        if role in (DISPLAY, TOOLTIP):
+        # The hot path of every paint (a dozen roles per visible cell): roles we do not
+        # serve return at once, display text needs one dict lookup and two list indexes.
+        if role == DISPLAY or role == TOOLTIP:  # noqa: SIM109 - two int compares beat a tuple
+            row = index.row()
+            if not 0 <= row < self._rows:
+                return None
             page = self._pages.get(row // PAGE_SIZE) or self._page(row // PAGE_SIZE)
             row %= PAGE_SIZE
             if row >= len(page.cells):
@@ -202,7 +218,11 @@ class RecordTableModel(QAbstractTableModel):
         if role == ALIGN:
             return RIGHT if self.columns[index.column()].numeric else LEFT
         if role == RECORD:
-            return self.record_at(row)
+            return self.record_at(index.row())
+        if role in (FONT, FOREGROUND) and self.query.include_deleted:
+            record = self.record_at(index.row())
+            if record is not None and record.deleted:  # shown only with "Show deleted"
+                return _DELETED_FONT if role == FONT else _DELETED_COLOR
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -216,9 +236,7 @@ class RecordTableModel(QAbstractTableModel):
         return str(section + 1)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return ROW_FLAGS if index.isValid() else NO_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns) or self.columns[column].sort is None:
