@@ -66,7 +66,7 @@ def store_changesets(session: Session, changesets: list[dict[str, Any]],
     ops_by_cs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for op in new_ops:
         ops_by_cs[op["changeset_id"]].append(op)
-    known = set()
+    known: set[str] = set()
     for part in chunks(list(ops_by_cs)):
         known.update(session.execute(select(Changeset.id).where(Changeset.id.in_(part)))
                      .scalars())
@@ -256,7 +256,7 @@ class Applier:
                 self.session.connection().execute(
                     park, [{"k_uid": u, "v_park": "\0moving:" + u} for u in moving])
             if updates:
-                values = {n: bindparam(f"v_{n}") for n in (*spec_map(kind), "updated_at")}
+                values: dict[str, Any] = {n: bindparam(f"v_{n}") for n in (*spec_map(kind), "updated_at")}
                 stmt = update(table).where(table.c.uid == bindparam("k_uid")).values(values)
                 for part in chunks(updates, 2000):
                     self.session.connection().execute(stmt, part)

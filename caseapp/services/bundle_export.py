@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -49,7 +49,7 @@ def _ops(s: Session, kind: str, uids: list[str]) -> list[tuple[str, dict[str, An
 
 
 def _refs(kind: str, ops: list[tuple[str, dict[str, Any]]],
-          rows: list[Any]) -> set[tuple[str, str]]:
+          rows: Sequence[Any]) -> set[tuple[str, str]]:
     specs = spec_map(kind)
     found = set()
     for _cs, op in ops:

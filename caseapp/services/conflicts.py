@@ -212,4 +212,4 @@ class ConflictService:
         if len(uids) != 1:
             raise NotFoundError(f"{'No' if not uids else 'More than one'} {kind} {key!r}; "
                                 "use the uid shown by: caseapp conflicts")
-        return uids.pop()
+        return str(uids.pop())

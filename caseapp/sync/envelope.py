@@ -115,7 +115,7 @@ def _kek_scrypt(passphrase: str, salt: bytes, cost: ScryptCost) -> bytes:
 
 def _slots(key: bytes, recipients: list[Recipient], passphrase: str | None,
            cost: ScryptCost) -> list[dict[str, Any]]:
-    slots = []
+    slots: list[dict[str, Any]] = []
     for r in recipients:
         eph = X25519PrivateKey.generate()
         eph_raw = _raw(eph.public_key())

@@ -74,7 +74,9 @@ def test_kill_minus_nine_mid_import_leaves_all_or_nothing(prepared, tmp_path: Pa
     work = tmp_path / "work.db"
     shutil.copyfile(pristine, work)
     started = time.perf_counter()
-    assert run_import(work, bundle).wait(timeout=120) == 0
+    done = subprocess.run([sys.executable, "-m", "caseapp", "--db", str(work), "import",
+                           str(bundle)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
     full = time.perf_counter() - started
     complete = op_count(work)
     assert complete == base + bundle_ops - 1  # the catalogue substance's op is already here
