@@ -9,6 +9,7 @@ schema allow-list, trust, clock skew) before one transaction applies it. Both ta
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from caseapp import __version__
 from caseapp.db import changelog
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
 
 SHARED_KINDS = ("company", "person", "substance")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -331,9 +333,12 @@ class BundleService:
         file_sha = None
         with suppress(OSError), path.open("rb") as fh:
             file_sha = sha256_file(fh)[0]
-        with self.ws.unit() as uow:
-            uow.audit("import", outcome="rejected", detail=(
-                f"rejected bundle {path.name} (SHA-256 {file_sha}): {exc.message[:500]}"))
+        try:
+            with self.ws.unit() as uow:
+                uow.audit("import", outcome="rejected", detail=(
+                    f"rejected bundle {path.name} (SHA-256 {file_sha}): {exc.message[:500]}"))
+        except (CaseAppError, SQLAlchemyError):  # the rejection itself is what the user needs
+            log.exception("could not record the rejection of %s", path)
 
 
 def _bytes_opener(data: bytes) -> Any:
@@ -353,6 +358,11 @@ def _check_manifest(doc: dict[str, Any]) -> dict[str, Any]:
         for item in doc["files"]:
             ok = ok and isinstance(item["path"], str) and isinstance(item["sha256"], str) \
                 and isinstance(item["size"], int)
+        listed = {(f["path"], f["size"]) for f in doc["files"]}
+        ok = ok and all(f["path"] == f"blobs/{f['sha256']}" for f in doc["files"]
+                        if f["path"] != CHANGESETS)  # a blob's name is its hash
+        for blob in doc["blobs"]:  # every blob is also a checked file entry
+            ok = ok and (f"blobs/{blob['sha256']}", blob["size"]) in listed
         bytes.fromhex(exp["public_key"])
     except (KeyError, TypeError, ValueError):
         ok = False

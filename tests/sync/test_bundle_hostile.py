@@ -257,3 +257,23 @@ def test_a_rejection_is_an_audit_entry_and_nothing_else(setup) -> None:
         assert "flipped.casebundle" in last[2]
     finally:
         ws.close()
+
+
+def test_a_blob_whose_name_is_not_its_hash_is_rejected(setup) -> None:
+    data = b"evidence"
+    fake = "ab" * 32
+
+    def lie(m: dict[str, Any]) -> None:
+        m["files"].append({"path": f"blobs/{fake}", "sha256": sha256_hex(data),
+                           "size": len(data)})
+        m["blobs"].append({"sha256": fake, "size": len(data), "media_type": None})
+
+    message = attempt(setup, forge(setup, manifest=lie, extra=[(f"blobs/{fake}", data)]))
+    assert "manifest is malformed" in message
+
+
+def test_a_blob_listed_without_its_entry_is_rejected(setup) -> None:
+    def lie(m: dict[str, Any]) -> None:
+        m["blobs"].append({"sha256": "cd" * 32, "size": 3, "media_type": None})
+
+    assert "manifest is malformed" in attempt(setup, forge(setup, manifest=lie))
