@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from decimal import Decimal
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from caseapp.services.overview import CaseOverview, OverviewService
@@ -77,11 +78,26 @@ class OverviewWidget(QWidget):
         self.case_uid: str | None = None
         self._worker: Worker | None = None
         self.loaded: CaseOverview | None = None
+        self._stale = False
 
     def set_case(self, case_uid: str | None) -> None:
+        """Show this case's figures; computed when the tab is visible (a million-seizure case
+        takes seconds of a worker's time: not spent while the user looks at another tab)."""
+        self.case_uid = case_uid
+        self._stale = True
+        if self.isVisible():
+            self._compute()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._compute()
+
+    def _compute(self) -> None:
         from PySide6.QtCore import QThreadPool
 
-        self.case_uid = case_uid
+        self._stale = False
+        case_uid = self.case_uid
         if case_uid is None:
             self.browser.setHtml("<p>Select a case.</p>")
             return
