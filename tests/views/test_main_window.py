@@ -251,3 +251,24 @@ def test_column_widths_are_remembered(window: Any, qtbot: Any, demo_ws: Any) -> 
     window.close()
     again = open_window(qtbot, demo_ws, window.db_path)
     assert again.tabs_by_kind["seizure"].view.columnWidth(2) == 333
+
+
+def test_company_picker_creates_a_company(window: Any, qtbot: Any,
+                                          monkeypatch: Any) -> None:
+    from caseapp.views.editors.pickers import CompanyPicker
+    from caseapp.views.editors.record_editor import RecordEditorDialog
+
+    def fill_and_save(self: RecordEditorDialog) -> int:
+        self.set_values({"name": "Kowloon Bay Freight (HK) Ltd", "country": "HK"})
+        self._on_buttons_accepted()
+        return int(self.result())
+
+    dialog = window.editor("shipment")
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(RecordEditorDialog, "exec", fill_and_save)
+    picker = dialog.widgets["carrier"]
+    assert isinstance(picker, CompanyPicker)
+    picker.add.click()
+    assert picker.value() == "Kowloon Bay Freight (HK) Ltd"
+    assert window.ws.companies.find("Kowloon Bay Freight (HK) Ltd").country == "HK"
+    assert window.act_undo.text() == "Undo Add company Kowloon Bay Freight (HK) Ltd"
