@@ -83,7 +83,7 @@ def test_kill_minus_nine_mid_import_leaves_all_or_nothing(prepared, tmp_path: Pa
     rng = random.Random(5)
     outcomes = []
     shutil.copyfile(pristine, work)
-    for _ in range(12):
+    for _ in range(8):
         proc = run_import(work, bundle)
         time.sleep(rng.uniform(0.1, 1.1) * full)
         proc.send_signal(signal.SIGKILL)

@@ -32,7 +32,7 @@ from caseapp.sync.merge import OpView, field_heads
 from caseapp.sync.ops import ancestors
 from tests.sync.helpers import canonical_dump, clone_ws, conflict_set, open_ws, trust
 
-EXAMPLES = int(os.environ.get("CONVERGENCE_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("CONVERGENCE_EXAMPLES", "8"))
 REF = "CONV-1"
 EXHIBITS = ("EX-1", "EX-2", "EX-3")
 VALUES = ("a", "b", None)
