@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from caseapp.db import changelog
+from caseapp.db.models import BundleImport
 from caseapp.progress import CancelToken, ProgressCallback
 from caseapp.services.bundle_apply import Applier, existing_op_ids, store_blobs, store_changesets
 
@@ -44,6 +47,8 @@ def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
     progress(3, 5, "Applying changes")
     with ws.unit() as uow:
         s = uow.session
+        before = s.execute(select(BundleImport.bundle_id).where(
+            BundleImport.bundle_id == manifest["bundle_id"])).first() is not None
         known = existing_op_ids(s, [op["op_id"] for op in incoming])
         new_ops = [op for op in incoming if op["op_id"] not in known]
         cancel.check()
@@ -71,7 +76,7 @@ def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
             conflicts_opened=result.conflicts_opened, blobs_added=added,
             quarantined=tuple(Quarantined(op["op_id"], op["kind"], op["uid"], reason)
                               for op, _cs, reason in held),
-            renamed=tuple(result.renamed))
+            renamed=tuple(result.renamed), imported_before=before)
         counts = {k: getattr(summary, k) for k in (
             "new_ops", "duplicate_ops", "new_records", "updated_records", "updated_fields",
             "conflicts_opened", "blobs_added")}

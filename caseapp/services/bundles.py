@@ -91,10 +91,12 @@ class ImportSummary:
     blobs_added: int
     quarantined: tuple[Quarantined, ...]
     renamed: tuple[str, ...]
+    imported_before: bool = False
 
     def lines(self) -> list[str]:
         out = [f"Imported bundle {self.bundle_id} of case {self.case_ref} from "
-               f"{self.exporter} (key {self.exporter_key}).",
+               f"{self.exporter} (key {self.exporter_key})"
+               + (" again; it was imported before." if self.imported_before else "."),
                f"  {self.new_records} new records, {self.updated_fields} fields updated in "
                f"{self.updated_records} records, {self.new_ops} new changes, "
                f"{self.duplicate_ops} already here (skipped), {self.blobs_added} attachments.",

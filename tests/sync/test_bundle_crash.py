@@ -26,6 +26,7 @@ from caseapp.services.workspace import Workspace
 from tests.sync.helpers import file_state, open_ws, trust
 
 N = 3000
+KILLS = int(os.environ.get("CRASH_KILLS", "8"))  # raise it for a long run
 
 
 def big_case(ws: Workspace, n: int) -> None:
@@ -83,7 +84,7 @@ def test_kill_minus_nine_mid_import_leaves_all_or_nothing(prepared, tmp_path: Pa
     rng = random.Random(5)
     outcomes = []
     shutil.copyfile(pristine, work)
-    for _ in range(8):
+    for _ in range(KILLS):
         proc = run_import(work, bundle)
         time.sleep(rng.uniform(0.1, 1.1) * full)
         proc.send_signal(signal.SIGKILL)

@@ -72,6 +72,7 @@ def test_second_import_changes_nothing(pair, tmp_path: Path) -> None:
     before, ops_before = canonical_dump(b), op_ids(b)
     again = BundleService(b).import_bundle(out)
     assert again.new_ops == 0 and again.new_records == 0 and again.updated_fields == 0
+    assert again.imported_before and "imported before" in again.lines()[0]
     assert canonical_dump(b) == before and op_ids(b) == ops_before
 
 
