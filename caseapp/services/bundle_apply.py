@@ -192,7 +192,8 @@ class Applier:
             self.rows[(kind, uid)] = build_row(kind, metas)
 
     def _settle_clashes(self, kind: str) -> None:
-        """Two records with one readable key: all but the smallest uid get a renaming op."""
+        """Two records with one readable key: all but the smallest uid get a renaming op
+        (for cases: all but the stored one, which lies outside the bundle's closure)."""
         scope, key_field = UNIQUE_KEYS[kind]
         mine = {uid: row for (k, uid), row in self.rows.items() if k == kind}
         if not mine:
@@ -210,7 +211,10 @@ class Applier:
                 if r[0] not in mine:
                     groups.setdefault((r[2] if scope else None, r[1]), set()).add(r[0])
         for (_scope, key), uids in groups.items():
-            for uid in sorted(uids)[1:]:
+            outside = sorted(uids - set(mine))
+            # A case bundle never changes another case: a stored case keeps its reference.
+            keep = outside[0] if kind == "case" and outside else min(uids)
+            for uid in sorted(uids - {keep}):
                 self._rename(kind, uid, key_field, f"{key} (dup {uid[-6:]})")
 
     def _rename(self, kind: str, uid: str, key_field: str, value: str) -> None:

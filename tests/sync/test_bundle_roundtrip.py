@@ -320,3 +320,25 @@ def test_cli_export_import_conflicts_resolve(tmp_path: Path, capsys, monkeypatch
 def test_resolve_unknown_record_says_so(pair) -> None:
     with pytest.raises(NotFoundError):
         ConflictService(pair[0]).resolve("case", "NOPE", "summary", pick=1)
+
+
+def test_same_case_reference_made_on_two_machines_keeps_both(pair, tmp_path: Path) -> None:
+    a, b = pair
+    x = a.cases.add({"ref": "OP-1", "title": "Alice's"})
+    y = b.cases.add({"ref": "OP-1", "title": "Bob's"})
+    BundleService(a).export_case("OP-1", tmp_path / "a.casebundle")
+    BundleService(b).export_case("OP-1", tmp_path / "b.casebundle")
+    BundleService(b).import_bundle(tmp_path / "a.casebundle")
+    assert b.cases.get(y.uid).ref == "OP-1"  # the stored case is outside the bundle: untouched
+    assert b.cases.get(x.uid).ref == f"OP-1 (dup {x.uid[-6:]})"
+    BundleService(a).import_bundle(tmp_path / "b.casebundle")
+    for ws, other in ((a, b), (b, a)):
+        BundleService(other).export_case(x.uid, tmp_path / "x.casebundle")
+        BundleService(other).export_case(y.uid, tmp_path / "y.casebundle")
+        BundleService(ws).import_bundle(tmp_path / "x.casebundle")
+        BundleService(ws).import_bundle(tmp_path / "y.casebundle")
+    assert canonical_dump(a) != "" and {c.ref for c in a.cases.list_all()} == {
+        c.ref for c in b.cases.list_all()}
+    assert {c.title for c in a.cases.list_all()} == {"Alice's", "Bob's"}
+    assert conflict_set(a) == conflict_set(b) and len(conflict_set(a)) == 2
+    assert verify_database(a.db).ok and verify_database(b.db).ok
