@@ -48,9 +48,13 @@ def configure_table(view: QTableView, model: RecordTableModel, name: str) -> Non
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     header.setSortIndicatorShown(True)
     header.sortIndicatorChanged.connect(model.sort)
-    header.sectionResized.connect(lambda *_: settings.save_header(name, header))
-    header.sectionMoved.connect(lambda *_: settings.save_header(name, header))
-    header.sortIndicatorChanged.connect(lambda *_: settings.save_header(name, header))
+    # Saved after the user stops dragging (and not on every resize of a first show: each
+    # save writes the settings file).
+    saver = QTimer(view, singleShot=True, interval=400)
+    saver.timeout.connect(lambda: settings.save_header(name, header))
+    header.sectionResized.connect(lambda *_: saver.start())
+    header.sectionMoved.connect(lambda *_: saver.start())
+    header.sortIndicatorChanged.connect(lambda *_: saver.start())
     if header.sortIndicatorSection() >= 0:  # a restored sort order: the model follows it
         model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 

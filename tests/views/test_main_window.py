@@ -248,6 +248,7 @@ def test_column_widths_are_remembered(window: Any, qtbot: Any, demo_ws: Any) -> 
     from tests.views.conftest import open_window
 
     window.tabs_by_kind["seizure"].view.setColumnWidth(2, 333)
+    qtbot.wait(600)  # saved once the user stops resizing
     window.close()
     again = open_window(qtbot, demo_ws, window.db_path)
     assert again.tabs_by_kind["seizure"].view.columnWidth(2) == 333
