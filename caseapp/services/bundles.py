@@ -189,24 +189,26 @@ class BundleService:
                    (CHANGESETS, len(lines), _bytes_opener(lines))]
         entries += [(f"blobs/{b['sha256']}", b["size"], blob_opener(self.ws.db, b["sha256"],
                                                                    cancel)) for b in blobs]
+        # Written beside the target and renamed into place: no half-written bundle on a
+        # crash or Cancel.
         fd, tmp_name = tempfile.mkstemp(prefix=".export-", dir=out_path.parent)
-        tmp = Path(tmp_name)
+        tmp, sealed = Path(tmp_name), Path(tmp_name + ".sealed")
         try:
             with os.fdopen(fd, "w+b") as fh:
                 write_zip(fh, entries)
                 if seal is not None:
                     fh.seek(0)
-                    with tempfile.NamedTemporaryFile(dir=out_path.parent, delete=False,
-                                                     prefix=".sealed-") as sealed:
-                        envelope.seal(fh, sealed, recipients=seal[0], passphrase=seal[1],
+                    with sealed.open("wb") as dst:
+                        envelope.seal(fh, dst, recipients=seal[0], passphrase=seal[1],
                                       cost=seal[2])
-                    fh.close()
-                    os.replace(sealed.name, tmp)
+            if seal is not None:
+                os.replace(sealed, tmp)
             cancel.check()
             os.replace(tmp, out_path)
         finally:
-            with suppress(FileNotFoundError):
-                tmp.unlink()
+            for leftover in (tmp, sealed):
+                with suppress(FileNotFoundError):
+                    leftover.unlink()
 
     # --- import --------------------------------------------------------------------------
     def import_bundle(self, path: Path | str, *, progress: ProgressCallback = no_progress,

@@ -342,3 +342,23 @@ def test_same_case_reference_made_on_two_machines_keeps_both(pair, tmp_path: Pat
     assert {c.title for c in a.cases.list_all()} == {"Alice's", "Bob's"}
     assert conflict_set(a) == conflict_set(b) and len(conflict_set(a)) == 2
     assert verify_database(a.db).ok and verify_database(b.db).ok
+
+
+def test_cancelled_export_leaves_no_file(pair, tmp_path: Path) -> None:
+    from caseapp.errors import Cancelled
+    from caseapp.progress import CancelToken
+
+    a, _ = pair
+    load_demo(a)
+    token = CancelToken()
+    calls = []
+
+    def progress(done: int, total: int, label: str) -> None:
+        calls.append(label)
+        if done == 1:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        BundleService(a).export_case(REF, tmp_path / "x.casebundle", progress=progress,
+                                     cancel=token)
+    assert list(tmp_path.glob("*.casebundle*")) == [] and list(tmp_path.glob(".export-*")) == []
