@@ -165,26 +165,38 @@ def print_report(window: MainWindow) -> BackgroundTask | None:
     if not name:
         return None
     service = ReportService(window.ws)
-    return run_task(window, f"Printing the report of {case}",
-                    lambda progress, cancel: service.render(
-                        case, name, prepared_by=window.ws.identity.actor, progress=progress,
-                        cancel=cancel),
-                    lambda _r: preview_pdf(window, Path(name)))
+
+    def job(progress: Any, cancel: CancelToken) -> Path | None:
+        service.render(case, name, prepared_by=window.ws.identity.actor, progress=progress,
+                       cancel=cancel)
+        progress(1, 1, "rendering the preview")
+        return first_page_png(Path(name))
+
+    return run_task(window, f"Printing the report of {case}", job,
+                    lambda png: preview_pdf(window, Path(name), png))
 
 
-def preview_pdf(window: MainWindow, pdf: Path) -> None:
-    """Page 1 as an image (pdftoppm), else open the file with the desktop's viewer."""
+def first_page_png(pdf: Path) -> Path | None:
+    """Page 1 of a PDF as a PNG (pdftoppm; runs on the worker), None without the tool."""
     tool = shutil.which("pdftoppm")
     if tool is None:
+        return None
+    out = Path(tempfile.mkdtemp(prefix="caseapp-preview-")) / "page"
+    done = subprocess.run([tool, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                           str(pdf), str(out)], check=False, timeout=120)
+    png = out.with_suffix(".png")
+    return png if done.returncode == 0 and png.exists() else None
+
+
+def preview_pdf(window: MainWindow, pdf: Path, png: Path | None) -> None:
+    """Show page 1 (rendered by the worker), else open the PDF with the desktop's viewer."""
+    if png is None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(pdf)))
         return
-    out = Path(tempfile.mkdtemp(prefix="caseapp-preview-")) / "page"
-    subprocess.run([tool, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-                    str(out)], check=False, timeout=60)
     dialog = QDialog(window)
     dialog.setWindowTitle(f"Report \u2014 {pdf.name} (page 1)")
     label = QLabel(dialog)
-    label.setPixmap(QPixmap(str(out.with_suffix(".png"))))
+    label.setPixmap(QPixmap(str(png)))
     scroll = QScrollArea(dialog)
     scroll.setWidget(label)
     layout = QVBoxLayout(dialog)

@@ -197,11 +197,12 @@ def test_file_menu_dialog_free_paths(window: Any, qtbot: Any, tmp_path: Any,
     pdf = tmp_path / "report.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(pdf), ""))
     shown: list[Any] = []
-    monkeypatch.setattr(file_actions, "preview_pdf", lambda _w, path: shown.append(path))
+    monkeypatch.setattr(file_actions, "preview_pdf", lambda _w, path, png: shown.append(png))
     task = file_actions.print_report(window)
     assert task is not None
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    assert shown[0] is None or shown[0].read_bytes().startswith(b"\x89PNG")
     dialog = ConflictsDialog(window.ws, window.current_case_ref(), window)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 0 and "No open conflicts" in dialog.reason.text()
