@@ -301,6 +301,11 @@ def test_cli_export_import_conflicts_resolve(tmp_path: Path, capsys, monkeypatch
     assert main(["--db", str(db_b), "import", str(out), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["new_records"] > 10 and doc["quarantined"] == []
+    shown = []
+    for db in (db_a, db_b):
+        assert main(["--db", str(db), "case", "show", REF, "--json"]) == 0
+        shown.append(json.loads(capsys.readouterr().out))
+    assert shown[0] == shown[1]  # `case show --json` alike on both machines
     assert main(["--db", str(db_b), "conflicts", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(["--db", str(db_b), "resolve", "case", REF, "summary", "--pick", "1"]) == 1
