@@ -139,7 +139,8 @@ class RecordTabWidget(QWidget):
     def _update_count(self, *_: object) -> None:
         n = self.model.rowCount()
         if not self.model.ready:
-            self.count_label.setText(f"{n:,}+ {self.title.lower()} (counting\u2026)")
+            self.count_label.setText(f"{n:,}+ {self.title.lower()} (counting\u2026)" if n
+                                     else "searching\u2026")
         else:
             self.count_label.setText(f"{n:,} {self.title.lower()}" if n != 1 else f"1 {self.kind}")
 

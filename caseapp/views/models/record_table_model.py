@@ -112,14 +112,21 @@ class RecordTableModel(QAbstractTableModel):
         self._exhausted = False
 
     def _load(self) -> None:
-        """First page now; the ordered ids now (few matches) or from a worker."""
-        if self.paging.probe(self.kind, self.query, SYNC_IDS_BELOW) < SYNC_IDS_BELOW:
+        """The ordered ids at once when the case is small; otherwise from a worker, with the
+        first page shown meanwhile when it is cheap (the default, indexed order and no text
+        filter: a text search or another order may have to read every row first)."""
+        unfiltered = dataclasses.replace(self.query, text=None)
+        if self.paging.probe(self.kind, unfiltered, SYNC_IDS_BELOW) < SYNC_IDS_BELOW:
             self._set_ids(self.paging.ordered_ids(self.kind, self.query))
             return
-        page = self._keyset_page()  # inside the reset: no row insertion signals
-        if page is not None:
-            self._pages[0] = page
-            self._rows = len(page.records)
+        default_sort = self.paging.ws.service(self.kind).default_sort
+        if not self.query.text and self.query.sort in (None, default_sort):
+            page = self._keyset_page()  # inside the reset: no row insertion signals
+            if page is not None:
+                self._pages[0] = page
+                self._rows = len(page.records)
+        else:
+            self._exhausted = True  # nothing to fetch by keyset: wait for the ids
         generation, query = self._generation, self.query
         worker = Worker(lambda _p, _c: self.paging.ordered_ids(self.kind, query))
         worker.signals.sig_done.connect(lambda ids: self._on_ids(generation, ids))
