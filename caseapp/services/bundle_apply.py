@@ -211,7 +211,7 @@ class Applier:
                 if r[0] not in mine:
                     groups.setdefault((r[2] if scope else None, r[1]), set()).add(r[0])
         for (_scope, key), uids in groups.items():
-            outside = sorted(uids - set(mine))
+            outside = sorted(u for u in uids if u not in mine)
             # A case bundle never changes another case: a stored case keeps its reference.
             keep = outside[0] if kind == "case" and outside else min(uids)
             for uid in sorted(uids - {keep}):
