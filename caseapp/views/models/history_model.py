@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from caseapp.services.history import HistoryEntry, HistoryService
 
 Index = QModelIndex | QPersistentModelIndex
+PAGE = 200
 HEADERS = ("When (UTC)", "Who", "Action", "Record", "Changes")
 
 
@@ -18,13 +19,13 @@ class HistoryTableModel(QAbstractTableModel):
         self.history = history
         self.case_uid: str | None = None
         self.entries: list[HistoryEntry] = []
-        self._total = 0
+        self._more = False  # no count: a case's history can be a million entries long
 
     def set_case(self, case_uid: str | None) -> None:
         self.beginResetModel()
         self.case_uid = case_uid
         self.entries = []
-        self._total = self.history.count(case_uid) if case_uid else 0
+        self._more = case_uid is not None
         self.endResetModel()
         if self.canFetchMore():
             self.fetchMore()
@@ -36,15 +37,15 @@ class HistoryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self.entries) < self._total
+        return not parent.isValid() and self._more
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self.case_uid is None:
             return
         before = self.entries[-1].seq if self.entries else None
-        more = self.history.page(self.case_uid, before_seq=before, limit=200)
+        more = self.history.page(self.case_uid, before_seq=before, limit=PAGE)
+        self._more = len(more) == PAGE
         if not more:
-            self._total = len(self.entries)
             return
         self.beginInsertRows(QModelIndex(), len(self.entries), len(self.entries) + len(more) - 1)
         self.entries.extend(more)
