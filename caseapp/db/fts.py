@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from sqlalchemy.exc import OperationalError
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
@@ -219,7 +221,12 @@ def bulk_insert(conn: Connection, kind: str, rows: int) -> Iterator[None]:
         yield
         return
     last = _exec(conn, f"SELECT coalesce(max(id), 0) FROM {spec.table}").scalar()
-    _exec(conn, f"DROP TRIGGER {insert_trigger}")
+    try:
+        _exec(conn, f"DROP TRIGGER {insert_trigger}")
+    except OperationalError:  # a statement still reading on this connection locks the schema
+        log.info("bulk insert of %d %s rows indexed row by row", rows, kind)
+        yield
+        return
     try:
         yield
     finally:
