@@ -202,6 +202,7 @@ class RecordEditorDialog(QDialog):
         else:
             text = "; ".join(value) if isinstance(value, tuple) else value
             w.setText("" if text is None else str(text))
+            w.setCursorPosition(0)  # a long title shows its beginning
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Fill fields by name (tests and "duplicate" actions)."""
