@@ -96,8 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(args: argparse.Namespace) -> int:
+    # The window is a separate front end (caseapp/app.py, the one place that knows Qt); the
+    # command line only hands over to it, by name, so no CLI module depends on Qt.
+    import importlib
+
     try:
-        from caseapp.app import run_window
+        run_window = importlib.import_module("caseapp.app").run_window
     except ModuleNotFoundError as exc:
         if exc.name not in ("caseapp.app",):
             raise
