@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+import itertools
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,12 +24,18 @@ from caseapp.domain.records import spec_map
 from caseapp.errors import CaseAppError, ValidationError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.services.records import RecordService
+from caseapp.sync.ops import MAX_TEXT
 
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
 
 MAX_ERRORS_LISTED = 50
 MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_CELL = MAX_TEXT  # the most one cell may hold: the app's limit for one text value
+TOO_LONG = f"the cell is longer than {MAX_CELL:,} characters, the most one cell may hold"
+_QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*')  # an opening quote up to its closing quote or the end
+_UNQUOTED = re.compile(r"[^,\r\n]*")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "seizures": ("exhibit_ref", "seized_on", "place", "country", "agency", "substance", "form",
@@ -85,8 +93,13 @@ class RowError:
         return f"line {self.line}{where}: {self.message}"
 
 
-def read_rows(path: Path, kind: str) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a template CSV with their file line numbers; checks the header."""
+def read_rows(path: Path, kind: str) -> list[tuple[int, dict[str, str] | RowError]]:
+    """Rows of a template CSV, each with the file line it starts on; checks the header.
+
+    A row that cannot be used (wrong number of cells, a cell over MAX_CELL characters) comes
+    back as its RowError, so every bad row is listed; text the csv module cannot read at all
+    (a quote never closed, text after a closing quote) raises ValidationError at once.
+    """
     if kind not in TEMPLATES:
         raise ValidationError(f"Cannot import {kind!r}; kinds: {', '.join(TEMPLATES)}.")
     try:
@@ -97,8 +110,37 @@ def read_rows(path: Path, kind: str) -> list[tuple[int, dict[str, str]]]:
         raise ValidationError(f"{path.name} is not UTF-8 text (byte {exc.start}).") from None
     except OSError as exc:
         raise CaseAppError(f"Cannot read {path}: {exc.strerror}.") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
+    records = _Records(text, path.name)
+    header = records.read_header()
+    _check_header(path, kind, header)
+    rows: list[tuple[int, dict[str, str] | RowError]] = []
+    for first, last, cells in records:
+        if any(c.strip() for c in cells):
+            problem = _shape_problem(header, cells, first, last)
+            rows.append((first, problem or {h: c for h, c in zip(header, cells, strict=True)
+                                            if c.strip()}))
+    return rows
+
+
+def _shape_problem(header: list[str], cells: list[str], first: int,
+                   last: int) -> RowError | None:
+    """A row spanning lines `first`..`last` with the wrong number of cells or a cell too long."""
+    if len(cells) != len(header):
+        return RowError(first, "", f"the row has {len(cells)} cells, the header {len(header)}"
+                                   + _runs_on(first, last))
+    if max(map(len, cells)) <= MAX_CELL:  # the usual case, without stripping every cell
+        return None
+    for name, cell in zip(header, cells, strict=True):
+        if len(cell.strip()) > MAX_CELL:
+            return RowError(first, name, TOO_LONG + _runs_on(first, last))
+    return None
+
+
+def _runs_on(first: int, last: int) -> str:
+    return f" (it runs on to line {last}: is a quote never closed?)" if last > first else ""
+
+
+def _check_header(path: Path, kind: str, header: list[str]) -> None:
     allowed = set(TEMPLATES[kind]) | set(EXTRA_COLUMNS[kind])
     unknown = [h for h in header if h not in allowed]
     if unknown:
@@ -112,17 +154,82 @@ def read_rows(path: Path, kind: str) -> list[tuple[int, dict[str, str]]]:
                and spec[RENAMED.get(c, c)].required and c not in header]
     if missing:
         raise ValidationError(f"{path.name}: required column(s) missing: {', '.join(missing)}.")
-    rows = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            rows.append((line, {"__error__": f"has {len(cells)} cells, the header "
-                                              f"{len(header)}"}))
-            continue
-        rows.append((line, {h: c for h, c in zip(header, cells, strict=True) if c.strip()}))
-    return rows
+
+
+class _Records:
+    """The records of a CSV text and the lines each spans; unreadable text is a clear error.
+
+    The csv module (strict) does the reading; only when it refuses a record does
+    `_why` scan that record again to name the line, column and cause.
+    """
+
+    def __init__(self, text: str, name: str) -> None:
+        self.text, self.name = text, name
+        self.header: list[str] = []
+        self._reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+
+    def read_header(self) -> list[str]:
+        """The first record, stripped (empty for an empty file)."""
+        first = next(iter(self), None)
+        self.header = [h.strip() for h in first[2]] if first else []
+        return self.header
+
+    def __iter__(self) -> Iterator[tuple[int, int, list[str]]]:
+        """(first line, last line, cells) of each remaining record, lines counted from 1."""
+        while True:
+            first = self._reader.line_num + 1
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ValidationError(f"{self.name}: {self._why(first, exc)}; "
+                                      "nothing was imported.") from None
+            yield first, self._reader.line_num, cells
+
+    def _why(self, line: int, exc: csv.Error) -> str:
+        start = sum(len(s) for s in itertools.islice(io.StringIO(self.text, newline=""),
+                                                      line - 1))
+        return (_cell_problem(self.text, start, line, self.header)
+                or f"line {line}: the row cannot be read as CSV ({exc})")
+
+
+def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    match = pattern.match(text, pos)  # both patterns match at any position (maybe empty)
+    return match.end() if match else pos
+
+
+def _cell_problem(text: str, pos: int, line: int, header: list[str]) -> str | None:
+    """The first cell of the record at text[pos:] (on `line`) that the csv module refuses."""
+    for column in itertools.count():
+        name = header[column] if column < len(header) else str(column + 1)
+        where = f"line {line}, column {name}"
+        if not text.startswith('"', pos):
+            end = _match_end(_UNQUOTED, text, pos)
+            if end - pos > MAX_CELL:
+                return f"{where}: {TOO_LONG}"
+        else:
+            opening = _LINE_BREAK.split(text[pos:pos + 41], maxsplit=1)[0]
+            opening = opening[:40] + "…" if len(opening) > 40 else opening
+            end = _match_end(_QUOTED, text, pos)
+            if end == len(text):
+                return f"{where}: a quoted cell is never closed (it starts with `{opening}`)"
+            end += 1
+            last = line + len(_LINE_BREAK.findall(text, pos, end))
+            if end - pos - 2 > MAX_CELL:
+                return f"{where}: {TOO_LONG}{_runs_on(line, last)}"
+            if end < len(text) and text[end] not in ",\r\n":
+                if last > line:
+                    return (f"{where}: the quoted cell that starts with `{opening}` is only closed "
+                            f"on line {last}, with text after its closing quote: a quote is "
+                            "probably left open")
+                return (f"{where}: a quoted cell has text after its closing quote "
+                        f"(`{text[pos:end + 1]}`); inside a quoted cell, write a quote as \"\"")
+            line = last
+        if end >= len(text) or text[end] != ",":
+            return None
+        pos = end + 1
+    return None
 
 
 class CsvImporter:
@@ -170,9 +277,9 @@ class CsvImporter:
         return ImportResult(kind, len(rows), created, duplicates, self._companies_created)
 
     def _row(self, uow: UnitOfWork, service: RecordService, kind: str, line: int,
-             raw: dict[str, str], case_uid: str, errors: list[RowError]) -> str:
-        if "__error__" in raw:
-            errors.append(RowError(line, "", f"the row {raw['__error__']}"))
+             raw: dict[str, str] | RowError, case_uid: str, errors: list[RowError]) -> str:
+        if isinstance(raw, RowError):
+            errors.append(raw)
             return "error"
         values = {RENAMED.get(k, k): v for k, v in raw.items()}
         key = self._key(kind, values)

@@ -141,3 +141,116 @@ def test_non_utf8_file_is_refused(case: Any, tmp_path: Path) -> None:
     path.write_bytes("exhibit_ref,seized_on\nEX-1,2026-01-01 Lázaro\n".encode("latin-1"))
     with pytest.raises(ValidationError, match="not UTF-8"):
         CsvImporter(case).import_file("seizures", path, "CASE-7")
+
+
+SEIZURE_HEADER = ",".join(TEMPLATES["seizures"])   # 13 columns, notes last
+
+
+def seizure_line(exhibit: str, notes: str = "", concealment: str = "drums") -> str:
+    return f"{exhibit},2026-01-02,Port,MX,Customs,NPP,powder,1.5,kg,,,{concealment},{notes}\n"
+
+
+def import_refused(ws: Any, path: Path) -> str:
+    """The message of the refused import; checks that no seizure was added."""
+    before = count(ws, "seizure")
+    with pytest.raises(ValidationError) as info:
+        CsvImporter(ws).import_file("seizures", path, "CASE-7")
+    assert count(ws, "seizure") == before
+    return str(info.value)
+
+
+def test_an_open_quote_before_ordinary_rows_is_refused(case: Any, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-0"), encoding="utf-8")
+    CsvImporter(case).import_file("seizures", good, "CASE-7")
+    path = tmp_path / "s.csv"
+    path.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-1")
+                    + seizure_line("EX-2", '"approx 5 kg') + seizure_line("EX-3")
+                    + seizure_line("EX-4"), encoding="utf-8")
+    text = import_refused(case, path)
+    assert text == ('s.csv: line 3, column notes: a quoted cell is never closed (it starts '
+                    'with `"approx 5 kg`); nothing was imported.')
+    assert count(case, "seizure") == 1
+
+
+def test_an_open_quote_closed_by_a_later_quoted_cell_is_refused(case: Any,
+                                                                tmp_path: Path) -> None:
+    # The stray quote pairs with the opening quote of line 5's "drums, blue": text follows it.
+    path = tmp_path / "s.csv"
+    path.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-1")
+                    + seizure_line("EX-2", '"approx 5 kg') + seizure_line("EX-3")
+                    + seizure_line("EX-4", concealment='"drums, blue"'), encoding="utf-8")
+    text = import_refused(case, path)
+    assert text == ('s.csv: line 3, column notes: the quoted cell that starts with `"approx 5 '
+                    'kg` is only closed on line 5, with text after its closing quote: a quote is '
+                    'probably left open; nothing was imported.')
+
+
+def test_an_open_quote_that_leaves_a_long_row_is_reported_with_its_line(
+        case: Any, tmp_path: Path) -> None:
+    # The stray quote pairs with a quote that ends a cell: the row then has too many cells.
+    path = tmp_path / "s.csv"
+    path.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-1")
+                    + seizure_line("EX-2", '"approx 5 kg') + seizure_line("EX-3")
+                    + seizure_line("EX-4", concealment='about 5 kg"'), encoding="utf-8")
+    text = import_refused(case, path)
+    assert "line 3: the row has 14 cells, the header 13" in text
+    assert "it runs on to line 5: is a quote never closed?" in text
+
+
+def test_a_multi_line_quoted_notes_cell_imports(case: Any, tmp_path: Path) -> None:
+    notes = 'Drums relabelled "solvent".\r\nSecond paragraph, with, commas\n\nThird.'
+    path = tmp_path / "s.csv"
+    cell = '"' + notes.replace('"', '""') + '"'
+    path.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-1", cell) + seizure_line("EX-2"),
+                    encoding="utf-8", newline="")
+    result = CsvImporter(case).import_file("seizures", path, "CASE-7")
+    assert (result.rows, result.created) == (2, 2)
+    assert case.seizures.find("EX-1", case="CASE-7").notes == notes
+
+
+def test_lines_are_physical_lines_where_the_row_starts(case: Any, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    bad = seizure_line("EX-2", '"two\nlines"').replace("1.5", "-1")
+    path.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-1", '"a\nb\nc"') + bad
+                    + "\n" + seizure_line("EX-3").replace("kg", "parsecs"), encoding="utf-8")
+    text = import_refused(case, path)
+    assert "line 5, column net_quantity: Net quantity cannot be negative" in text
+    assert "line 8, column unit:" in text
+
+
+def test_rows_with_too_many_or_too_few_cells_are_refused(case: Any, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-1")
+                    + seizure_line("EX-2", "a,b") + "EX-3,2026-01-02,Port\n"
+                    + seizure_line("EX-4"), encoding="utf-8")
+    text = import_refused(case, path)
+    assert "2 bad row(s) of 4; nothing was imported" in text
+    assert "line 3: the row has 14 cells, the header 13" in text
+    assert "line 4: the row has 3 cells, the header 13" in text
+
+
+@pytest.mark.parametrize("size", [20_001, 131_073, 2_000_000])
+def test_a_cell_over_the_limit_names_line_column_and_limit(case: Any, tmp_path: Path,
+                                                           size: int) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-1")
+                    + seizure_line("EX-2", concealment="x" * size) + seizure_line("EX-3"),
+                    encoding="utf-8")
+    text = import_refused(case, path)
+    assert ("line 3, column concealment: the cell is longer than 20,000 characters, the most "
+            "one cell may hold") in text
+    assert "nothing was imported" in text
+
+
+def test_a_cell_of_exactly_the_limit_is_read(case: Any, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(SEIZURE_HEADER + "\n" + seizure_line("EX-1", "n" * 20_000),
+                    encoding="utf-8")
+    assert CsvImporter(case).import_file("seizures", path, "CASE-7").created == 1
+
+
+def test_a_bad_header_is_refused_without_a_traceback(case: Any, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text('exhibit_ref,"seized_on\n' + seizure_line("EX-1"), encoding="utf-8")
+    assert "line 1, column 2: a quoted cell is never closed" in import_refused(case, path)
