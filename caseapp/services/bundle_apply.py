@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from caseapp.db.changelog import UnitOfWork, write_changeset
 from caseapp.db.models import Blob, Changeset, ChangesetOpList, Conflict, Op, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
+from caseapp.errors import BundleRejected
+from caseapp.services.bundle_scope import scope_problem
 from caseapp.sync.merge import OpView, merge_record
 from caseapp.sync.ops import MERGE_SITE, Contest, record_contests, rename_op, view
 
@@ -147,8 +149,10 @@ def build_row(kind: str, metas: list[_OpMeta]) -> dict[str, Any]:
 class Applier:
     """Rebuilds the records that new ops touch; one instance per import."""
 
-    def __init__(self, uow: UnitOfWork, made: dict[str, tuple[str, str | None]]) -> None:
+    def __init__(self, uow: UnitOfWork, made: dict[str, tuple[str, str | None]],
+                 scope: str | None = None) -> None:
         self.uow = uow
+        self.scope = scope        # the bundle's case: ops may not reach beyond it
         self.session = uow.session
         self.made = made          # changeset id -> (made_at, author name) of incoming ops
         self.result = ApplyResult()
@@ -167,6 +171,12 @@ class Applier:
         self.stored: dict[Key, dict[str, Any]] = {}
         for kind in KIND_ORDER:
             self._load(kind, sorted(by_kind.get(kind, ())))
+        if self.scope is not None:
+            problem = scope_problem(self.session, self.scope, new_ops, self.stored, self.rows)
+            if problem:
+                raise BundleRejected(f"This bundle reaches outside its case: {problem}. A "
+                                     "case bundle may change only its own case. Nothing was "
+                                     "imported.")
         for kind in UNIQUE_KEYS:
             self._settle_clashes(kind)
         self._write()

@@ -59,7 +59,7 @@ def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
         cancel.check()
         made = {cs.doc["id"]: (cs.doc["made_at"], cs.doc["author_name"])
                 for cs in v.changesets}
-        result = Applier(uow, made).apply(new_ops)
+        result = Applier(uow, made, manifest["scope"]["case_uid"]).apply(new_ops)
         cancel.check()
         store_changesets(s, [cs.doc for cs in v.changesets], new_ops)
         cancel.check()

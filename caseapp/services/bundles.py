@@ -183,6 +183,8 @@ class BundleService:
         from caseapp.services.bundle_export import blob_opener
         from caseapp.sync.bundle_file import write_zip
 
+        if seal is not None:  # refuse what no reader would accept, before writing anything
+            envelope.check_seal_options(*seal)
         out_path.parent.mkdir(parents=True, exist_ok=True)
         entries = [(MANIFEST, len(manifest), _bytes_opener(manifest)),
                    (SIGNATURE, len(sig), _bytes_opener(sig)),
@@ -190,25 +192,31 @@ class BundleService:
         entries += [(f"blobs/{b['sha256']}", b["size"], blob_opener(self.ws.db, b["sha256"],
                                                                    cancel)) for b in blobs]
         # Written beside the target and renamed into place: no half-written bundle on a
-        # crash or Cancel.
+        # crash or Cancel. mkstemp makes both files 0600 (a bundle is confidential, sealed
+        # or not) and never opens a name someone else created first.
         fd, tmp_name = tempfile.mkstemp(prefix=".export-", dir=out_path.parent)
-        tmp, sealed = Path(tmp_name), Path(tmp_name + ".sealed")
+        tmp, sealed = Path(tmp_name), None
         try:
             with os.fdopen(fd, "w+b") as fh:
                 write_zip(fh, entries)
                 if seal is not None:
                     fh.seek(0)
-                    with sealed.open("wb") as dst:
+                    sealed_fd, sealed_name = tempfile.mkstemp(prefix=".export-",
+                                                              suffix=".sealed",
+                                                              dir=out_path.parent)
+                    sealed = Path(sealed_name)
+                    with os.fdopen(sealed_fd, "wb") as dst:
                         envelope.seal(fh, dst, recipients=seal[0], passphrase=seal[1],
                                       cost=seal[2])
-            if seal is not None:
+            if sealed is not None:
                 os.replace(sealed, tmp)
             cancel.check()
             os.replace(tmp, out_path)
         finally:
             for leftover in (tmp, sealed):
                 with suppress(FileNotFoundError):
-                    leftover.unlink()
+                    if leftover is not None:
+                        leftover.unlink()
 
     # --- import --------------------------------------------------------------------------
     def import_bundle(self, path: Path | str, *, progress: ProgressCallback = no_progress,
@@ -217,8 +225,8 @@ class BundleService:
                       ) -> ImportSummary:
         """Verify the bundle completely, then apply it in one transaction.
 
-        Raises BundleRejected (nothing imported; the rejection is an audit entry unless
-        `record_rejection` is False) or Cancelled (nothing imported).
+        Raises BundleRejected or Cancelled; either way the database is unchanged. A
+        rejection is written to the application log unless `record_rejection` is False.
         """
         path = Path(path)
         cancel = cancel or CancelToken()
@@ -334,15 +342,12 @@ class BundleService:
                                  str(exc.orig) + "); nothing was imported.") from None
 
     def _record_rejection(self, path: Path, exc: BundleRejected) -> None:
+        """A refused bundle leaves the database byte-for-byte as it was (sync.md, promise 4):
+        the refusal is written to the application log, with the file's hash and the reason."""
         file_sha = None
         with suppress(OSError), path.open("rb") as fh:
             file_sha = sha256_file(fh)[0]
-        try:
-            with self.ws.unit() as uow:
-                uow.audit("import", outcome="rejected", detail=(
-                    f"rejected bundle {path.name} (SHA-256 {file_sha}): {exc.message[:500]}"))
-        except (CaseAppError, SQLAlchemyError):  # the rejection itself is what the user needs
-            log.exception("could not record the rejection of %s", path)
+        log.warning("refused bundle %s (SHA-256 %s): %s", path, file_sha, exc.message[:500])
 
 
 def _bytes_opener(data: bytes) -> Any:

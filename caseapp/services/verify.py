@@ -138,6 +138,16 @@ def _log_vs_tables(s: Session, cancel: CancelToken | None) -> CheckResult:
                        problems[:5])
 
 
+def _cases(s: Session) -> CheckResult:
+    """Every record's ops claim the case it is in; no record points into another case."""
+    from caseapp.services.bundle_scope import cross_case_problems
+
+    problems = cross_case_problems(s)
+    return CheckResult("case scope", not problems,
+                       "records and their ops agree on their case; no pointer crosses cases",
+                       problems)
+
+
 def _norm(value: Any) -> Any:
     return canonical_json(value)
 
@@ -145,7 +155,7 @@ def _norm(value: Any) -> Any:
 def verify_database(db: Database, progress: ProgressCallback = no_progress,
                     cancel: CancelToken | None = None) -> VerifyReport:
     """Run every check (read-only) and return what each found."""
-    checks = [_integrity, _foreign_keys, _audit, _signatures]
+    checks = [_integrity, _foreign_keys, _audit, _signatures, _cases]
     results = []
     with db.read() as s:
         for i, check in enumerate(checks):

@@ -239,24 +239,31 @@ def test_a_newer_format_version_is_refused(setup) -> None:
     assert "made by a newer version of caseapp" in message
 
 
-def test_a_rejection_is_an_audit_entry_and_nothing_else(setup) -> None:
+def test_a_rejection_changes_nothing_and_is_logged(setup, caplog) -> None:
+    """A refused bundle leaves the database byte-identical; the refusal goes to the log."""
+    import logging
+
     from caseapp.db.engine import Database
 
     path = setup["dir"] / "flipped.casebundle"
     data = bytearray(setup["good"])
     data[len(data) // 2] ^= 1
     path.write_bytes(bytes(data))
+    before = file_state(setup["db"])
     ws = Workspace(Database(setup["db"]), setup["identity"])
     try:
-        with pytest.raises(BundleRejected):
+        with caplog.at_level(logging.WARNING, logger="caseapp.services.bundles"), \
+                pytest.raises(BundleRejected):
             BundleService(ws).import_bundle(path)
         with ws.db.read() as s:
-            last = s.execute(select(AuditEntry.action, AuditEntry.outcome, AuditEntry.detail)
-                             .order_by(AuditEntry.seq.desc())).first()
-        assert (last[0], last[1]) == ("import", "rejected")
-        assert "flipped.casebundle" in last[2]
+            rejected = s.execute(select(AuditEntry.seq).where(
+                AuditEntry.outcome == "rejected")).first()
     finally:
         ws.close()
+    assert rejected is None
+    assert file_state(setup["db"]) == before
+    assert any("flipped.casebundle" in r.getMessage() and "refused" in r.getMessage()
+               for r in caplog.records)
 
 
 def test_a_blob_whose_name_is_not_its_hash_is_rejected(setup) -> None:
