@@ -91,9 +91,10 @@ def _signer(args: argparse.Namespace) -> Any:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from caseapp.services.bundles import BundleService
-    from caseapp.sync.envelope import load_recipient
+    from caseapp.sync.envelope import check_seal_options, load_recipient
 
     recipients = [load_recipient(Path(name)) for name in args.to]
+    check_seal_options(recipients, None, None)  # before the prompt and the case's collection
     passphrase = _passphrase(args, confirm=True)
     with open_workspace(args, must_exist=True) as ws:
         result = BundleService(ws).export_case(

@@ -1,7 +1,10 @@
 """Argument parsing, dispatch and error handling for `caseapp`.
 
 Exit status: 0 success; 1 a user-facing error (message on stderr, nothing changed);
-2 wrong usage. Each command module registers its subcommands with `register(sub)`.
+2 wrong usage; 141 (128 + SIGPIPE, what a shell reports for any program whose reader went
+away) when stdout was closed early, as in `caseapp import X | head`: the command did its work
+(an import is committed), only part of its output was not read, so nothing is printed.
+Each command module registers its subcommands with `register(sub)`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from caseapp import __version__
@@ -20,6 +24,7 @@ from caseapp.paths import default_db_path
 
 log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
+EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
 
 
 def db_path(args: argparse.Namespace) -> Path:
@@ -74,6 +79,30 @@ def _optional_modules() -> list:  # type: ignore[type-arg]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            # Output still buffered is written here, so a reader that went away shows up
+            # inside this try rather than as a traceback when Python exits.
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        return _stdout_closed()
+
+
+def _stdout_closed() -> int:
+    """The recipe of the Python docs (signal, "Note on SIGPIPE"): point stdout at devnull so
+    the flush at exit cannot fail again, and leave quietly."""
+    log.info("stdout was closed before all output was written (broken pipe)")
+    with suppress(OSError, ValueError):  # ValueError: stdout replaced or closed
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging()
@@ -88,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("caseapp: interrupted; nothing was changed.", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # stdout closed early: not an error of the command (main)
+        raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to users
         log.exception("unexpected error in %s", args.command)
         print(f"caseapp: unexpected error ({type(exc).__name__}: {exc}). "

@@ -6,15 +6,21 @@ holds: a flipped byte anywhere (content, headers, directory) is then caught, eve
 format itself would not notice. Reading never extracts by entry name: it checks names, count,
 sizes and compression from the central directory before reading a byte of content, reads only
 the entries the manifest names, and checks each size and SHA-256 (docs/bundle-format.md).
+Before `zipfile` parses the central directory at all, the end-of-central-directory records are
+read here and the entry count and directory size bounded, so a hostile directory of a million
+entries costs a few reads, not seconds and hundreds of megabytes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
 import shutil
+import struct
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +34,18 @@ FORMAT_VERSION = 1
 MANIFEST, SIGNATURE, CHANGESETS = "manifest.json", "manifest.sig", "changesets.jsonl"
 BLOB_NAME = re.compile(r"blobs/[0-9a-f]{64}")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+MAX_NAME = 200  # characters of the exporter's name in the manifest
+CREATED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+# zipfile raises these on damaged or unsupported archives (NotImplementedError: an unknown
+# "version needed", strong encryption, patched data); each means a refused bundle.
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError)
+# End of central directory (EOCD), the ZIP64 locator and ZIP64 EOCD record: sizes, layouts.
+EOCD, EOCD_SIG, EOCD_FMT = 22, b"PK\x05\x06", "<4s4H2LH"
+LOC64, LOC64_SIG = 20, b"PK\x06\x07"
+EOCD64, EOCD64_SIG, EOCD64_FMT = 56, b"PK\x06\x06", "<4sQ2H2L4Q"
+# A central directory entry caseapp writes: 46 fixed bytes, a name of at most 70
+# ("blobs/" + 64 hex) and at most a 28-byte ZIP64 extra (sizes and offset past 2 GiB).
+CENTRAL_FIXED, CENTRAL_ENTRY_MAX = 46, 46 + 70 + 28
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,11 @@ class Limits:
     changesets: int = 2 << 30
     blob: int = 1 << 30
     depth: int = 32
+
+    @property
+    def directory(self) -> int:
+        """Largest central directory (bytes) that `entries` entries written by caseapp need."""
+        return self.entries * CENTRAL_ENTRY_MAX
 
 
 def sha256_file(fh: IO[bytes]) -> tuple[str, int]:
@@ -110,9 +133,10 @@ class BundleReader:
         self.path = path
         self.limits = limits
         try:
+            check_central_directory(path, limits)
             self.zf = zipfile.ZipFile(path)
             self.infos = self.zf.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise BundleRejected(f"{path.name} is not a case bundle, or it is damaged or "
                                  f"truncated ({exc}).") from None
         self.by_name: dict[str, zipfile.ZipInfo] = {}
@@ -153,7 +177,7 @@ class BundleReader:
         try:
             with self.zf.open(self.by_name[name]) as fh:
                 data = fh.read(self.by_name[name].file_size + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise BundleRejected(f"The bundle entry {name!r} is damaged ({exc}).") from None
         if len(data) != self.by_name[name].file_size:
             raise BundleRejected(f"The bundle entry {name!r} does not have its declared size.")
@@ -171,6 +195,7 @@ class BundleReader:
             raise BundleRejected(f"This bundle was made by a newer version of caseapp (format "
                                  f"{version}; this one reads up to {FORMAT_VERSION}). Update "
                                  "caseapp to import it.")
+        _check_exporter_fields(doc)
         self.signature = self.read_small(SIGNATURE).decode("ascii", "replace").strip()
         self.manifest = doc
         return doc
@@ -192,7 +217,7 @@ class BundleReader:
             try:
                 with self.zf.open(info) as fh:
                     digest, size = sha256_file(fh)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            except ZIP_ERRORS as exc:
                 raise BundleRejected(f"The bundle entry {path!r} is damaged ({exc}).") from None
             if digest != item["sha256"] or size != item["size"]:
                 raise BundleRejected(f"The bundle entry {path!r} was altered (its SHA-256 does "
@@ -228,7 +253,7 @@ class BundleReader:
                         raise BundleRejected(f"A changeset line is longer than {cap} bytes.")
                     if line.strip():
                         yield line
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
             raise BundleRejected(f"changesets.jsonl is damaged ({exc}).") from None
 
     def blob(self, sha: str) -> bytes:
@@ -237,3 +262,79 @@ class BundleReader:
 
 def _opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> EntrySource:
     return lambda: zf.open(info)
+
+
+def _check_exporter_fields(doc: dict[str, Any]) -> None:
+    """`created_at` is a UTC time and the exporter's name is short, printable text (the name
+    reaches the import summary, the audit entry and the terminal). Other shapes: the service."""
+    created = doc.get("created_at")
+    try:
+        ok = isinstance(created, str) and bool(CREATED_AT.fullmatch(created)) \
+            and dt.datetime.fromisoformat(created) is not None
+    except ValueError:  # 2026-13-45T…
+        ok = False
+    if not ok:
+        raise BundleRejected("The bundle's creation time (created_at) is not a UTC time; the "
+                             "manifest is damaged.")
+    exporter = doc.get("exporter")
+    name = exporter.get("name") if isinstance(exporter, dict) else None
+    if name is not None and not (
+            isinstance(name, str) and len(name) <= MAX_NAME
+            and not any(unicodedata.category(c) in ("Cc", "Cf") for c in name)):
+        raise BundleRejected(f"The bundle's exporter name is not text of at most {MAX_NAME} "
+                             "printable characters; the manifest is damaged.")
+
+
+def _find_eocd(fh: IO[bytes], size: int) -> int:
+    """Offset of the EOCD record, found as zipfile finds it (last 22 bytes, else the last
+    occurrence of its signature within a 64 KiB comment's reach); -1 if there is none."""
+    tail_start = max(0, size - (1 << 16) - EOCD)
+    fh.seek(tail_start)
+    tail = fh.read()
+    if tail[-EOCD:-EOCD + 4] == EOCD_SIG and tail[-2:] == b"\0\0":
+        return size - EOCD
+    found = tail.rfind(EOCD_SIG)
+    return tail_start + found if found >= 0 and found + EOCD <= len(tail) else -1
+
+
+def check_central_directory(path: Path, limits: Limits) -> None:
+    """Bound the entry count and central directory size from the EOCD (and ZIP64 EOCD)
+    records, then count the entries the directory really holds, all before zipfile parses
+    it. Raises BundleRejected, or zipfile.BadZipFile for a file that is not a ZIP."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        end = _find_eocd(fh, size)
+        if end < 0:
+            raise zipfile.BadZipFile("no end of central directory")
+        fh.seek(end)
+        _, _, _, _, count, cd_size, _, _ = struct.unpack(EOCD_FMT, fh.read(EOCD))
+        record = end
+        if end >= LOC64 + EOCD64:  # a ZIP64 record, read where zipfile reads it
+            fh.seek(end - LOC64 - EOCD64)
+            data = fh.read(EOCD64 + LOC64)
+            if data[EOCD64:EOCD64 + 4] == LOC64_SIG and data[:4] == EOCD64_SIG:
+                fields = struct.unpack(EOCD64_FMT, data[:EOCD64])
+                count, cd_size = max(count, fields[6], fields[7]), fields[8]
+                record = end - LOC64 - EOCD64
+        if count > limits.entries:
+            raise BundleRejected(f"The bundle has {count:,} entries; the limit is "
+                                 f"{limits.entries:,}.")
+        if cd_size > limits.directory:
+            raise BundleRejected(f"The bundle's central directory is {cd_size:,} bytes; "
+                                 f"the limit is {limits.directory:,}.")
+        if cd_size > record:
+            raise zipfile.BadZipFile("the central directory lies before the file's start")
+        fh.seek(record - cd_size)
+        _count_entries(fh.read(cd_size), limits)
+
+
+def _count_entries(directory: bytes, limits: Limits) -> None:
+    """The entries zipfile would parse, whatever the EOCD claims (it reads to the end)."""
+    pos, count = 0, 0
+    while pos + CENTRAL_FIXED <= len(directory):
+        count += 1
+        if count > limits.entries:
+            raise BundleRejected(f"The bundle has more than {limits.entries:,} entries (its "
+                                 "end record understates them); it is damaged or hostile.")
+        names, extra, comment = struct.unpack_from("<3H", directory, pos + 28)
+        pos += CENTRAL_FIXED + names + extra + comment

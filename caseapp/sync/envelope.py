@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,16 +30,30 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from caseapp.errors import BundleRejected
+from caseapp.errors import BundleRejected, ValidationError
 from caseapp.sync.signing import Signer
 
 MAGIC = b"CASEAPPX"
 CHUNK = 1 << 20
 MAX_HEADER = 64 * 1024
 WRAP_AAD = b"caseapp-bundle content key v1"
-# Strong default; tests pass cheaper parameters explicitly. Readers refuse costs above the caps.
+CIPHER = "AES-256-GCM"
+# Strong default; tests pass cheaper parameters explicitly. Every slot a reader tries costs it
+# work chosen by the sender (a passphrase slot at n=2^20, r=16, p=4 takes ~80 s and 2 GiB), so
+# readers accept no more than caseapp writes: its default cost (the most a user can choose,
+# ~0.4 s and 128 MiB), one passphrase slot, and a bounded number of recipients. The writer
+# refuses anything beyond these caps, so what caseapp writes it can always read.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
-MAX_SCRYPT_N, MAX_SCRYPT_R, MAX_SCRYPT_P = 2**20, 16, 4
+MAX_SCRYPT_N, MAX_SCRYPT_R, MAX_SCRYPT_P = SCRYPT_N, SCRYPT_R, SCRYPT_P
+MAX_RECIPIENT_SLOTS = 32
+MAX_PASSPHRASE_SLOTS = 1
+MAX_SLOTS = MAX_RECIPIENT_SLOTS + MAX_PASSPHRASE_SLOTS
+HEADER_KEYS = frozenset({"format", "version", "cipher", "chunk_size", "nonce_prefix", "slots"})
+# Each slot type: its fields holding hex, with their length in bytes (plus n, r, p for scrypt).
+SLOT_HEX = {"x25519": {"key_id": 16, "ephemeral": 32, "nonce": 12, "wrapped": 48},
+            "scrypt": {"salt": 16, "nonce": 12, "wrapped": 48}}
+SCRYPT_INTS = ("n", "r", "p")
+_HEX = re.compile(r"[0-9a-f]*")
 
 
 @dataclass(frozen=True)
@@ -52,9 +67,23 @@ class Recipient:
 
 @dataclass(frozen=True)
 class ScryptCost:
+    """scrypt parameters of a passphrase slot; `readable` says whether readers accept them."""
+
     n: int = SCRYPT_N
     r: int = SCRYPT_R
     p: int = SCRYPT_P
+
+    @property
+    def readable(self) -> bool:
+        n, r, p = self.n, self.r, self.p
+        if not all(type(v) is int for v in (n, r, p)):  # not bool, not float
+            return False
+        return (2 <= n <= MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= r <= MAX_SCRYPT_R
+                and 1 <= p <= MAX_SCRYPT_P)
+
+
+def _is_hex(value: object, size: int) -> bool:
+    return isinstance(value, str) and len(value) == 2 * size and bool(_HEX.fullmatch(value))
 
 
 def _raw(pub: X25519PublicKey) -> bytes:
@@ -86,6 +115,8 @@ def read_recipient(doc: dict[str, Any]) -> Recipient:
     try:
         raw = bytes.fromhex(str(doc["x25519_public"]))
         X25519PublicKey.from_public_bytes(raw)
+        if not _is_hex(doc["key_id"], 16):
+            raise ValueError("its key_id is not 32 hex digits")
         return Recipient(str(doc["key_id"]), raw, doc.get("name"))
     except (KeyError, ValueError, TypeError) as exc:
         raise BundleRejected(f"Not a recipient key file (make one with `caseapp recipient-key`):"
@@ -138,14 +169,35 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + struct.pack(">I", index) + (b"\x01" if last else b"\x00")
 
 
+def check_seal_options(recipients: list[Recipient], passphrase: str | None,
+                       cost: ScryptCost | None) -> None:
+    """Refuse (ValidationError) what readers would refuse: too many recipients, a bad cost."""
+    if len(recipients) > MAX_RECIPIENT_SLOTS:
+        raise ValidationError(f"A bundle can be encrypted for at most {MAX_RECIPIENT_SLOTS} "
+                              f"recipients, not {len(recipients)}; nothing was written.")
+    for r in recipients:
+        if not _is_hex(r.key_id, 16) or len(r.x25519_public) != 32:
+            raise ValidationError(f"The recipient key {r.key_id!r} is malformed; nothing was "
+                                  "written.")
+    if passphrase is not None and cost is not None and not cost.readable:
+        raise ValidationError(
+            f"The passphrase cost n={cost.n}, r={cost.r}, p={cost.p} is outside what caseapp "
+            f"reads (n a power of two up to {MAX_SCRYPT_N}, r up to {MAX_SCRYPT_R}, p up to "
+            f"{MAX_SCRYPT_P}); nothing was written.")
+
+
 def seal(src: IO[bytes], dst: IO[bytes], *, recipients: list[Recipient],
          passphrase: str | None = None, cost: ScryptCost | None = None) -> None:
-    """Encrypt the bundle in `src` to `dst` for the recipients and/or the passphrase."""
+    """Encrypt the bundle in `src` to `dst` for the recipients and/or the passphrase.
+
+    Raises ValidationError for options no reader would accept (`check_seal_options`).
+    """
     if not recipients and passphrase is None:
         raise ValueError("seal needs recipients or a passphrase")
+    check_seal_options(recipients, passphrase, cost)
     key, prefix = AESGCM.generate_key(256), os.urandom(7)
     header = json.dumps({
-        "format": "caseapp-bundle-encrypted", "version": 1, "cipher": "AES-256-GCM",
+        "format": "caseapp-bundle-encrypted", "version": 1, "cipher": CIPHER,
         "chunk_size": CHUNK, "nonce_prefix": prefix.hex(),
         "slots": _slots(key, recipients, passphrase, cost or ScryptCost()),
     }, sort_keys=True).encode()
@@ -175,44 +227,99 @@ def _read_header(src: IO[bytes]) -> tuple[bytes, dict[str, Any]]:
     raw = src.read(size)
     try:
         header = json.loads(raw)
-        if header["format"] != "caseapp-bundle-encrypted" or header["version"] != 1:
-            raise BundleRejected("This encrypted bundle was made by a newer version of caseapp.")
-        if header["chunk_size"] != CHUNK or len(bytes.fromhex(header["nonce_prefix"])) != 7:
-            raise ValueError("bad chunk size or nonce")
-        return raw, header
-    except BundleRejected:
-        raise
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BundleRejected("The encrypted bundle's header is damaged.") from exc
+    except (RecursionError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BundleRejected("The encrypted bundle's header is damaged (not JSON).") from exc
+    check_header(header)
+    return raw, header
+
+
+def _damaged(what: str) -> BundleRejected:
+    return BundleRejected(f"The encrypted bundle's header is damaged ({what}); nothing was "
+                          "imported.")
+
+
+def check_header(header: Any) -> None:
+    """Check the header's whole shape and its bounds, before any key is derived.
+
+    Raises BundleRejected: wrong types or fields, more slots than caseapp writes (at most
+    MAX_RECIPIENT_SLOTS recipients and MAX_PASSPHRASE_SLOTS passphrase), or a scrypt cost
+    above what caseapp writes.
+    """
+    if not isinstance(header, dict) or header.get("format") != "caseapp-bundle-encrypted":
+        raise _damaged("not a caseapp encryption header")
+    version = header.get("version")
+    if type(version) is int and version > 1:
+        raise BundleRejected("This encrypted bundle was made by a newer version of caseapp.")
+    if version != 1 or type(version) is not int or set(header) != HEADER_KEYS:
+        raise _damaged("unexpected version or fields")
+    if header["cipher"] != CIPHER or type(header["chunk_size"]) is not int \
+            or header["chunk_size"] != CHUNK or not _is_hex(header["nonce_prefix"], 7):
+        raise _damaged("cipher, chunk size or nonce")
+    slots = header["slots"]
+    if not isinstance(slots, list) or not slots:
+        raise _damaged("no list of key slots")
+    if len(slots) > MAX_SLOTS:
+        raise BundleRejected(f"The encrypted bundle has {len(slots)} key slots, more than "
+                             f"caseapp ever writes ({MAX_SLOTS}); nothing was imported.")
+    for number, slot in enumerate(slots, start=1):
+        _check_slot(slot, number)
+    counts = {kind: sum(s["type"] == kind for s in slots) for kind in SLOT_HEX}
+    if counts["x25519"] > MAX_RECIPIENT_SLOTS:
+        raise BundleRejected(f"The encrypted bundle has {counts['x25519']} recipient key "
+                             f"slots, more than caseapp ever writes ({MAX_RECIPIENT_SLOTS}); "
+                             "nothing was imported.")
+    if counts["scrypt"] > MAX_PASSPHRASE_SLOTS:
+        raise BundleRejected(f"The encrypted bundle has {counts['scrypt']} passphrase slots, "
+                             f"more than caseapp ever writes ({MAX_PASSPHRASE_SLOTS}); "
+                             "nothing was imported.")
+
+
+def _check_slot(slot: Any, number: int) -> None:
+    kind = slot.get("type") if isinstance(slot, dict) else None
+    if not isinstance(kind, str) or kind not in SLOT_HEX:
+        raise _damaged(f"key slot {number} has no known type")
+    hex_fields = SLOT_HEX[kind]
+    ints = SCRYPT_INTS if kind == "scrypt" else ()
+    if set(slot) != {"type", *hex_fields, *ints}:
+        raise _damaged(f"key slot {number} has unexpected fields")
+    for name, size in hex_fields.items():
+        if not _is_hex(slot[name], size):
+            raise _damaged(f"key slot {number} has a malformed {name}")
+    if ints and not ScryptCost(slot["n"], slot["r"], slot["p"]).readable:
+        raise BundleRejected(
+            f"The encrypted bundle asks for a passphrase cost (n, r, p) outside what caseapp "
+            f"writes (n a power of two up to {MAX_SCRYPT_N}, r up to {MAX_SCRYPT_R}, p up to "
+            f"{MAX_SCRYPT_P}); nothing was imported.")
 
 
 def _unwrap(header: dict[str, Any], signer: Signer | None, passphrase: str | None) -> bytes:
+    """The content key, from the first slot that opens (the header is already checked)."""
+    slots: list[dict[str, Any]] = header["slots"]
+    private = recipient_private_key(signer) if signer else None
     mine = recipient_of(signer) if signer else None
-    for slot in header.get("slots", []):
+    for slot in slots:
         try:
-            if slot["type"] == "x25519" and mine and slot["key_id"] == mine.key_id:
+            if (slot["type"] == "x25519" and private is not None and mine is not None
+                    and slot["key_id"] == mine.key_id):
                 eph = bytes.fromhex(slot["ephemeral"])
-                shared = recipient_private_key(signer).exchange(  # type: ignore[arg-type]
-                    X25519PublicKey.from_public_bytes(eph))
+                shared = private.exchange(X25519PublicKey.from_public_bytes(eph))
                 kek = _kek_x25519(shared, eph, mine.x25519_public)
             elif slot["type"] == "scrypt" and passphrase is not None:
-                cost = ScryptCost(int(slot["n"]), int(slot["r"]), int(slot["p"]))
-                if cost.n > MAX_SCRYPT_N or cost.r > MAX_SCRYPT_R or cost.p > MAX_SCRYPT_P:
-                    raise BundleRejected("The bundle asks for an unreasonable passphrase cost.")
+                cost = ScryptCost(slot["n"], slot["r"], slot["p"])
                 kek = _kek_scrypt(passphrase, bytes.fromhex(slot["salt"]), cost)
             else:
                 continue
             return AESGCM(kek).decrypt(bytes.fromhex(slot["nonce"]),
                                        bytes.fromhex(slot["wrapped"]), WRAP_AAD)
-        except (InvalidTag, ValueError, KeyError, TypeError):
+        except (InvalidTag, ValueError):  # ValueError: a low-order X25519 point
             continue
     if passphrase is not None:
         raise BundleRejected("Wrong passphrase (or the encrypted bundle is damaged).")
-    names = [s.get("key_id") for s in header.get("slots", []) if s.get("type") == "x25519"]
+    names = [s["key_id"] for s in slots if s["type"] == "x25519"]
     hint = " It also takes a passphrase (--passphrase)." if any(
-        s.get("type") == "scrypt" for s in header.get("slots", [])) else ""
+        s["type"] == "scrypt" for s in slots) else ""
     raise BundleRejected("This bundle is encrypted and not for your key; it is for key(s) "
-                         f"{', '.join(map(str, names)) or '(none)'}.{hint}")
+                         f"{', '.join(names) or '(none)'}.{hint}")
 
 
 def open_sealed(src: IO[bytes], dst: IO[bytes], *, signer: Signer | None,
