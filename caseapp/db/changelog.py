@@ -59,12 +59,26 @@ def write_meta(session: Session, key: str, value: str) -> None:
         session.execute(update(Meta).where(Meta.key == key).values(value=value))
 
 
-def site_id_of(session: Session) -> str:
-    """This database's site id, made on first use."""
+def site_id_of(session: Session, key_id: str | None = None) -> str:
+    """This database's site id, made on first use.
+
+    A site is one key on one database: receivers bind a site to the key that writes on it
+    (bundle_import), so when another key writes here (`key_id`), it gets a site of its own."""
     site = read_meta(session, "site_id")
+    if site is not None and key_id is not None:
+        owner = read_meta(session, "site_key")
+        if owner is None:  # a database from before sites were bound: who wrote on it?
+            other = session.execute(select(Changeset.author_key).where(
+                Changeset.site_id == site, Changeset.author_key != key_id).limit(1)).first()
+            owner = other[0] if other else key_id
+            write_meta(session, "site_key", owner)
+        if owner != key_id:
+            site = None
     if site is None:
         site = new_site_id()
         write_meta(session, "site_id", site)
+        if key_id is not None:
+            write_meta(session, "site_key", key_id)
     return site
 
 
@@ -82,7 +96,7 @@ class UnitOfWork:
     def __init__(self, session: Session, identity: Identity) -> None:
         self.session = session
         self.identity = identity
-        self.site_id = site_id_of(session)
+        self.site_id = site_id_of(session, identity.signer.key_id)
         self.clock = HybridClock(read_meta(session, "hlc"))
         self.now = utc_now()
         self._pending: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)

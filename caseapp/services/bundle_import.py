@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from caseapp.db import changelog
-from caseapp.db.models import BundleImport
+from caseapp.db.models import BundleImport, Changeset
+from caseapp.errors import BundleRejected
 from caseapp.progress import CancelToken, ProgressCallback
 from caseapp.services.bundle_apply import Applier, existing_op_ids, store_blobs, store_changesets
+from caseapp.services.catalogue import CATALOGUE_SITE
+from caseapp.sync.changesets import SPECIAL_AUTHORS
 
 if TYPE_CHECKING:
     from caseapp.services.bundles import ImportSummary, _Verified
@@ -33,6 +38,45 @@ def _split_quarantine(v: _Verified) -> tuple[list[dict[str, Any]], list[tuple[
     return apply, held
 
 
+def _check_authorship(session: Session, v: _Verified, new_ops: list[dict[str, Any]],
+                      own_site: str) -> None:
+    """Reserved authors and sites bound to keys, against what this database holds.
+
+    A `catalogue` op is caseapp's shipped seed: one this machine does not already hold is
+    refused. A site belongs to the key that first wrote on it: ops on this machine's own site,
+    or on a site another key wrote on, are refused (a bundle cannot pass its changes off as made
+    here or by someone else)."""
+    seeded = [op for op in new_ops if op["author_key"] == CATALOGUE_SITE]
+    if seeded:
+        raise BundleRejected(
+            f"This bundle carries a change that claims to be part of caseapp's shipped substance "
+            f"catalogue (substance {seeded[0]['uid']}) but is not the catalogue this caseapp "
+            "ships. Nothing was imported.")
+    fresh = {op["changeset_id"] for op in new_ops}
+    claims: dict[str, set[str]] = defaultdict(set)
+    for cs in v.changesets:
+        if cs.doc["id"] in fresh and cs.doc["site_id"] not in SPECIAL_AUTHORS:
+            claims[cs.doc["site_id"]].add(cs.author_key)
+    if not claims:
+        return
+    bound: dict[str, set[str]] = defaultdict(set)
+    for site, key in session.execute(select(Changeset.site_id, Changeset.author_key).where(
+            Changeset.site_id.in_(list(claims))).distinct()):
+        bound[site].add(key)
+    for site, keys in sorted(claims.items()):
+        if site == own_site:
+            raise BundleRejected(f"This bundle carries changes that claim to be made on this "
+                                 f"machine (site {site}), which they were not. Nothing was "
+                                 "imported.")
+        owners = bound[site] or {min(keys)}  # a new site: one key may claim it, not two
+        strangers = sorted(keys - owners)
+        if strangers:
+            raise BundleRejected(f"This bundle carries changes on site {site} signed by key "
+                                 f"{strangers[0]}, but that site belongs to key "
+                                 f"{', '.join(sorted(owners))}: a key may not write as another's "
+                                 "site. Nothing was imported.")
+
+
 def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
                    progress: ProgressCallback) -> ImportSummary:
     from caseapp.services.bundles import (
@@ -51,6 +95,7 @@ def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
             BundleImport.bundle_id == manifest["bundle_id"])).first() is not None
         known = existing_op_ids(s, [op["op_id"] for op in incoming])
         new_ops = [op for op in incoming if op["op_id"] not in known]
+        _check_authorship(s, v, new_ops, uow.site_id)
         cancel.check()
         shas = {op["fields"]["sha256"] for op in new_ops
                 if op["kind"] == "attachment" and op["fields"].get("sha256")}

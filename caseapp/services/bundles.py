@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from caseapp import __version__
 from caseapp.db import changelog
@@ -289,22 +289,29 @@ class BundleService:
         public = bytes.fromhex(exp["public_key"])
         if len(public) != 32 or key_id_of(public) != exp["key_id"]:
             raise BundleRejected("The bundle's exporter key does not match its key id.")
-        self._require_trusted({exp["key_id"]: (exp["public_key"], exp.get("name"))})
+        names = self._require_trusted({exp["key_id"]: (exp["public_key"],
+                                                       str(exp.get("name"))[:60])})
+        exp["name"] = names[exp["key_id"]]
         if not verify_signature(exp["public_key"], reader.signature, reader.manifest_bytes):
             raise BundleRejected("The bundle's manifest signature is not valid: the bundle was "
                                  "altered on the way. Nothing was imported.")
 
-    def _require_trusted(self, keys: dict[str, tuple[str, str | None]]) -> None:
+    def _require_trusted(self, keys: dict[str, tuple[str, str | None]]) -> dict[str, str]:
+        """Refuse unless every key is trusted; returns each key's name in the trust store
+        (the names caseapp shows: a changeset's own `author_name` is only the sender's word)."""
         with self.ws.db.read() as s:
-            trusted = dict(s.execute(select(TrustedKey.key_id, TrustedKey.public_key).where(
-                TrustedKey.key_id.in_(list(keys)))).all())
-        bad = [(k, n) for k, (pub, n) in keys.items() if trusted.get(k) != pub]
+            found = s.execute(select(TrustedKey.key_id, TrustedKey.public_key, TrustedKey.name)
+                              .where(TrustedKey.key_id.in_(list(keys)))).all()
+        trusted = {r[0]: r[1] for r in found}
+        names = {r[0]: r[2] or f"key {_short(r[0])}" for r in found}
+        bad = [(k, (n or "")[:60]) for k, (pub, n) in keys.items() if trusted.get(k) != pub]
         if bad:
             who = "; ".join(f"{n or 'unnamed'} (key {_short(k)})" for k, n in bad)
             raise BundleRejected(
                 f"This bundle holds changes signed by a key you do not trust: {who}. Nothing "
                 "was imported. If you know this colleague, check the fingerprint with them and "
                 "trust their key with: caseapp trust add THEIR_KEY.pub")
+        return names
 
     def _check_changesets(self, reader: BundleReader, manifest: dict[str, Any],
                           cancel: CancelToken) -> list[IncomingChangeset]:
@@ -328,7 +335,9 @@ class BundleService:
         if len(out) != counts.get("changesets") or len(op_ids) != counts.get("ops"):
             raise BundleRejected("The bundle holds a different number of changes than its "
                                  "manifest says; it is incomplete or altered.")
-        self._require_trusted(authors)
+        names = self._require_trusted(authors)
+        for cs in out:  # stored and shown under the name this machine trusts the key as
+            cs.doc["author_name"] = names[cs.author_key]
         return out
 
     def _apply(self, v: _Verified, path: Path, cancel: CancelToken,

@@ -7,6 +7,8 @@ it that belong to the bundle's case (docs/bundle-format.md).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,12 @@ from caseapp.sync.signing import key_id_of, verify_signature
 CS_KEYS = frozenset({"id", "author_key", "author_name", "public_key", "site_id", "hlc",
                      "made_at", "signature", "op_ids", "ops"})
 SPECIAL_AUTHORS = ("catalogue", "merge")
+MAX_NAME = 200
+# A rename op of an import's key clash (sync/ops.py rename_op): the one shape a `merge` op has.
+RENAMED_KEYS = {"case": "ref", "shipment": "ref", "seizure": "exhibit_ref"}
+MADE_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+SKEW = dt.timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,12 @@ def _shape(doc: Any, n: int) -> dict[str, Any]:
     if not (HEX64.fullmatch(doc["id"]) and SITE.fullmatch(doc["site_id"])
             and AUTHOR.fullmatch(doc["author_key"])):
         raise BundleRejected(f"Changeset line {n} has a malformed id, site or author.")
-    if doc["author_name"] is not None and not isinstance(doc["author_name"], str):
-        raise BundleRejected(f"Changeset line {n} has a malformed author name.")
+    name = doc["author_name"]
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME
+                             or not name.isprintable()):
+        raise BundleRejected(f"Changeset line {n} has a malformed author name (more than "
+                             f"{MAX_NAME} characters, or control characters).")
+    _check_made_at(doc["made_at"], n)
     try:
         parse_hlc(doc["hlc"])
     except ValueError:
@@ -63,6 +75,52 @@ def _shape(doc: Any, n: int) -> dict[str, Any]:
         raise BundleRejected(f"Changeset line {n}: its op ids are not sorted and unique, or "
                              "it carries no op.")
     return doc
+
+
+def _check_made_at(text: str, n: int) -> None:
+    """`made_at` is the sender's word (not signed): a UTC time, not before 2000 and not more
+    than 24 h ahead of this machine's clock."""
+    ok = MADE_AT.fullmatch(text) is not None
+    if ok:
+        try:
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            ok = False
+        else:
+            ok = EARLIEST <= when <= dt.datetime.now(dt.UTC) + SKEW
+    if not ok:
+        raise BundleRejected(f"Changeset line {n} says it was made at {text[:40]!r}, which is "
+                             "not a UTC time between 2000 and tomorrow. Nothing was imported.")
+
+
+def _check_author(doc: dict[str, Any], op: dict[str, Any], n: int) -> None:
+    """An op is its changeset's author's, on its changeset's site. The reserved authors
+    (`catalogue`, `merge`) are caseapp's own deterministic ops: a `merge` op must be the
+    rename of a clashing key, on the `merge` site; `catalogue` ops are accepted only when the
+    receiver already holds them (bundle_import)."""
+    site = doc["site_id"]
+    if site in SPECIAL_AUTHORS:
+        ok = op["author_key"] == site and op["site_id"] == site
+    else:
+        ok = op["author_key"] == doc["author_key"] and op["site_id"] == site
+    if not ok:
+        raise BundleRejected(f"Changeset line {n} carries an op by another author or site "
+                             f"({str(op['author_key'])[:32]} on site {str(op['site_id'])[:32]}); "
+                             "nothing was imported.")
+    if op["author_key"] == "merge" and not is_rename_op(op):
+        raise BundleRejected(f"Changeset line {n} carries an op that claims the reserved "
+                             "author 'merge' but is not a key-clash rename; nothing was "
+                             "imported.")
+
+
+def is_rename_op(op: dict[str, Any]) -> bool:
+    """The shape of sync/ops.py rename_op: one key field set to '<key> (dup <uid tail>)'."""
+    key = RENAMED_KEYS.get(op["kind"])
+    fields = op["fields"]
+    if key is None or set(fields) != {key} or set(op["prev"]) - {key}:
+        return False
+    value = fields[key]
+    return isinstance(value, str) and value.endswith(f" (dup {op['uid'][-6:]})")
 
 
 def check_line(line: bytes, n: int, limits: Limits) -> IncomingChangeset:
@@ -90,7 +148,6 @@ def check_line(line: bytes, n: int, limits: Limits) -> IncomingChangeset:
         if op["op_id"] not in signed or op["op_id"] in seen:
             raise BundleRejected(f"Changeset line {n} carries an op its signature does not "
                                  "cover (or twice).")
-        if op["author_key"] != doc["author_key"] and op["author_key"] not in SPECIAL_AUTHORS:
-            raise BundleRejected(f"Changeset line {n} carries an op by another author.")
+        _check_author(doc, op, n)
         seen.add(op["op_id"])
     return IncomingChangeset(doc, n)

@@ -200,3 +200,118 @@ def test_verify_finds_a_record_whose_ops_claim_another_case(setup, tmp_path: Pat
 
 def test_the_good_bundle_has_what_the_tests_assume(setup) -> None:
     assert set(entries_of(setup["good"])) >= {"manifest.json", "changesets.jsonl"}
+
+
+# --- who made a change -------------------------------------------------------------------
+
+def test_the_name_shown_is_the_trust_stores_not_the_changesets(setup, tmp_path: Path) -> None:
+    """A changeset signed by alice's key that calls itself 'bob' is shown as alice's."""
+    from caseapp.db.models import Changeset
+
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "who wrote me?"})
+    cs = changeset(setup["signer"], [op], site=setup["site"], name="bob")
+    ws = accepted(setup, tmp_path, with_changesets(setup, cs))
+    with ws.db.read() as s:
+        stored = s.execute(select(Changeset.author_name).where(Changeset.id == cs["id"])
+                           ).scalar_one()
+    ws.close()
+    assert stored == "alice"
+
+
+def test_a_catalogue_op_that_is_not_the_shipped_catalogue_is_refused(setup, tmp_path) -> None:
+    from caseapp.db.models import Substance
+
+    ws = bob(setup, tmp_path)
+    with ws.db.read() as s:
+        npp = s.execute(select(Substance.uid).where(
+            Substance.name == "N-Phenethyl-4-piperidone")).scalar_one()
+    ws.close()
+    op = make_op(setup, "substance", npp, None, {"name": "Vitamin C"}, site="catalogue",
+                 author="catalogue")
+    message = refused(setup, tmp_path, with_changesets(
+        setup, changeset(setup["signer"], [op], site="catalogue")))
+    assert "catalogue" in message
+
+
+def test_a_merge_op_that_is_not_a_key_rename_is_refused(setup, tmp_path: Path) -> None:
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"purity_percent": "99"},
+                 site="merge", author="merge")
+    message = refused(setup, tmp_path, with_changesets(
+        setup, changeset(setup["signer"], [op], site="merge")))
+    assert "reserved author 'merge'" in message
+
+
+def test_an_op_on_another_site_than_its_changeset_is_refused(setup, tmp_path: Path) -> None:
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "x"},
+                 site="abc123")
+    message = refused(setup, tmp_path, with_changesets(
+        setup, changeset(setup["signer"], [op], site=setup["site"])))
+    assert "another author or site" in message
+
+
+def test_changes_claiming_the_receivers_own_site_are_refused(setup, tmp_path: Path) -> None:
+    ws = bob(setup, tmp_path)
+    own = _site_of(ws)
+    ws.close()
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "made here?"},
+                 site=own)
+    message = refused(setup, tmp_path, with_changesets(
+        setup, changeset(setup["signer"], [op], site=own)))
+    assert "made on this machine" in message
+
+
+def test_a_site_is_bound_to_its_key(setup, tmp_path: Path) -> None:
+    """carol, also trusted by bob, signs changes on alice's site: refused."""
+    from tests.sync.helpers import new_signer
+
+    carol = new_signer("carol")
+    ws = bob(setup, tmp_path)
+    from caseapp.db.models import TrustedKey
+    with ws.db.begin() as s:
+        s.execute(TrustedKey.__table__.insert().values(
+            key_id=carol.key_id, public_key=carol.public_hex, name="carol",
+            added_at="2026-01-01T00:00:00Z"))
+    ws.close()
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "as alice"},
+                 author=carol.key_id)
+    bundle = tmp_path / "forged.casebundle"
+    bundle.write_bytes(with_changesets(setup, changeset(carol, [op], site=setup["site"])))
+    db = tmp_path / "b.db"
+    before = file_state(db)
+    ws = Workspace(Database(db), Identity(setup["identity"].signer))
+    try:
+        with pytest.raises(BundleRejected) as err:
+            BundleService(ws).import_bundle(bundle)
+    finally:
+        ws.close()
+    assert file_state(db) == before
+    assert "belongs to key" in err.value.message and setup["signer"].key_id in err.value.message
+
+
+@pytest.mark.parametrize("made_at", ["9999-12-31T23:59:59.000Z", "<b>2026</b>",
+                                     "2026-13-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z"])
+def test_made_at_must_be_a_plausible_utc_time(setup, tmp_path: Path, made_at: str) -> None:
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "when?"})
+    message = refused(setup, tmp_path, with_changesets(
+        setup, changeset(setup["signer"], [op], site=setup["site"], made_at=made_at)))
+    assert "not a UTC time" in message
+
+
+def test_an_author_name_of_megabytes_is_refused(setup, tmp_path: Path) -> None:
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "long"})
+    message = refused(setup, tmp_path, with_changesets(
+        setup, changeset(setup["signer"], [op], site=setup["site"], name="A" * 1_000_000)))
+    assert "author name" in message
+
+
+def test_a_new_key_on_a_database_gets_a_site_of_its_own(setup, tmp_path: Path) -> None:
+    from tests.sync.helpers import new_signer
+
+    ws = bob(setup, tmp_path)
+    first = _site_of(ws)
+    ws.close()
+    other = Workspace(Database(tmp_path / "b.db"), Identity(new_signer("dave")))
+    other.cases.add({"ref": "CASE-D", "title": "Dave's"})
+    second = _site_of(other)
+    other.close()
+    assert second != first
