@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 
 from caseapp.db import fts
 from caseapp.db.audit import append_entries
+from caseapp.db.checkpoints import NEW_CHANGESETS, note_changeset, write_checkpoint, write_witness
 from caseapp.db.engine import Database
 from caseapp.db.models import Changeset, Meta, Op, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import NotFoundError
+from caseapp.paths import keys_dir
 from caseapp.sync.canonical import canonical_hash, canonical_json
 from caseapp.sync.hlc import HybridClock
 from caseapp.sync.ids import new_site_id, uuid7
@@ -103,6 +105,7 @@ class UnitOfWork:
         self._ops: list[dict[str, Any]] = []
         self._ops_by_record: dict[tuple[str, str], list[OpView]] = defaultdict(list)
         self._audit: list[dict[str, Any]] = []
+        self.checkpoint: dict[str, Any] | None = None
 
     # --- records -------------------------------------------------------------------------
     def create(self, kind: str, values: dict[str, Any], *, uid: str | None = None,
@@ -236,6 +239,9 @@ class UnitOfWork:
                                            self.clock.last, self._ops, self.now)
         append_entries(self.session, self._audit)
         write_meta(self.session, "hlc", self.clock.last)
+        if self._audit or changeset_id or self.session.info.get(NEW_CHANGESETS):
+            self.checkpoint = write_checkpoint(self.session, self.identity.signer,
+                                               self.site_id, self.now)
         return changeset_id
 
 
@@ -257,6 +263,7 @@ def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
     ))
     # The Core table, not the ORM entity: a bulk insert without the ORM's per-row bookkeeping.
     session.execute(insert(Op.__table__), [{**op, "changeset_id": changeset_id} for op in ops])
+    note_changeset(session, changeset_id)
     return changeset_id
 
 
@@ -267,3 +274,5 @@ def unit_of_work(db: Database, identity: Identity) -> Iterator[UnitOfWork]:
         uow = UnitOfWork(session, identity)
         yield uow
         uow.finish()
+    if uow.checkpoint is not None:  # committed: the witness outside the file moves on
+        write_witness(db.path, keys_dir(), uow.checkpoint)

@@ -381,3 +381,38 @@ class ChangesetOpList(Base):
     __tablename__ = "changeset_op_lists"
     changeset_id: Mapped[str] = mapped_column(ForeignKey("changesets.id"), primary_key=True)
     op_ids: Mapped[list[str]] = mapped_column(JSONText)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the audit chain's head, written by every unit of work.
+
+    Signed by the investigator's key over (n, prev, site, key, audit seq and hash, the
+    changesets the unit wrote, the highest changeset seq, time): rewriting or erasing entries
+    below it breaks either a hash or a signature (db/checkpoints.py).
+    """
+
+    __tablename__ = "audit_checkpoints"
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(32))
+    public_key: Mapped[str] = mapped_column(String(64))
+    audit_seq: Mapped[int] = mapped_column(Integer)
+    audit_hash: Mapped[str] = mapped_column(String(64))
+    changesets: Mapped[list[str]] = mapped_column(JSONText)
+    changeset_seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class PeerHead(Base):
+    """Audit heads other sites' bundles stated (signed in their manifests): a later bundle
+    whose history does not extend what was seen is refused."""
+
+    __tablename__ = "peer_heads"
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    audit_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_hash: Mapped[str] = mapped_column(String(64))
+    bundle_id: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[str] = mapped_column(String(40))

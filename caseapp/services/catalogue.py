@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.db.audit import append_entries
-from caseapp.db.changelog import read_meta, write_changeset, write_meta
+from caseapp.db.changelog import read_meta, site_id_of, write_changeset, write_meta
+from caseapp.db.checkpoints import write_checkpoint
 from caseapp.db.models import Substance
 from caseapp.domain.records import SubstanceRecord
 from caseapp.domain.substances import SubstanceIndex, SubstanceSeed, load_catalogue
@@ -75,6 +76,9 @@ class SubstanceService(RecordService):
                     "action": "seed", "kind": "substance",
                     "detail": f"seeded {len(rows)} substances from the shipped catalogue "
                               f"(version {CATALOGUE_VERSION})"}])
+                signer = self.ws.identity.signer
+                write_checkpoint(s, signer, site_id_of(s, signer.key_id),
+                                 rows[0]["created_at"])
             write_meta(s, "catalogue_version", CATALOGUE_VERSION)
         self.__dict__.pop("_index", None)
         return len(rows)
