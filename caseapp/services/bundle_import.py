@@ -13,6 +13,7 @@ from caseapp.db import changelog
 from caseapp.db.models import BundleImport, Changeset
 from caseapp.errors import BundleRejected
 from caseapp.progress import CancelToken, ProgressCallback
+from caseapp.services import bundle_heads
 from caseapp.services.bundle_apply import Applier, existing_op_ids, store_blobs, store_changesets
 from caseapp.services.catalogue import CATALOGUE_SITE
 from caseapp.sync.changesets import SPECIAL_AUTHORS
@@ -96,6 +97,7 @@ def apply_verified(ws: Workspace, v: _Verified, path: Path, cancel: CancelToken,
         known = existing_op_ids(s, [op["op_id"] for op in incoming])
         new_ops = [op for op in incoming if op["op_id"] not in known]
         _check_authorship(s, v, new_ops, uow.site_id)
+        bundle_heads.check_and_remember(s, manifest, uow.now)
         cancel.check()
         shas = {op["fields"]["sha256"] for op in new_ops
                 if op["kind"] == "attachment" and op["fields"].get("sha256")}

@@ -23,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 
 from caseapp import __version__
 from caseapp.db import changelog
-from caseapp.db.audit import chain_head
 from caseapp.db.models import BundleImport, QuarantinedOp, TrustedKey
 from caseapp.errors import BundleRejected, CaseAppError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
+from caseapp.services import bundle_heads
 from caseapp.services.bundle_apply import Applier, existing_op_ids, store_blobs, store_changesets
 from caseapp.services.bundle_export import collect_case
 from caseapp.sync import envelope
@@ -142,7 +142,7 @@ class BundleService:
             case_uid = self.ws.cases.case_uid_in(s, ref)
             content = collect_case(s, case_uid, cancel)
             site_id = changelog.read_meta(s, "site_id") or ""
-            audit_head = chain_head(s)[1]
+            audit = bundle_heads.stated(s)
         lines = b"".join(changeset_line(cs) for cs in content.changesets)
         blob_meta = [{"sha256": sha, "size": size, "media_type": media}
                      for sha, (size, media) in sorted(content.blobs.items())]
@@ -157,7 +157,7 @@ class BundleService:
             "scope": {"case_uid": case_uid, "case_ref": content.case_ref},
             "counts": {"changesets": len(content.changesets), "ops": content.op_count,
                        "records": content.record_count, "blobs": len(blob_meta)},
-            "files": files, "blobs": blob_meta, "audit_head": audit_head,
+            "files": files, "blobs": blob_meta, "audit_head": audit["head"], "audit": audit,
         }
         manifest_bytes = canonical_json(manifest)
         progress(1, 4, "Writing the bundle")
@@ -167,7 +167,9 @@ class BundleService:
                          (recipients or [], passphrase, scrypt_cost) if encrypted else None)
         progress(3, 4, "Recording the export")
         with self.ws.unit() as uow:
-            uow.audit("export", case_uid=case_uid, detail=(
+            uow.audit("export", case_uid=case_uid, changes={
+                "bundle_id": manifest["bundle_id"], **bundle_heads.export_changes(audit)},
+                detail=(
                 f"exported case {content.case_ref} as bundle {manifest['bundle_id']} "
                 f"({content.op_count} changes, {len(blob_meta)} attachments"
                 f"{', encrypted' if encrypted else ''}) to {out_path.name}"))
