@@ -40,11 +40,17 @@ def cmd_verify_report(args: argparse.Namespace) -> int:
 
     with open_workspace(args, must_exist=True) as ws:
         check = ReportService(ws).verify(Path(args.pdf))
-    if not check.matches:
-        raise CaseAppError(
-            f"{check.path} (case {check.case_ref}) no longer matches the database: the case's "
-            f"data changed since it was printed.\n  printed: {check.printed}\n  now:     "
-            f"{check.current}")
+    problems = []
+    if not check.data_matches:
+        problems.append(f"{check.path} (case {check.case_ref}) no longer matches the database: "
+                        f"the case's data changed since it was printed.\n  printed: "
+                        f"{check.printed}\n  now:     {check.current}")
+    if check.head is not None and not check.head[0]:
+        problems.append(f"{check.path}: {check.head[1]}.")
+    if problems:
+        raise CaseAppError("\n".join(problems))
     print(f"{check.path} matches: the database still holds the data of case {check.case_ref} "
           f"that this report was made from ({check.printed}).")
+    if check.head is not None:
+        print(f"  Audit: {check.head[1]}.")
     return 0

@@ -25,11 +25,19 @@ from caseapp.reports.styles import FRAME_WIDTH, H1, H2, SMALL
 
 KEYWORD_FINGERPRINT = "caseapp-fingerprint"
 KEYWORD_CASE_UID = "caseapp-case-uid"
+KEYWORD_AUDIT_HEAD = "caseapp-audit-head"
+KEYWORD_HEAD_SIGNATURE = "caseapp-head-signature"
 
 
-def keywords_for(data: ReportInput, fp: str) -> str:
-    """PDF keywords `verify-report` reads back: the fingerprint and the case uid."""
-    return f"{KEYWORD_FINGERPRINT} {fp}, {KEYWORD_CASE_UID} {data.case.uid}"
+def keywords_for(data: ReportInput, fp: str, ctx: ReportContext | None = None) -> str:
+    """PDF keywords `verify-report` reads back: the fingerprint, the case uid and the signed
+    audit head."""
+    words = f"{KEYWORD_FINGERPRINT} {fp}, {KEYWORD_CASE_UID} {data.case.uid}"
+    if ctx is not None:
+        words += f", {KEYWORD_AUDIT_HEAD} {ctx.audit_head_seq}:{ctx.audit_head_hash}"
+        if ctx.head_signature:
+            words += f", {KEYWORD_HEAD_SIGNATURE} {ctx.head_signature}"
+    return words
 
 
 def charts(data: ReportInput) -> list[Flowable]:
@@ -95,6 +103,6 @@ def render_case_summary(data: ReportInput, ctx: ReportContext, path: Path, *,
         fingerprint=fp)
     estimate = len(story) + len(data.seizures) // 35 + len(ctx.audit_lines) // 40
     pages = build_pdf(story, path, chrome, title=f"Case summary {data.case.ref}",
-                      author=ctx.prepared_by, keywords=keywords_for(data, fp),
+                      author=ctx.prepared_by, keywords=keywords_for(data, fp, ctx),
                       progress=progress, cancel=cancel, work_estimate=estimate)
     return ReportResult(str(path), pages, fp)

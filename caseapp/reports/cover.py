@@ -53,7 +53,9 @@ def _facts(data: ReportInput, ctx: ReportContext, fingerprint: str) -> Table:
         ("Handling", case.handling or "none recorded"),
         ("Prepared by", ctx.prepared_by),
         ("Generated", ctx.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
-        ("Audit chain head", f"entry {ctx.audit_head_seq:,}, hash {ctx.audit_head_hash}"),
+        ("Audit chain head", f"entry {ctx.audit_head_seq:,}, hash {ctx.audit_head_hash}"
+                             + (f", signed with key {ctx.head_signature.split(':')[0]}"
+                                if ctx.head_signature else "")),
         ("Report fingerprint", fingerprint),
     ]
     table = Table([[Paragraph(k, CELL_BOLD), para(v, CELL)] for k, v in rows],

@@ -85,6 +85,9 @@ class ReportContext:
     open_conflicts: int
     audit_lines: tuple[AuditLine, ...]
     audit_total: int
+    # "KEY_ID:SIGNATURE": the printing investigator's signature over the case, fingerprint
+    # and audit head (services/reporting.py head_payload); empty when unsigned.
+    head_signature: str = ""
 
 
 @dataclass(frozen=True)

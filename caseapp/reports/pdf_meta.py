@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from caseapp.errors import ValidationError
-from caseapp.reports.case_summary import KEYWORD_CASE_UID, KEYWORD_FINGERPRINT
+from caseapp.reports.case_summary import (
+    KEYWORD_AUDIT_HEAD,
+    KEYWORD_CASE_UID,
+    KEYWORD_FINGERPRINT,
+    KEYWORD_HEAD_SIGNATURE,
+)
 
 _FP = r"sha256:[0-9a-f]{64}"
 _UID = r"[0-9a-fA-F-]{36}"
@@ -23,6 +28,9 @@ class PrintedReport:
     case_uid: str | None
     case_ref: str | None
     pages: int
+    audit_seq: int | None = None
+    audit_hash: str | None = None
+    head_signature: str | None = None
 
 
 def read_printed_report(path: Path) -> PrintedReport:
@@ -57,4 +65,8 @@ def read_printed_report(path: Path) -> PrintedReport:
         raise ValidationError(f"{path} carries no caseapp report fingerprint; was it made by "
                               "caseapp report?")
     ref = subject.removeprefix("Case summary ").strip() or None
-    return PrintedReport(found, uid.group(1) if uid else None, ref, pages)
+    head = re.search(rf"{KEYWORD_AUDIT_HEAD} (\d{{1,15}}):([0-9a-f]{{64}})", keywords)
+    sig = re.search(rf"{KEYWORD_HEAD_SIGNATURE} ([0-9a-f]{{32}}:[0-9a-f]{{128}})", keywords)
+    return PrintedReport(found, uid.group(1) if uid else None, ref, pages,
+                         int(head.group(1)) if head else None, head.group(2) if head else None,
+                         sig.group(1) if sig else None)

@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from caseapp.db.audit import chain_head
-from caseapp.db.models import AuditEntry, Conflict
+from caseapp.db.models import AuditEntry, Conflict, TrustedKey
 from caseapp.errors import CaseAppError, ConflictError, NotFoundError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.reports.data import AuditLine, ReportContext, ReportInput, ReportResult
 from caseapp.reports.fingerprint import fingerprint
+from caseapp.sync.canonical import canonical_json
+from caseapp.sync.signing import verify_signature
 
 if TYPE_CHECKING:
+    from caseapp.reports.pdf_meta import PrintedReport
     from caseapp.services.workspace import Workspace
 
 AUDIT_LINES = 300
@@ -41,10 +44,23 @@ class ReportCheck:
     case_ref: str
     printed: str
     current: str
+    # The audit head printed on the report, against its signature and this database's chain:
+    # (True, what holds) or (False, what does not); None for a report printed without one.
+    head: tuple[bool, str] | None = None
+
+    @property
+    def data_matches(self) -> bool:
+        return self.printed == self.current
 
     @property
     def matches(self) -> bool:
-        return self.printed == self.current
+        return self.data_matches and (self.head is None or self.head[0])
+
+
+def head_payload(case_uid: str, fp: str, seq: int, head: str) -> bytes:
+    """What the printing investigator signs: this case, these data, this audit head."""
+    return canonical_json({"audit_hash": head, "audit_seq": seq, "case_uid": case_uid,
+                           "fingerprint": fp})
 
 
 def _changed_fields(action: str, changes: dict[str, object] | None) -> tuple[str, ...]:
@@ -87,11 +103,15 @@ class ReportService:
                                 record=data.name_of(r.kind or "", r.record_uid),
                                 fields=_changed_fields(r.action, r.changes), detail=r.detail)
                       for r in rows)
+        signer = self.ws.identity.signer
+        signature = signer.sign(head_payload(uid, fingerprint(data), int(head_seq),
+                                             str(head_hash)))
         return ReportContext(
             generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
             prepared_by=(prepared_by or "").strip() or self.ws.identity.actor,
             audit_head_seq=int(head_seq), audit_head_hash=str(head_hash),
-            open_conflicts=int(conflicts), audit_lines=lines, audit_total=int(total or 0))
+            open_conflicts=int(conflicts), audit_lines=lines, audit_total=int(total or 0),
+            head_signature=f"{signer.key_id}:{signature}")
 
     def fingerprint(self, case_ref: str) -> str:
         """The fingerprint a report of the case would carry now."""
@@ -160,4 +180,35 @@ class ReportService:
             raise NotFoundError(f"The case {printed.case_ref or key} that {pdf_path} reports on "
                                 "is not in this database.") from None
         return ReportCheck(str(pdf_path), data.case.ref, printed.fingerprint,
-                           fingerprint(data))
+                           fingerprint(data), self._check_head(printed, data.case.uid))
+
+    def _check_head(self, printed: PrintedReport, case_uid: str) -> tuple[bool, str] | None:
+        """Is the printed audit head signed, and does this database's chain still hold it?"""
+        if printed.audit_seq is None or printed.audit_hash is None:
+            return None
+        seq, head = printed.audit_seq, printed.audit_hash
+        with self.ws.db.read() as s:
+            if not printed.head_signature:
+                return False, "its audit head carries no signature"
+            key_id, _, signature = printed.head_signature.partition(":")
+            public = s.execute(select(TrustedKey.public_key, TrustedKey.name).where(
+                TrustedKey.key_id == key_id)).first()
+            if public is None:
+                return False, (f"its audit head is signed with key {key_id}, which this "
+                               "database does not trust")
+            if not verify_signature(public[0], signature,
+                                    head_payload(case_uid, printed.fingerprint, seq, head)):
+                return False, ("the signature of its audit head does not verify: the file's "
+                               "head, fingerprint or case was altered")
+            found = s.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq)).scalar()
+            last = chain_head(s)[0]
+        who = f"{public[1] or 'key ' + key_id}"
+        if seq and found is None:
+            return False, (f"it was printed at audit entry {seq:,} (signed by {who}), but this "
+                           f"database's audit chain ends at entry {last:,}: entries were "
+                           "removed since, or this is an older copy")
+        if seq and found != head:
+            return False, (f"audit entry {seq:,} no longer has the hash printed on it (signed "
+                           f"by {who}): the audit history was rewritten since it was printed")
+        return True, (f"its audit head (entry {seq:,}, signed by {who}) is still in this "
+                      "database's audit chain")
