@@ -315,3 +315,34 @@ def test_a_new_key_on_a_database_gets_a_site_of_its_own(setup, tmp_path: Path) -
     second = _site_of(other)
     other.close()
     assert second != first
+
+
+def test_an_import_into_a_damaged_database_is_refused(setup, tmp_path: Path) -> None:
+    """A page of an index overwritten: the import is refused before anything is merged."""
+    import sqlite3
+
+    ws = bob(setup, tmp_path)
+    ws.close()
+    db = tmp_path / "b.db"
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (page_size,) = con.execute("PRAGMA page_size").fetchone()
+    (root,) = con.execute("SELECT rootpage FROM sqlite_master WHERE name = "
+                          "'ix_seizures_seized_on'").fetchone()
+    con.close()
+    data = bytearray(db.read_bytes())
+    start = (root - 1) * page_size
+    data[start + 8:start + 8 + 64] = b"\xff" * 64   # cells of the index page garbled
+    db.write_bytes(bytes(data))
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "into a wreck"})
+    bundle = tmp_path / "forged.casebundle"
+    bundle.write_bytes(with_changesets(setup, changeset(setup["signer"], [op],
+                                                        site=setup["site"])))
+    before = db.read_bytes()
+    ws = Workspace(Database(db), Identity(setup["identity"].signer))
+    try:
+        with pytest.raises(BundleRejected, match="This database is damaged"):
+            BundleService(ws).import_bundle(bundle)
+    finally:
+        ws.close()
+    assert db.read_bytes() == before
