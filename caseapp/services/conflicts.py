@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from caseapp.db.models import Case, Changeset, Conflict, Op, table_of
+from caseapp.db.models import Case, Changeset, Conflict, Op, TrustedKey, table_of
 from caseapp.domain.records import RECORD_TYPES, spec_map
 from caseapp.errors import NotFoundError, ValidationError
 from caseapp.services.bundle_apply import UNIQUE_KEYS, conflict_row, to_column
@@ -55,9 +55,13 @@ class ConflictRecord:
 
 
 def _ops_with_meta(s: Session, kind: str, uid: str) -> tuple[list[OpView], dict[str, Any]]:
+    # The name shown is the trust store's for the signing key (a changeset's own name is only
+    # what its sender wrote); the stored name for a key no longer trusted.
     rows = s.execute(select(Op.op_id, Op.fields, Op.prev, Op.hlc, Op.site_id, Op.author_key,
-                            Changeset.author_name, Changeset.received_at)
+                            func.coalesce(TrustedKey.name, Changeset.author_name),
+                            Changeset.received_at)
                      .join(Changeset, Changeset.id == Op.changeset_id)
+                     .outerjoin(TrustedKey, TrustedKey.key_id == Changeset.author_key)
                      .where(Op.kind == kind, Op.uid == uid)).all()
     views = [OpView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     return views, {r[0]: r for r in rows}

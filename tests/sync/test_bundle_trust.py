@@ -346,3 +346,27 @@ def test_an_import_into_a_damaged_database_is_refused(setup, tmp_path: Path) -> 
     finally:
         ws.close()
     assert db.read_bytes() == before
+
+
+def test_conflicts_name_the_key_holder_from_the_trust_store(setup, tmp_path: Path) -> None:
+    """Two concurrent notes on one seizure: `conflicts` shows alice's edit as alice's, though
+    her changeset called itself 'bob'; bob's own edit as bob's."""
+    from caseapp.services.conflicts import ConflictService
+
+    ws = bob(setup, tmp_path)
+    ws.seizures.edit(setup["seizure_x"], {"notes": "bob's note"}, case=REF)
+    ws.close()
+    op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "alice's note"})
+    data = with_changesets(setup, changeset(setup["signer"], [op], site=setup["site"],
+                                            name="bob"))
+    bundle = tmp_path / "forged.casebundle"
+    bundle.write_bytes(data)
+    ws = Workspace(Database(tmp_path / "b.db"), Identity(setup["identity"].signer))
+    try:
+        BundleService(ws).import_bundle(bundle)
+        found = ConflictService(ws).list_open()
+        (conflict,) = [c for c in found if c.field == "notes"]
+    finally:
+        ws.close()
+    by_value = {v.value: v.author for v in conflict.values}
+    assert by_value == {"alice's note": "alice", "bob's note": "bob"}
