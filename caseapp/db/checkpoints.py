@@ -157,7 +157,11 @@ def check(session: Session, witness: dict[str, Any] | None = None,
     head_seq = chain_head(session)[0]
     found.signed_up_to = last_seq
     if first is not None:
-        found.before_first = first.audit_seq
+        # Entries older than the first checkpoint's unit (a database from before revision
+        # 0004): signed only from then on, not when they were written.
+        found.before_first = session.execute(select(func.count()).select_from(AuditEntry)
+                                             .where(AuditEntry.seq <= first.audit_seq,
+                                                    AuditEntry.at < first.at)).scalar() or 0
         if head_seq > last_seq:
             problems.append(f"{head_seq - last_seq} audit entries after the last signed "
                             f"checkpoint (entries {last_seq + 1}–{head_seq} were added "
