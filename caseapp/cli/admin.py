@@ -58,17 +58,12 @@ def ws_query() -> Any:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from caseapp.db.engine import Database
-    from caseapp.services.verify import verify_database
+    from caseapp.services.verify import verify_file
 
     path = db_path(args)
     if not path.exists():
         raise CaseAppError(f"No database at {path}.")
-    db = Database(path)
-    try:
-        report = verify_database(db, progress=TerminalProgress())
-    finally:
-        db.dispose()
+    report = verify_file(path, progress=TerminalProgress())  # read-only: never writes
     if args.json:
         print_json({"ok": report.ok, "checks": [c.__dict__ for c in report.checks]})
     else:

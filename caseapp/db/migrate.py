@@ -1,30 +1,56 @@
 """Open a database and bring it to the schema head: check, back up, upgrade, verify.
 
-The Alembic config is built in code (a frozen build ships no alembic.ini). Before an upgrade of
-an existing file: `PRAGMA integrity_check`, an online backup into `backups/`, then the upgrade
-with foreign keys off and `PRAGMA foreign_key_check` after. A database made by a newer caseapp is
-refused. If the upgrade fails the backup is restored and the error says so.
+The Alembic config is built in code (a frozen build ships no alembic.ini). Before anything is
+written, `inspect_database` reads the file without changing it and refuses whatever is not a
+caseapp database (another program's SQLite file, an empty, damaged or non-SQLite file, a folder)
+or one made by a newer caseapp. A new database is built whole under a temporary name and moved
+into place, so no half-made or empty file is ever left at the path. Before an upgrade of an
+existing file: `PRAGMA integrity_check`, an online backup into `backups/`, then the upgrade with
+foreign keys off and `PRAGMA foreign_key_check` after. If the upgrade fails the backup is
+restored and the error says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
+import secrets
 import shutil
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from caseapp.db import fts
-from caseapp.db.engine import make_engine
+from caseapp.db.engine import (
+    BusyNotice,
+    DatabaseBusy,
+    DatabaseReadOnly,
+    ForeignDatabase,
+    NewerDatabase,
+    UnreadableDatabase,
+    call_when_free,
+    can_write,
+    damaged_message,
+    make_engine,
+    read_only_uri,
+    stderr_notice,
+    translate_error,
+)
 from caseapp.errors import CaseAppError, IntegrityProblem
 from caseapp.paths import backups_dir_for, migrations_dir
 
 log = logging.getLogger(__name__)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# Tables every caseapp schema has had since the first revision: with `alembic_version` they
+# tell caseapp's database from another program's (which may use Alembic too).
+CASEAPP_TABLES = frozenset({"alembic_version", "meta", "audit_entries"})
 
 
 def alembic_config() -> Config:
@@ -39,18 +65,119 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(path: Path) -> str | None:
-    engine = make_engine(path)
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+@dataclass(frozen=True)
+class DatabaseFile:
+    """What `inspect_database` found: no file yet (revision None) or a caseapp database."""
+
+    path: Path
+    revision: str | None
+    writable: bool
+
+
+def inspect_database(path: Path, on_busy: BusyNotice = stderr_notice) -> DatabaseFile:
+    """Look at `path` without changing anything on disk.
+
+    Returns a DatabaseFile for a missing path or a caseapp database of a known revision.
+    Raises ForeignDatabase (a folder, an empty file, another program's SQLite file),
+    UnreadableDatabase (not SQLite, truncated, damaged), NewerDatabase, DatabaseBusy.
+    """
     try:
-        with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        if path.is_dir():
+            raise ForeignDatabase(f"{path} is a folder, not a database file; give the path of "
+                                  f"a file (for example {path / 'cases.db'}).")
+        if not path.exists():
+            return DatabaseFile(path, None, os.access(path.parent, os.W_OK))
+        if not path.is_file():
+            raise ForeignDatabase(f"{path} is not a regular file, so not a caseapp database; "
+                                  "choose another path.")
+        _check_header(path)
+    except OSError as exc:
+        raise UnreadableDatabase(f"{path} cannot be read ({exc.strerror or exc}); nothing "
+                                 "was changed.") from exc
+    tables, revision = _read_schema(path, on_busy)
+    if not tables:
+        raise ForeignDatabase(f"{path} is an empty SQLite database, not a caseapp database; "
+                              "delete it or choose another path.")
+    if not CASEAPP_TABLES.issubset(tables):
+        sample = ", ".join(sorted(tables - CASEAPP_TABLES)[:3])
+        raise ForeignDatabase(f"{path} is not a caseapp database (it is another program's "
+                              f"SQLite database, with tables such as {sample}); caseapp "
+                              "leaves it alone: choose another path.")
+    if revision is None:
+        raise ForeignDatabase(f"{path} is not a caseapp database (it has caseapp's tables but "
+                              "no schema revision); caseapp leaves it alone.")
+    if revision not in known_revisions():
+        raise NewerDatabase(f"{path} was made by a newer version of caseapp (schema "
+                            f"{revision}); install the newer caseapp to open it.")
+    return DatabaseFile(path, revision, can_write(path))
+
+
+def _check_header(path: Path) -> None:
+    """Refuse an empty or non-SQLite file, and one shorter than its header says."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if size == 0:
+        raise ForeignDatabase(f"{path} is an empty file (0 bytes), not a caseapp database; "
+                              "delete it or choose another path.")
+    if not header.startswith(SQLITE_MAGIC):
+        raise UnreadableDatabase(f"{path} is not an SQLite database file, so not a caseapp "
+                                 "database; nothing was changed: choose another path.")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if len(header) < 100 or page_size < 512 or page_size & (page_size - 1):
+        raise UnreadableDatabase(damaged_message(path, "its SQLite header is cut short or "
+                                                       "garbled"))
+    if any(Path(f"{path}{s}").exists() for s in ("-wal", "-journal")):
+        return  # pages may still be on their way from the log to the file
+    pages = int.from_bytes(header[28:32], "big")
+    size_is_valid = header[92:96] == header[24:28]  # SQLite's own test (file format docs)
+    if size % page_size or (size_is_valid and size < pages * page_size):
+        raise UnreadableDatabase(damaged_message(
+            path, f"truncated: {size} bytes where SQLite wrote {pages * page_size}"))
+
+
+def _read_schema(path: Path, on_busy: BusyNotice) -> tuple[set[str], str | None]:
+    """The table names and the Alembic revision, read without changing the file."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise (translate_error(exc, path) or exc) from exc
+    try:
+        conn.execute("PRAGMA query_only=ON")
+
+        def read() -> tuple[set[str], str | None]:
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            if "alembic_version" not in tables:
+                return tables, None
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            if "meta" in tables:
+                conn.execute("SELECT count(*) FROM meta").fetchone()  # reads its pages
+            return tables, (row[0] if row else None)
+
+        return call_when_free(conn, read, path, on_busy)
     finally:
-        engine.dispose()
+        conn.close()
+
+
+def current_revision(path: Path) -> str | None:
+    """The Alembic revision of the database at `path` (None: none), read without changing it."""
+    return _read_schema(path, stderr_notice)[1]
 
 
 def _check_integrity(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
+    conn = sqlite3.connect(path)
+    try:
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise (translate_error(exc, path) or exc) from exc
+    finally:
+        conn.close()
     if result != "ok":
         raise IntegrityProblem(f"{path} failed its integrity check ({result}); not opened.")
 
@@ -75,8 +202,9 @@ def _restore(backup: Path, path: Path) -> None:
     shutil.copyfile(backup, path)
 
 
-def _upgrade(path: Path, target: str) -> None:
-    engine = make_engine(path, foreign_keys=False)
+def _upgrade(path: Path, target: str, on_busy: BusyNotice, *, create: bool = False) -> None:
+    engine = make_engine(path, foreign_keys=False, immediate=True, create=create,
+                         on_busy=on_busy)
     try:
         with engine.begin() as conn:
             cfg = alembic_config()
@@ -92,28 +220,75 @@ def _upgrade(path: Path, target: str) -> None:
         engine.dispose()
 
 
-def upgrade_database(path: Path, target: str = "head") -> Path | None:
-    """Bring `path` to `target`; returns the backup made (None for a new file)."""
-    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    is_new = not path.exists() or path.stat().st_size == 0
-    current = None if is_new else current_revision(path)
-    if current is not None and current not in known:
-        raise CaseAppError(
-            f"{path} was made by a newer version of caseapp (schema {current}); "
-            "install the newer caseapp to open it."
-        )
+def create_database(path: Path, target: str = "head",
+                    on_busy: BusyNotice = stderr_notice) -> bool:
+    """Make a new database at `path`, whole or not at all.
+
+    It is built beside `path` under a temporary name and linked into place once complete, so
+    an interrupted creation never leaves a half-made or empty file at `path` (which caseapp
+    would then rightly refuse). False if another caseapp made `path` meanwhile.
+    """
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CaseAppError(f"cannot create {path}: {exc.strerror or exc} "
+                           f"({exc.filename}).") from exc
+    if not os.access(folder, os.W_OK):
+        raise DatabaseReadOnly(f"cannot create {path}: its folder {folder} is read-only.")
+    temp = folder / f".{path.name}.creating-{secrets.token_hex(4)}"
+    try:
+        _upgrade(temp, target, on_busy, create=True)
+        try:
+            os.link(temp, path)  # unlike a rename, never replaces a file made meanwhile
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links
+            if path.exists():
+                return False
+            os.replace(temp, path)
+        return True
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+
+
+def upgrade_database(path: Path, target: str = "head", *,
+                     on_busy: BusyNotice = stderr_notice) -> Path | None:
+    """Bring `path` to `target`; returns the backup made (None for a new file).
+
+    A missing file is created (`create_database`); anything else that is not a caseapp
+    database of a known revision is refused unchanged (`inspect_database`). A read-only
+    database that needs upgrading raises DatabaseReadOnly.
+    """
+    found = inspect_database(path, on_busy)
+    if found.revision is None:
+        if create_database(path, target, on_busy):
+            return None
+        found = inspect_database(path, on_busy)  # another caseapp created it just now
+        if found.revision is None:
+            raise CaseAppError(f"cannot create {path}: something is in the way (a broken "
+                               "link?); nothing was changed.")
+    current = found.revision
     if current == head_revision() and target == "head":
         return None
-    backup = None
-    if not is_new:
-        _check_integrity(path)
-        backup = backup_database(path, f"before-upgrade-from-{current or 'empty'}")
-        log.info("backed up %s to %s before upgrading", path, backup)
+    if not found.writable:
+        raise DatabaseReadOnly(f"{path} needs upgrading to this caseapp's schema (from "
+                               f"{current}), but it is read-only; nothing was changed: open it "
+                               "where caseapp may write it, or use the caseapp that made it.")
+    _check_integrity(path)
+    backup = backup_database(path, f"before-upgrade-from-{current}")
+    log.info("backed up %s to %s before upgrading", path, backup)
     try:
-        _upgrade(path, target)
+        _upgrade(path, target, on_busy)
+    except DatabaseBusy:
+        # The write lock never came, so nothing was written: drop the backup, restore nothing
+        # (copying over a file another program is writing would ruin it).
+        backup.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            backup.parent.rmdir()  # only if empty
+        raise
     except Exception as exc:
-        if backup is None:
-            raise
         _restore(backup, path)
         raise CaseAppError(
             f"Upgrading {path.name} failed ({exc}); the database was restored from {backup}."

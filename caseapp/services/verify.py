@@ -6,17 +6,21 @@ Each check reports what it looked at; the first problem names the bad entry or r
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from caseapp.db.audit import iter_chain_problems
-from caseapp.db.engine import Database
+from caseapp.db.engine import Database, UnreadableDatabase
+from caseapp.db.migrate import head_revision, inspect_database
 from caseapp.db.models import AuditEntry, Changeset, ChangesetOpList, Op, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
+from caseapp.errors import CaseAppError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.sync.canonical import canonical_hash, canonical_json
 from caseapp.sync.merge import OpView, merge_record
@@ -160,7 +164,46 @@ def verify_database(db: Database, progress: ProgressCallback = no_progress,
     with db.read() as s:
         for i, check in enumerate(checks):
             progress(i, len(checks) + 1, check.__name__.strip("_"))
-            results.append(check(s))
+            results.append(_unless_unreadable(check.__name__, partial(check, s)))
         progress(len(checks), len(checks) + 1, "change log")
-        results.append(_log_vs_tables(s, cancel))
+        results.append(_unless_unreadable("change log vs tables",
+                                          partial(_log_vs_tables, s, cancel)))
     return VerifyReport(results)
+
+
+def _unless_unreadable(name: str, check: Callable[[], CheckResult]) -> CheckResult:
+    """A check that meets a damaged page fails with SQLite's word for it (not a crash)."""
+    try:
+        return check()
+    except UnreadableDatabase as exc:
+        return CheckResult(name.strip("_").replace("_", " "), False,
+                           "could not be read to the end", [exc.message])
+
+
+def verify_file(path: Path, progress: ProgressCallback = no_progress,
+                cancel: CancelToken | None = None) -> VerifyReport:
+    """Open the database at `path` read-only (no backup, no upgrade: nothing on disk changes)
+    and run every check.
+
+    A file SQLite cannot read (not SQLite, truncated, damaged) gives a failed "file" check.
+    Raises CaseAppError for a missing file, BadDatabaseFile for one that is not a caseapp
+    database or has a newer schema, and CaseAppError for an older schema (opening it with
+    caseapp upgrades it first).
+    """
+    try:
+        found = inspect_database(path)
+    except UnreadableDatabase as exc:
+        return VerifyReport([CheckResult("file", False, "could not be read as a database",
+                                         [exc.message])])
+    if found.revision is None:
+        raise CaseAppError(f"No database at {path}.")
+    if found.revision != head_revision():
+        raise CaseAppError(
+            f"{path} has an older caseapp schema ({found.revision}) and needs upgrading first: "
+            f"opening it with caseapp upgrades it after a backup (caseapp --db {path} init); "
+            "verify did not change it.")
+    db = Database(path, read_only=True)
+    try:
+        return verify_database(db, progress, cancel)
+    finally:
+        db.dispose()

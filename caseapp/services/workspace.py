@@ -1,7 +1,8 @@
 """The composition of one open database with the local investigator and every service.
 
-`Workspace.open(path)` upgrades the database (backup first), seeds the substance catalogue,
-trusts the local key, and hands out services: `ws.cases`, `ws.seizures`, ...
+`Workspace.open(path)` refuses files that are not caseapp databases, upgrades the database
+(backup first), seeds the substance catalogue, trusts the local key, and hands out services:
+`ws.cases`, `ws.seizures`, ...
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
-from caseapp.db.changelog import Identity, UnitOfWork, unit_of_work, utc_now
-from caseapp.db.engine import Database
+from caseapp.db.changelog import Identity, UnitOfWork, read_meta, unit_of_work, utc_now
+from caseapp.db.engine import BusyNotice, Database, can_write, stderr_notice
 from caseapp.db.migrate import upgrade_database
 from caseapp.db.models import TrustedKey
 from caseapp.services.identity import local_signer
@@ -42,14 +43,31 @@ class Workspace:
         self.identity = identity
 
     @classmethod
-    def open(cls, path: Path | str, *, signer: Signer | None = None) -> Workspace:
-        """Open (creating or upgrading) the database at `path`."""
+    def open(cls, path: Path | str, *, signer: Signer | None = None,
+             on_busy: BusyNotice = stderr_notice) -> Workspace:
+        """Open the caseapp database at `path`: create it if there is no file there, upgrade
+        it (backup first) if it is older.
+
+        Raises, leaving every file as it was, BadDatabaseFile for anything that is not a
+        caseapp database this caseapp can open (another program's, an empty, damaged or
+        non-SQLite file, a folder, a newer schema) and DatabaseBusy if another program keeps
+        it locked (`on_busy` hears about the wait after a second). A file or folder caseapp may
+        not write opens read-only: reading works, writing raises DatabaseReadOnly.
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        upgrade_database(path)
-        ws = cls(Database(path), Identity(signer or local_signer()))
-        ws._trust_own_key()
-        ws.substances.seed_catalogue()
+        upgrade_database(path, on_busy=on_busy)
+        read_only = not can_write(path)
+        ws = cls(Database(path, read_only=read_only, on_busy=on_busy),
+                 Identity(signer or local_signer()))
+        if read_only:
+            return ws
+        try:
+            ws._trust_own_key()
+            if not ws._catalogue_current():
+                ws.substances.seed_catalogue()
+        except BaseException:
+            ws.close()
+            raise
         return ws
 
     def close(self) -> None:
@@ -69,6 +87,12 @@ class Workspace:
 
     def _trust_own_key(self) -> None:
         signer = self.identity.signer
+        # Read first: an open that writes nothing needs no write lock, so reading commands
+        # are not held up by another program that is writing.
+        with self.db.read() as s:
+            if s.execute(select(TrustedKey.key_id).where(
+                    TrustedKey.key_id == signer.key_id)).first() is not None:
+                return
         with self.db.begin() as s:
             known = s.execute(
                 select(TrustedKey.key_id).where(TrustedKey.key_id == signer.key_id)
@@ -77,6 +101,13 @@ class Workspace:
                 s.execute(insert(TrustedKey).values(
                     key_id=signer.key_id, public_key=signer.public_hex, name=signer.name,
                     added_at=utc_now()))
+
+    def _catalogue_current(self) -> bool:
+        """Is the shipped catalogue already seeded (so opening needs no write)?"""
+        from caseapp.services.catalogue import CATALOGUE_VERSION
+
+        with self.db.read() as s:
+            return read_meta(s, "catalogue_version") == CATALOGUE_VERSION
 
     # --- services ------------------------------------------------------------------------
     @cached_property
