@@ -142,6 +142,27 @@ def _log_vs_tables(s: Session, cancel: CancelToken | None) -> CheckResult:
                        problems[:5])
 
 
+def _checkpoints(s: Session, witness: dict[str, Any] | None) -> CheckResult:
+    """Signed checkpoints over the audit chain and the changesets written here."""
+    from caseapp.db import checkpoints
+    from caseapp.db.changelog import read_meta
+
+    found, problems = checkpoints.check(s, witness, read_meta(s, "site_id"))
+    summary = (f"{found.count} signed checkpoints; the chain is signed up to entry "
+               f"{found.signed_up_to}")
+    if found.before_first:
+        summary += (f" ({found.before_first} entries written before this database kept "
+                    "checkpoints were signed only when the first one was made)")
+    if witness is None:
+        summary += "; no witness of this database on this machine"
+    elif found.other_witness:
+        summary += ("; this machine's witness at this path is of another database (made "
+                    "anew here?), not compared")
+    else:
+        summary += f"; compared with this machine's witness (checkpoint {witness['n']})"
+    return CheckResult("signed checkpoints", not problems, summary, problems[:5])
+
+
 def _cases(s: Session) -> CheckResult:
     """Every record's ops claim the case it is in; no record points into another case."""
     from caseapp.services.bundle_scope import cross_case_problems
@@ -159,7 +180,15 @@ def _norm(value: Any) -> Any:
 def verify_database(db: Database, progress: ProgressCallback = no_progress,
                     cancel: CancelToken | None = None) -> VerifyReport:
     """Run every check (read-only) and return what each found."""
-    checks = [_integrity, _foreign_keys, _audit, _signatures, _cases]
+    from caseapp.db.checkpoints import read_witness
+    from caseapp.paths import keys_dir
+
+    witness = read_witness(db.path, keys_dir())
+
+    def _signed_checkpoints(s: Session) -> CheckResult:
+        return _checkpoints(s, witness)
+
+    checks = [_integrity, _foreign_keys, _audit, _signed_checkpoints, _signatures, _cases]
     results = []
     with db.read() as s:
         for i, check in enumerate(checks):
