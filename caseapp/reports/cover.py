@@ -95,5 +95,6 @@ def cover(data: ReportInput, ctx: ReportContext, fingerprint: str) -> list[Flowa
         "stated beside the figures) is printed on every page; <i>caseapp verify-report "
         "FILE.pdf</i> tells whether the database still holds exactly that data. The audit chain "
         "head identifies the last entry of the tamper-evident audit log when the report was "
-        "printed.", SMALL)]
+        "printed, signed with the key of whoever printed it: verify-report also tells whether "
+        "that history was rewritten or cut since.", SMALL)]
     return story
