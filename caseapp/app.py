@@ -1,6 +1,7 @@
 """Composition root of the window: the one place that knows both Qt and the engine.
 
-`caseapp` with no command calls `run_window(db_path, demo)`.
+`caseapp` with no command (or only `--db PATH` / `--demo`) calls `run_window(db_path, demo)`:
+`caseapp/__main__.py` makes that choice, so the command line never loads this module.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The `caseapp` command: the same services the window uses, without Qt (cli.md)."""
+"""The `caseapp` command: the same services the window uses, without Qt (cli.md).
 
-from caseapp.cli.main import main
-
-__all__ = ["main"]
+`caseapp.cli.main.main(argv)` runs one command; `caseapp/__main__.py` chooses between it and
+the window.
+"""

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from caseapp.cli.main import db_path, open_workspace
+from caseapp.cli.context import db_path, open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
 from caseapp.errors import CaseAppError
 
@@ -40,12 +40,12 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from caseapp.db.migrate import current_revision
+    from caseapp.services.verify import schema_revision
 
     path = db_path(args)
     existed = path.exists()
     with open_workspace(args) as ws:
-        rev = current_revision(ws.db.path)
+        rev = schema_revision(ws.db.path)
         n = ws.substances.list_page(ws_query()).total
     print(f"{'Opened' if existed else 'Created'} {path} (schema {rev}; {n} substances in the "
           "catalogue).")

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from caseapp.cli.main import open_workspace
+from caseapp.cli.context import open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
 from caseapp.errors import ValidationError
 
@@ -118,6 +118,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_json(dataclasses.asdict(summary))
     else:
         print("\n".join(summary.lines()))
+        if summary.conflicts_opened:
+            print("  See them with: caseapp conflicts")
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from caseapp.cli.main import open_workspace
+from caseapp.cli.context import open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
 
 

@@ -1,10 +1,11 @@
-"""Argument parsing, dispatch and error handling for `caseapp`.
+"""Argument parsing, dispatch and error handling for `caseapp` commands.
 
 Exit status: 0 success; 1 a user-facing error (message on stderr, nothing changed);
 2 wrong usage; 141 (128 + SIGPIPE, what a shell reports for any program whose reader went
 away) when stdout was closed early, as in `caseapp import X | head`: the command did its work
 (an import is committed), only part of its output was not read, so nothing is printed.
-Each command module registers its subcommands with `register(sub)`.
+Each command module registers its subcommands with `register(sub)`. `caseapp` with no command
+opens the window: `caseapp/__main__.py` makes that choice, so this package never loads it.
 """
 
 from __future__ import annotations
@@ -15,39 +16,28 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from pathlib import Path
 
 from caseapp import __version__
-from caseapp.errors import CaseAppError
+from caseapp.cli import admin, bundles, data, records, reports
+from caseapp.cli.context import db_path
+from caseapp.errors import (
+    CaseAppError,
+    CaseRequired,
+    ConflictNotFound,
+    DatabaseDamaged,
+    NotFoundError,
+    OlderSchema,
+    UntrustedKey,
+)
 from caseapp.logs import log_file, setup_logging
-from caseapp.paths import default_db_path
 
 log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
-
-
-def db_path(args: argparse.Namespace) -> Path:
-    """`--db`, else `CASEAPP_DB`, else the default database in the data dir."""
-    if args.db:
-        return Path(args.db)
-    env = os.environ.get("CASEAPP_DB")
-    return Path(env) if env else default_db_path()
-
-
-def open_workspace(args: argparse.Namespace, *, must_exist: bool = False):  # type: ignore[no-untyped-def]
-    """Open the database named on the command line (creating it unless `must_exist`)."""
-    from caseapp.services.workspace import Workspace
-
-    path = db_path(args)
-    if must_exist and not path.exists():
-        raise CaseAppError(f"No database at {path}. Create one with: caseapp --db {path} init")
-    return Workspace.open(path)
+COMMAND_MODULES = (admin, records, data, reports, bundles)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from caseapp.cli import admin, data, records
-
     parser = argparse.ArgumentParser(
         prog="caseapp",
         description="Case management for fentanyl-precursor trafficking investigations. "
@@ -58,27 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="open the window on a fresh demo database")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (admin, records, data, *_optional_modules()):
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
 
-def _optional_modules() -> list:  # type: ignore[type-arg]
-    """Command modules added by later features (reports, bundles); absent ones are skipped."""
-    import importlib
-
-    found = []
-    for name in ("reports", "bundles"):
-        try:
-            found.append(importlib.import_module(f"caseapp.cli.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"caseapp.cli.{name}":
-                raise
-    return found
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit status."""
+    """Run one command; returns the exit status."""
     try:
         try:
             return _run(argv)
@@ -105,14 +81,15 @@ def _stdout_closed() -> int:
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging()
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
-        return _open_window(args)
+        # Only reached when called directly: `caseapp` itself opens the window (__main__).
+        parser.error("choose a command (with no command, caseapp opens the window)")
+    setup_logging()
     try:
         return handler(args)
     except CaseAppError as exc:
-        print(f"caseapp: {exc}", file=sys.stderr)
+        print(f"caseapp: {error_text(exc, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("caseapp: interrupted; nothing was changed.", file=sys.stderr)
@@ -126,17 +103,30 @@ def _run(argv: Sequence[str] | None) -> int:
         return 1
 
 
-def _open_window(args: argparse.Namespace) -> int:
-    # The window is a separate front end (caseapp/app.py, the one place that knows Qt); the
-    # command line only hands over to it, by name, so no CLI module depends on Qt.
-    import importlib
+def error_text(exc: CaseAppError, args: argparse.Namespace) -> str:
+    """The error's message, the command-line hint its facts point to, then its details."""
+    step = hint(exc, args)
+    text = exc.message + (f" {step}" if step else "")
+    return "\n".join([text, *(f"  {d}" for d in exc.details)])
 
-    try:
-        run_window = importlib.import_module("caseapp.app").run_window
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("caseapp.app",):
-            raise
-        print("caseapp: the window is not available in this build; see caseapp --help",
-              file=sys.stderr)
-        return 2
-    return run_window(db_path(args) if (args.db or not args.demo) else None, demo=args.demo)
+
+def hint(exc: CaseAppError, args: argparse.Namespace) -> str | None:
+    """The next step, in command-line words, for an error whose facts point to one.
+
+    Services name no command (errors.py); the window phrases its own hints
+    (views/error_dialog.py).
+    """
+    if isinstance(exc, CaseRequired):
+        return "Add --case REF."
+    if isinstance(exc, ConflictNotFound):
+        return "See the open conflicts and each record's uid with: caseapp conflicts"
+    if isinstance(exc, NotFoundError) and exc.kind == "case" and not exc.candidates:
+        return "List the cases with: caseapp cases"
+    if isinstance(exc, UntrustedKey):
+        return ("If you know this colleague, check the fingerprint with them and trust their "
+                "key with: caseapp trust add THEIR_KEY.pub")
+    if isinstance(exc, OlderSchema):
+        return f"Upgrade it (a backup is made first) with: caseapp --db {exc.path} init"
+    if isinstance(exc, DatabaseDamaged):
+        return f"Check it with: caseapp --db {db_path(args)} verify"
+    return None

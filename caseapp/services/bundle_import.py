@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from caseapp.db import changelog
 from caseapp.db.models import BundleImport, Changeset
-from caseapp.errors import BundleRejected
+from caseapp.errors import BundleRejected, ImportIntoDamagedDatabase
 from caseapp.progress import CancelToken, ProgressCallback
 from caseapp.services import bundle_heads
 from caseapp.services.bundle_apply import Applier, existing_op_ids, store_blobs, store_changesets
@@ -45,9 +45,9 @@ def _check_database(session: Session) -> None:
     index cross-check: linear in the file's size."""
     found = [str(r[0]) for r in session.execute(text("PRAGMA quick_check(5)"))]
     if found != ["ok"]:
-        raise BundleRejected(
+        raise ImportIntoDamagedDatabase(
             f"This database is damaged (SQLite's check found: {found[0][:200]}); nothing was "
-            "imported. Run caseapp verify, and restore the latest backup before importing.")
+            "imported. Check the database, and restore the latest backup before importing.")
 
 
 def _check_authorship(session: Session, v: _Verified, new_ops: list[dict[str, Any]],

@@ -79,7 +79,7 @@ class CaseService(RecordService):
         row = session.execute(select(Case.uid).where(
             or_(Case.uid == key, func.lower(Case.ref) == str(key).strip().lower()))).first()
         if row is None:
-            raise NotFoundError(f"No case {key!r}. List the cases with: caseapp cases")
+            raise NotFoundError(f"No case {key!r}.", kind="case", key=str(key))
         return str(row[0])
 
     def prepare(self, uow: UnitOfWork, raw: Mapping[str, Any], *,

@@ -18,7 +18,7 @@ from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import Case, table_of
 from caseapp.domain.records import META_FIELDS, Record, make_record, spec_map
 from caseapp.domain.validation import Errors, validate
-from caseapp.errors import ConflictError, NotFoundError, ValidationError
+from caseapp.errors import CaseRequired, ConflictError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
@@ -96,7 +96,7 @@ class RecordService:
         query = select(self.table.c.uid, column).where(func.lower(column) == key.lower())
         if self.case_scoped:
             if case_uid is None:
-                raise ValidationError(f"Name the case (--case REF) to find {self.kind} {key!r}.")
+                raise CaseRequired(self.kind, key)
             query = query.where(self.table.c.case_uid == case_uid)
         rows = session.execute(query.order_by(self.table.c.deleted_at.is_not(None))).all()
         exact = [r for r in rows if r[1] == key] or rows
@@ -281,7 +281,7 @@ def case_uid_required(session: Session, key: str) -> str:
         select(Case.uid).where(or_(Case.uid == key, func.lower(Case.ref) == key.lower()))
     ).first()
     if row is None:
-        raise NotFoundError(f"No case {key!r}. List cases with: caseapp cases")
+        raise NotFoundError(f"No case {key!r}.", kind="case", key=key)
     return str(row[0])
 
 

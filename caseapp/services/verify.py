@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from caseapp.db.audit import iter_chain_problems
 from caseapp.db.engine import Database, UnreadableDatabase
-from caseapp.db.migrate import head_revision, inspect_database
+from caseapp.db.migrate import current_revision, head_revision, inspect_database
 from caseapp.db.models import AuditEntry, Changeset, ChangesetOpList, Op, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
-from caseapp.errors import CaseAppError
+from caseapp.errors import CaseAppError, OlderSchema
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.sync.canonical import canonical_hash, canonical_json
 from caseapp.sync.merge import OpView, merge_record
@@ -216,7 +216,7 @@ def verify_file(path: Path, progress: ProgressCallback = no_progress,
 
     A file SQLite cannot read (not SQLite, truncated, damaged) gives a failed "file" check.
     Raises CaseAppError for a missing file, BadDatabaseFile for one that is not a caseapp
-    database or has a newer schema, and CaseAppError for an older schema (opening it with
+    database or has a newer schema, and OlderSchema for an older schema (opening it with
     caseapp upgrades it first).
     """
     try:
@@ -227,12 +227,18 @@ def verify_file(path: Path, progress: ProgressCallback = no_progress,
     if found.revision is None:
         raise CaseAppError(f"No database at {path}.")
     if found.revision != head_revision():
-        raise CaseAppError(
+        raise OlderSchema(
             f"{path} has an older caseapp schema ({found.revision}) and needs upgrading first: "
-            f"opening it with caseapp upgrades it after a backup (caseapp --db {path} init); "
-            "verify did not change it.")
+            "opening it with caseapp upgrades it after a backup; verify did not change it.",
+            path=path, revision=found.revision)
     db = Database(path, read_only=True)
     try:
         return verify_database(db, progress, cancel)
     finally:
         db.dispose()
+
+
+def schema_revision(path: Path) -> str | None:
+    """The schema revision of the database at `path` (None: no database there), read without
+    changing anything."""
+    return current_revision(path)

@@ -9,7 +9,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from caseapp.errors import CaseAppError
+from caseapp.errors import CaseAppError, DatabaseDamaged, UntrustedKey
 from caseapp.logs import log_file
 
 log = logging.getLogger("caseapp.views")
@@ -22,6 +22,9 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
     if isinstance(exc, CaseAppError):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setText(exc.message)
+        step = hint(exc)
+        if step:
+            box.setInformativeText(step)
         if exc.details:
             box.setDetailedText("\n".join(exc.details))
     else:
@@ -33,6 +36,19 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
         box.setDetailedText("".join(traceback.format_exception(type(exc), exc,
                                                                exc.__traceback__)))
     box.exec()
+
+
+def hint(exc: CaseAppError) -> str | None:
+    """The next step, in the window's words, for an error whose facts point to one (services
+    name no front end's controls; the command line words its own, caseapp/cli/main.py)."""
+    if isinstance(exc, UntrustedKey):
+        return ("If you know this colleague, ask for their public key file (.pub), check its "
+                "fingerprint with them, and trust it (on the command line: caseapp trust add "
+                "THEIR_KEY.pub); then import the bundle again.")
+    if isinstance(exc, DatabaseDamaged):
+        return ("The full check of the database (on the command line: caseapp verify) says "
+                "what is wrong; the backups folder beside the database holds earlier copies.")
+    return None
 
 
 def install_excepthook() -> None:

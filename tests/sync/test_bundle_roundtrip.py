@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from caseapp.cli.main import main
 from caseapp.db.models import AuditEntry, Op, QuarantinedOp
-from caseapp.errors import BundleRejected, NotFoundError
+from caseapp.errors import BundleRejected, NotFoundError, UntrustedKey
 from caseapp.services.attachments import AttachmentService
 from caseapp.services.bundles import BundleService
 from caseapp.services.conflicts import ConflictService
@@ -90,14 +90,20 @@ def test_re_export_of_imported_changes_verifies_elsewhere(pair, tmp_path: Path) 
     c.close()
 
 
-def test_untrusted_exporter_is_refused_with_fingerprint_and_command(tmp_path: Path) -> None:
+def test_untrusted_exporter_is_refused_with_fingerprint_and_command(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a, b = open_ws(tmp_path / "a.db", "alice"), open_ws(tmp_path / "b.db", "bob")
     load_demo(a)
     BundleService(a).export_case(REF, tmp_path / "x.casebundle")
-    with pytest.raises(BundleRejected) as err:
+    with pytest.raises(UntrustedKey) as err:
         BundleService(b).import_bundle(tmp_path / "x.casebundle")
-    assert "caseapp trust add" in err.value.message
     assert a.identity.signer.key_id[:4] in err.value.message
+    assert err.value.key_ids == (a.identity.signer.key_id,)
+    # The service states the facts; the command line words the next step.
+    assert "caseapp trust add" not in err.value.message
+    assert main(["--db", str(tmp_path / "b.db"), "import", str(tmp_path / "x.casebundle")]) == 1
+    said = capsys.readouterr().err
+    assert a.identity.signer.key_id[:4] in said and "caseapp trust add" in said
     with b.db.read() as s:
         outcomes = list(s.execute(select(AuditEntry.outcome).where(
             AuditEntry.action == "import")).scalars())
