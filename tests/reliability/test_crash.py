@@ -1,68 +1,61 @@
-"""Crash tests: a child process imports, edits or migrates and is SIGKILLed at a random moment.
+"""Crash tests: a worker imports (CSV, bundle), edits or migrates and is SIGKILLed mid-way.
 
-After every kill the database opens, `verify` passes, and the work is wholly there or wholly
-absent. The short profile kills each scenario a few times (CI); `pytest tests/reliability --long`
-kills it 1,000 times. Delays are drawn from a seeded generator (the seed is in every failure
-message) over the time the work takes uncut, measured first, so kills land early, late, and
-around the commit.
+After every kill the database passes a complete cheap check (harness.check_database) and the
+work is wholly there or wholly absent: every table's row count is exactly the count before or
+after the work (CSV and bundle imports), a whole number of units (edit bursts; both records of
+a unit carry the same edit), or the old or the new schema with every row kept (migration).
+The full check (`Workspace.open`, then `verify`) runs every 50 kills, after every tenth kill
+inside a commit, and at the end.
+
+The short profile kills each scenario 10 times; `pytest tests/reliability --long` 1,000 times,
+`--kills N` N times. Delays come from a seeded generator (the seed is in every failure
+message; CASEAPP_CRASH_SEED overrides it), fitted to the measured time of the uncut work and
+its commits (harness.KillPlan). Workers are forked from a server that has already imported
+caseapp (child.py); each scenario also runs its work once uncut in a fresh interpreter.
+
+The self-tests run the same loops on deliberately non-atomic work (a CSV imported in two
+units, an edit burst whose two records are edited in separate units) and must catch it.
 """
 
 from __future__ import annotations
 
 import csv
-import os
-import random
 import shutil
-import signal
-import sqlite3
-import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from caseapp.db import fts
 from caseapp.db.migrate import current_revision, head_revision
+from caseapp.services.bundles import BundleService
 from caseapp.services.importing import TEMPLATES
-from caseapp.services.records import ListQuery
-from caseapp.services.verify import verify_database
 from caseapp.services.workspace import Workspace
 from tests.fixtures.make_fixture import build_demo_db, row_counts
+from tests.reliability.forkserver import CHILD, ForkServer, Run
+from tests.reliability.harness import (
+    KillPlan,
+    PartialWrite,
+    Scratch,
+    Tally,
+    Work,
+    calibrate,
+    check_database,
+    compact,
+    connect,
+    full_verify,
+    kill_all_or_nothing,
+    kill_loop,
+    table_counts,
+)
+from tests.sync.helpers import open_ws, trust
+from tests.sync.test_bundle_crash import big_case
 
-CHILD = Path(__file__).with_name("child.py")
-SEED = int(os.environ.get("CASEAPP_CRASH_SEED", "20261129"))
-
-
-def run_child(args: list[str], delay: float | None) -> tuple[bool, float]:
-    """Run the child; kill it `delay` s after it is ready (None: let it finish).
-
-    Returns (finished, seconds from ready to exit)."""
-    proc = subprocess.Popen([sys.executable, str(CHILD), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    ready = proc.stdout.readline().strip()
-    start = time.perf_counter()
-    if ready != "ready":
-        proc.wait()
-        pytest.fail(f"child did not start: {proc.stderr.read() if proc.stderr else ''}")
-    if delay is not None:
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)  # no-op if it has already exited
-    out, err = proc.communicate()
-    took = time.perf_counter() - start
-    finished = "done" in out
-    if delay is None:
-        assert finished and proc.returncode == 0, err
-    return finished, took
-
-
-def open_and_verify(path: Path, context: str) -> Workspace:
-    ws = Workspace.open(path)
-    report = verify_database(ws.db)
-    assert report.ok, f"{context}: {report.first_problem}"
-    return ws
+ROWS = 600  # CSV rows: about 0.2 s of import, all in one transaction
+# Bundle seizures: verification, then one transaction applies them (about 0.25 s, so a kill
+# costs about what a CSV kill does; the CLI's start-up is no longer inside the kill window).
+BUNDLE_SEIZURES = 500
+SELF_TEST_KILLS = 40  # the flaw is caught within a few kills; P(missed in 40) < 1e-6
+BURST = 20  # units in an edit burst (each its own commit)
 
 
 def seizure_csv(path: Path, n: int) -> Path:
@@ -79,72 +72,133 @@ def seizure_csv(path: Path, n: int) -> Path:
     return path
 
 
-def index_state(path: Path, case_uid: str) -> tuple[int, list[str]]:
-    """(seizures of the case in the search index, index triggers missing)."""
-    con = sqlite3.connect(path)
-    try:
-        indexed = con.execute("SELECT count(*) FROM search_fts_seizures WHERE case_uid = ?",
-                              (case_uid,)).fetchone()[0]
-        return indexed, fts.missing_triggers(con)
-    finally:
-        con.close()
+def assert_spread(tally: Tally, kills: int) -> None:
+    """Kills landed both before the commit and at or after it: the test proved something."""
+    landed = tally.phases
+    assert kills < 5 or (landed["before"] and landed["during"] + landed["after"]), landed
 
 
-def delays(kills: int, duration: float, salt: int) -> list[float]:
-    rng = random.Random(SEED + salt)
-    return [rng.uniform(0, duration * 1.15) for _ in range(kills)]
+# --- CSV import ------------------------------------------------------------------------------
+def csv_work(tmp_path: Path, mode: str) -> Work:
+    pristine = tmp_path / "pristine.db"
+    with Workspace.open(pristine) as ws:
+        ws.cases.add({"ref": "R-1", "title": "Round"})
+    csv_path = seizure_csv(tmp_path / "seizures.csv", ROWS)
+
+    def args(db: Path) -> list[str]:
+        return [mode, str(db), str(csv_path), "R-1"]
+
+    return Work(args, lambda db: [sys.executable, str(CHILD), *args(db)],
+                Scratch(compact(pristine), "import"),
+                {"seizures": ROWS, "search_fts_seizures": ROWS})
 
 
-def test_killed_csv_import_is_all_or_nothing(tmp_path: Path, kills: int) -> None:
-    path, rows = tmp_path / "import.db", 600
-    csv_path = seizure_csv(tmp_path / "seizures.csv", rows)
-    with Workspace.open(path) as ws:
-        for i in range(kills + 1):
-            ws.cases.add({"ref": f"R-{i}", "title": f"Round {i}"})
-    _, duration = run_child(["import", str(path), str(csv_path), "R-0"], None)
-    outcomes = []
-    for i, delay in enumerate(delays(kills, duration, 1), start=1):
-        run_child(["import", str(path), str(csv_path), f"R-{i}"], delay)
-        context = f"import kill {i} after {delay:.3f}s (seed {SEED})"
-        with open_and_verify(path, context) as ws:
-            case_uid = ws.cases.find(f"R-{i}").uid
-            got = ws.seizures.list_page(ListQuery(case_uid=case_uid, limit=1)).total
-        assert got in (0, rows), f"{context}: {got} of {rows} seizures"
-        assert index_state(path, case_uid) == (got, []), context
-        outcomes.append(got == rows)
-    assert kills < 5 or not all(outcomes), "no kill landed inside the import"
+def test_killed_csv_import_is_all_or_nothing(tmp_path: Path, server: ForkServer, tally: Tally,
+                                             kills: int) -> None:
+    kill_all_or_nothing(server, tally, csv_work(tmp_path, "import"), kills, salt=1)
+    assert_spread(tally, kills)
 
 
-def test_killed_edit_burst_keeps_each_unit_whole(tmp_path: Path, kills: int) -> None:
-    path = tmp_path / "edits.db"
-    with Workspace.open(path) as ws:
+def test_self_test_a_csv_import_in_two_units_is_caught(tmp_path: Path, server: ForkServer,
+                                                       tally: Tally) -> None:
+    tally.self_test = True
+    with pytest.raises(PartialWrite, match="partial write"):
+        kill_all_or_nothing(server, tally, csv_work(tmp_path, "import-halves"),
+                            SELF_TEST_KILLS, salt=11)
+
+
+# --- bundle import (the `caseapp import` command) --------------------------------------------
+def test_killed_bundle_import_is_all_or_nothing(tmp_path: Path, server: ForkServer,
+                                                tally: Tally, kills: int) -> None:
+    src = open_ws(tmp_path / "src.db", "alice")
+    big_case(src, BUNDLE_SEIZURES)
+    bundle = tmp_path / "big.casebundle"
+    ops = BundleService(src).export_case("BIG-1", bundle).ops
+    pristine = tmp_path / "pristine.db"
+    with Workspace.open(pristine) as target:  # the CLI's own key (CASEAPP_HOME)
+        trust(target, src)
+    src.close()
+    adds = {"seizures": BUNDLE_SEIZURES, "ops": ops - 1}  # the catalogue substance is here
+    work = Work(lambda db: ["bundle", str(db), str(bundle)],
+                lambda db: [sys.executable, "-m", "caseapp", "--db", str(db), "import",
+                            str(bundle)],
+                Scratch(compact(pristine), "work"), adds)
+    kill_all_or_nothing(server, tally, work, kills, salt=4)
+    assert_spread(tally, kills)
+
+
+# --- edit bursts -----------------------------------------------------------------------------
+def edit_state(path: Path) -> tuple[list[str | None], list[int]]:
+    """(notes of EX-A and EX-B, audit entries of each)."""
+    with connect(path) as con:
+        rows = con.execute("SELECT uid, notes FROM seizures WHERE exhibit_ref IN "
+                           "('EX-A', 'EX-B') ORDER BY exhibit_ref").fetchall()
+        audits = [con.execute("SELECT count(*) FROM audit_entries WHERE record_uid = ?",
+                              (uid,)).fetchone()[0] for uid, _ in rows]
+    return [notes for _, notes in rows], audits
+
+
+def kill_edit_burst(server: ForkServer, tally: Tally, tmp_path: Path, kills: int, mode: str,
+                    salt: int) -> None:
+    pristine = tmp_path / "pristine.db"
+    with Workspace.open(pristine) as ws:
         ws.cases.add({"ref": "E-1", "title": "Edit burst"})
         for ref in ("EX-A", "EX-B"):
             ws.seizures.add({"exhibit_ref": ref, "seized_on": "2026-01-02", "substance": "NPP",
                              "net_quantity": "1", "unit": "kg"}, case="E-1")
-    _, duration = run_child(["edits", str(path), "E-1", "60"], None)
-    for i, delay in enumerate(delays(kills, duration, 2), start=1):
-        run_child(["edits", str(path), "E-1", "60"], delay)
-        context = f"edit kill {i} after {delay:.3f}s (seed {SEED})"
-        with open_and_verify(path, context) as ws:
-            a = ws.seizures.find("EX-A", case="E-1")
-            b = ws.seizures.find("EX-B", case="E-1")
-            assert a.notes == b.notes, f"{context}: {a.notes!r} vs {b.notes!r}"  # type: ignore[attr-defined]
-            history = audit_counts(ws, (a.uid, b.uid))
-            assert history[a.uid] == history[b.uid], f"{context}: audit {history}"
+    db = Scratch(compact(pristine), "edits")
+
+    def args(path: Path) -> list[str]:
+        return [mode, str(path), "E-1", str(BURST)]
+
+    base, (base_notes, _) = check_database(pristine, "before the burst"), edit_state(pristine)
+    runs = calibrate(server, tally, args, lambda p: [sys.executable, str(CHILD), *args(p)], db)
+    full_verify(db.path, "after the uncut burst")
+    plan = KillPlan(runs, salt)
+    tally.notes.append(plan.describe())
+    after, commits = table_counts(db.path), plan.commits
+    per_commit = {t: (after[t] - base[t]) // commits for t in base}
+    assert all(after[t] - base[t] == per_commit[t] * commits for t in base), (base, after)
+    state = {"counts": base, "notes": base_notes}
+
+    def check(run: Run, phase: str, context: str) -> bool:
+        got = check_database(db.path, context)
+        landed = (got["ops"] - state["counts"]["ops"]) // per_commit["ops"]
+        notes, audits = edit_state(db.path)
+        marks = (len(run.times("committed")), len(run.times("commit")))
+        expected = [f"{run.pid}: {(landed - 1) // (commits // BURST)}"] * 2 if landed else (
+            state["notes"])
+        delta = {t: got[t] - state["counts"][t] for t in got if got[t] != state["counts"][t]}
+        whole = {t: landed * n for t, n in per_commit.items() if landed * n}
+        if (delta != whole or not marks[0] <= landed <= marks[1] or notes != expected
+                or audits[0] != audits[1]):
+            raise PartialWrite(f"{context}: partial write; rows added {delta}, {landed} "
+                               f"whole units would be {whole} (commit marks: {marks}); "
+                               f"notes {notes} (expected {expected}), audit entries {audits}")
+        # Start again when the burst ended, or the database has grown by three bursts.
+        again = phase == "after" or got["ops"] > base["ops"] + 3 * (after["ops"] - base["ops"])
+        if again:
+            state.update(counts=base, notes=base_notes)
+        else:
+            state.update(counts=got, notes=notes)
+        return again
+
+    kill_loop(server, tally, args, db, plan, kills, check)
 
 
-def audit_counts(ws: Any, uids: tuple[str, ...]) -> dict[str, int]:
-    from sqlalchemy import func, select
-
-    from caseapp.db.models import AuditEntry
-
-    with ws.db.read() as s:
-        rows = s.execute(select(AuditEntry.record_uid, func.count()).where(
-            AuditEntry.record_uid.in_(uids)).group_by(AuditEntry.record_uid)).all()
-    return {uid: count for uid, count in rows}
+def test_killed_edit_burst_keeps_each_unit_whole(tmp_path: Path, server: ForkServer,
+                                                 tally: Tally, kills: int) -> None:
+    kill_edit_burst(server, tally, tmp_path, kills, "edits", salt=2)
 
 
+def test_self_test_a_unit_split_in_two_is_caught(tmp_path: Path, server: ForkServer,
+                                                 tally: Tally) -> None:
+    tally.self_test = True
+    with pytest.raises(PartialWrite, match="partial write"):
+        kill_edit_burst(server, tally, tmp_path, SELF_TEST_KILLS, "edits-split", salt=12)
+
+
+# --- migration -------------------------------------------------------------------------------
 def previous_revision() -> str:
     """The revision before the head: the upgrade the next release will run."""
     from alembic.script import ScriptDirectory
@@ -156,22 +210,39 @@ def previous_revision() -> str:
     return down
 
 
-def test_killed_migration_leaves_the_old_or_the_new_schema(tmp_path: Path, kills: int) -> None:
-    previous = previous_revision()
+def test_killed_migration_leaves_the_old_or_the_new_schema(tmp_path: Path, server: ForkServer,
+                                                           tally: Tally, kills: int) -> None:
+    previous, head = previous_revision(), head_revision()
     source = build_demo_db(tmp_path / "source.db", previous)
     before = row_counts(source)
-    work = tmp_path / "work.db"
-    shutil.copyfile(source, work)
-    _, duration = run_child(["migrate", str(work)], None)
-    for i, delay in enumerate(delays(kills, duration, 3), start=1):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{work}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(source, work)
-        run_child(["migrate", str(work)], delay)
-        context = f"migration kill {i} after {delay:.3f}s (seed {SEED})"
-        assert current_revision(work) in (previous, head_revision()), context
-        with open_and_verify(work, context) as ws:  # finishes the upgrade if it was cut
+    db = Scratch(source, "work")
+
+    def args(path: Path) -> list[str]:
+        return ["migrate", str(path)]
+
+    runs = calibrate(server, tally, args, lambda p: [sys.executable, str(CHILD), *args(p)], db)
+    Workspace.open(db.path).close()  # as the check does after each kill
+    upgraded = check_database(db.path, "after the uncut upgrade")
+    full_verify(db.path, "after the uncut upgrade")
+    assert {t: upgraded[t] for t in before} == before, "the upgrade lost rows"
+    plan = KillPlan(runs, salt=3)
+    tally.notes.append(plan.describe())
+
+    def check(run: Run, phase: str, context: str) -> bool:
+        with connect(db.path) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", context
+        revision = current_revision(db.path)
+        if revision not in {"before": [previous], "after": [head]}.get(phase, [previous, head]):
+            raise PartialWrite(f"{context}: partial write: revision {revision}")
+        with Workspace.open(db.path) as ws:  # finishes the upgrade if it was cut
             hits = ws.search.search("Lanshuo")
-            assert any(h.kind == "company" for h in hits), context
-        after = row_counts(work)
-        assert {t: after[t] for t in before} == before, context
+        assert any(h.kind == "company" for h in hits), context
+        got = check_database(db.path, context)
+        if got != upgraded:  # the old rows kept, and nothing else
+            diff = {t: (n, upgraded.get(t)) for t, n in got.items() if n != upgraded.get(t)}
+            raise PartialWrite(f"{context}: partial write: rows now vs upgraded {diff}")
+        shutil.rmtree(tmp_path / "backups", ignore_errors=True)  # one per upgrade
+        return True  # every kill starts from the old schema
+
+    kill_loop(server, tally, args, db, plan, kills, check)
+    assert_spread(tally, kills)
