@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from caseapp.cli.main import open_workspace
+from caseapp.cli.context import open_workspace
 from caseapp.cli.output import print_json, print_table
+from caseapp.domain.kinds import CLI_KINDS
 from caseapp.domain.quantities import round_kg
 from caseapp.errors import ValidationError
 
-KINDS = ("case", "seizure", "shipment", "company", "person", "link", "note", "substance")
+KINDS = CLI_KINDS
 
 
 def register(sub: Any) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from caseapp.db.changelog import UnitOfWork, write_changeset
 from caseapp.db.models import Blob, Changeset, ChangesetOpList, Conflict, Op, table_of
+from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import BundleRejected
 from caseapp.services.bundle_scope import scope_problem
@@ -28,9 +29,6 @@ from caseapp.sync.merge import OpView, merge_record
 from caseapp.sync.ops import MERGE_SITE, Contest, record_contests, rename_op, view
 
 BATCH = 500
-# Readable keys the database keeps unique: kind -> (scope column or None, key field).
-UNIQUE_KEYS = {"case": (None, "ref"), "shipment": ("case_uid", "ref"),
-               "seizure": ("case_uid", "exhibit_ref")}
 Key = tuple[str, str]  # (kind, uid)
 
 

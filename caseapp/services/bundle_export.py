@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from caseapp.db.engine import Database
 from caseapp.db.models import Blob, Changeset, ChangesetOpList, Op, table_of
+from caseapp.domain.kinds import CASE_KINDS, SHARED_KINDS
 from caseapp.domain.records import spec_map
 from caseapp.progress import CancelToken
 from caseapp.services.bundle_apply import chunks
 
-CASE_KINDS = ("party", "shipment", "seizure", "link", "note", "attachment")
-SHARED = ("company", "person", "substance")
+SHARED = SHARED_KINDS
 PAIRS = {"party": [("party_kind", "party_uid")],
          "link": [("subject_kind", "subject"), ("object_kind", "object")],
          "note": [("target_kind", "target_uid")], "attachment": [("target_kind", "target_uid")]}

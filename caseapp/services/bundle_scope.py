@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.db.models import Case, Op, table_of
-from caseapp.domain.records import KIND_ORDER, spec_map
+from caseapp.domain.kinds import CASE_KINDS, UNIQUE_KEYS
 
 # Kinds whose records belong to one case (they have a `case_uid` field).
-CASE_SCOPED = tuple(k for k in KIND_ORDER if "case_uid" in spec_map(k))
+CASE_SCOPED = CASE_KINDS
 # Fields that point at a record of another kind: kind -> [(kind field or fixed kind, uid field)].
 POINTERS: dict[str, list[tuple[str, str]]] = {
     "seizure": [("=shipment", "shipment")],
@@ -29,7 +29,7 @@ POINTERS: dict[str, list[tuple[str, str]]] = {
     "note": [("target_kind", "target_uid")],
     "attachment": [("target_kind", "target_uid")],
 }
-READABLE = {"seizure": "exhibit_ref", "shipment": "ref", "case": "ref"}
+READABLE = {kind: key for kind, (_scope, key) in UNIQUE_KEYS.items()}
 Key = tuple[str, str]
 
 

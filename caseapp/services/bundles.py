@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from caseapp import __version__
 from caseapp.db import changelog
 from caseapp.db.models import BundleImport, QuarantinedOp, TrustedKey
-from caseapp.errors import BundleRejected, CaseAppError
+from caseapp.domain.kinds import SHARED_KINDS
+from caseapp.errors import BundleRejected, CaseAppError, UntrustedKey
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.services import bundle_heads
 from caseapp.services.bundle_apply import Applier, existing_op_ids, store_blobs, store_changesets
@@ -48,7 +49,6 @@ from caseapp.sync.signing import Signer, key_id_of, verify_signature
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
 
-SHARED_KINDS = ("company", "person", "substance")
 log = logging.getLogger(__name__)
 
 
@@ -100,8 +100,7 @@ class ImportSummary:
                f"  {self.new_records} new records, {self.updated_fields} fields updated in "
                f"{self.updated_records} records, {self.new_ops} new changes, "
                f"{self.duplicate_ops} already here (skipped), {self.blobs_added} attachments.",
-               f"  {self.conflicts_opened} conflicts opened"
-               + (" (see: caseapp conflicts)" if self.conflicts_opened else "") + "."]
+               f"  {self.conflicts_opened} conflicts opened."]
         out += [f"  Renamed: {r}" for r in self.renamed]
         out += [f"  Quarantined {q.kind} {q.uid} change {q.op_id[:12]}…: {q.reason}"
                 for q in self.quarantined]
@@ -309,10 +308,9 @@ class BundleService:
         bad = [(k, (n or "")[:60]) for k, (pub, n) in keys.items() if trusted.get(k) != pub]
         if bad:
             who = "; ".join(f"{n or 'unnamed'} (key {_short(k)})" for k, n in bad)
-            raise BundleRejected(
+            raise UntrustedKey(
                 f"This bundle holds changes signed by a key you do not trust: {who}. Nothing "
-                "was imported. If you know this colleague, check the fingerprint with them and "
-                "trust their key with: caseapp trust add THEIR_KEY.pub")
+                "was imported.", keys=dict(bad))
         return names
 
     def _check_changesets(self, reader: BundleReader, manifest: dict[str, Any],

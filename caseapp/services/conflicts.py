@@ -15,9 +15,10 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from caseapp.db.models import Case, Changeset, Conflict, Op, TrustedKey, table_of
+from caseapp.domain.kinds import LABEL_FIELDS, UNIQUE_KEYS
 from caseapp.domain.records import RECORD_TYPES, spec_map
-from caseapp.errors import NotFoundError, ValidationError
-from caseapp.services.bundle_apply import UNIQUE_KEYS, conflict_row, to_column
+from caseapp.errors import ConflictNotFound, ValidationError
+from caseapp.services.bundle_apply import conflict_row, to_column
 from caseapp.services.records import looks_like_uid
 from caseapp.sync.merge import OpView, field_heads
 from caseapp.sync.ops import DELETE_FIELD, MERGE_SITE, RECORD_FIELD, record_contests
@@ -25,9 +26,6 @@ from caseapp.sync.ops import DELETE_FIELD, MERGE_SITE, RECORD_FIELD, record_cont
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
 
-LABEL_FIELDS = {"case": "ref", "shipment": "ref", "seizure": "exhibit_ref", "company": "name",
-                "person": "full_name", "substance": "name", "note": "body",
-                "attachment": "filename", "link": "relation", "party": "party_kind"}
 
 
 @dataclass(frozen=True)
@@ -139,8 +137,8 @@ class ConflictService:
             if heads and heads[0].site_id == MERGE_SITE:
                 out.append(ConflictRecord(
                     kind, uid, key_field, label, case_uid,
-                    "renamed on import: another machine used the same reference; confirm "
-                    "(--pick 1) or choose a name (--value)",
+                    "renamed on import: another machine used the same reference; keep the "
+                    "new name (value 1) or choose another",
                     tuple(value(key_field, op) for op in heads)))
         return out
 
@@ -149,21 +147,21 @@ class ConflictService:
         """Settle one conflict with a new op naming every head; returns what stays open.
 
         `pick` is the 1-based number of a competing value; `value` a new value typed by the
-        user (for a delete conflict: "delete" or "keep"). Raises NotFoundError or
+        user (for a delete conflict: "delete" or "keep"). Raises ConflictNotFound or
         ValidationError with a sentence to act on.
         """
         if kind not in RECORD_TYPES:
             raise ValidationError(f"Unknown record kind {kind!r}.")
         if (pick is None) == (value is None):
-            raise ValidationError("Give either a number to pick (--pick N) or a value "
-                                  "(--value V).")
+            raise ValidationError("Give one of the two: the number of a competing value to "
+                                  "keep, or a new value.")
         uid = self._uid(kind, key)
         with self.ws.unit() as uow:
             s = uow.session
             found = [c for c in self._record_conflicts(s, kind, uid) if c.field == field]
             if not found:
-                raise NotFoundError(f"No open conflict on {kind} {key} field {field}. List "
-                                    "them with: caseapp conflicts")
+                raise ConflictNotFound(f"No open conflict on {kind} {key} field {field}.",
+                                       kind=kind, key=key, field=field)
             conflict = found[0]
             if pick is not None and not 1 <= pick <= len(conflict.values):
                 raise ValidationError(f"Pick a number from 1 to {len(conflict.values)}.")
@@ -214,6 +212,7 @@ class ConflictService:
             if kind == "case" and not uids:
                 uids = set(s.execute(select(Case.uid).where(Case.ref == key)).scalars())
         if len(uids) != 1:
-            raise NotFoundError(f"{'No' if not uids else 'More than one'} {kind} {key!r}; "
-                                "use the uid shown by: caseapp conflicts")
+            raise ConflictNotFound(
+                f"{'No' if not uids else 'More than one'} {kind} {key!r}; name it by its uid.",
+                kind=kind, key=key, candidates=tuple(sorted(uids)))
         return str(uids.pop())

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import Link
+from caseapp.domain.kinds import CSV_TEMPLATES
 from caseapp.domain.records import spec_map
 from caseapp.errors import CaseAppError, ValidationError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
@@ -37,34 +38,17 @@ _QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*')  # an opening quote up to its closin
 _UNQUOTED = re.compile(r"[^,\r\n]*")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-TEMPLATES: dict[str, tuple[str, ...]] = {
-    "seizures": ("exhibit_ref", "seized_on", "place", "country", "agency", "substance", "form",
-                 "net_quantity", "unit", "purity_percent", "shipment_ref", "concealment",
-                 "notes"),
-    "shipments": ("ref", "tracking_no", "mode", "shipper", "consignee", "carrier",
-                  "origin_country", "transit_countries", "destination_country",
-                  "declared_description", "declared_hs_code", "shipped_on", "arrived_on",
-                  "gross_weight_kg", "status", "notes"),
-    "companies": ("name", "name_original", "aliases", "country", "address", "city",
-                  "registration_no", "roles", "website", "emails", "phones", "sanctioned",
-                  "notes"),
-    "persons": ("full_name", "aliases", "nationality", "date_of_birth", "emails", "phones",
-                "notes"),
-    "links": ("subject_kind", "subject", "relation", "object_kind", "object", "evidence",
-              "source_reliability", "info_credibility"),
-}
-# Optional extra columns the templates allow beyond cli.md's list.
-EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
-    "seizures": ("gross_quantity", "lab_confirmed", "lab_ref", "latitude", "longitude",
-                 "density_kg_per_l", "tablet_weight_mg"),
-    "shipments": (), "companies": ("sanctions_note",), "persons": ("role_note",),
-    "links": ("first_seen", "last_seen"),
-}
-KIND_OF = {"seizures": "seizure", "shipments": "shipment", "companies": "company",
-           "persons": "person", "links": "link"}
+# The CSV templates (cli.md), from the kind registry: columns, optional extra columns, kind.
+TEMPLATES: dict[str, tuple[str, ...]] = {n: k.csv.columns for n, k in CSV_TEMPLATES.items()
+                                         if k.csv}
+EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {n: k.csv.extra for n, k in CSV_TEMPLATES.items()
+                                             if k.csv}
+KIND_OF = {n: k.kind for n, k in CSV_TEMPLATES.items()}
 RENAMED = {"shipment_ref": "shipment"}
-KEYED_IN_CASE = ("seizures", "shipments")   # key unique within the case, compared exactly
-KEYED_GLOBALLY = ("companies", "persons")   # name unique-ish, compared like SQLite's lower()
+# key unique within the case, compared exactly
+KEYED_IN_CASE = tuple(n for n, k in CSV_TEMPLATES.items() if k.unique_key and k.case_scoped)
+# name unique-ish, compared like SQLite's lower()
+KEYED_GLOBALLY = tuple(n for n, k in CSV_TEMPLATES.items() if k.named and k.shared)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 

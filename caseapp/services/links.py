@@ -6,13 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from caseapp.db.changelog import UnitOfWork
+from caseapp.domain.kinds import NODE_SERVICES
 from caseapp.domain.validation import Errors
 from caseapp.errors import NotFoundError, ValidationError
 from caseapp.services.parties import ensure_party
 from caseapp.services.records import RecordService
-
-NODE_SERVICES = {"company": "companies", "person": "persons", "shipment": "shipments",
-                 "seizure": "seizures", "substance": "substances"}
 
 
 class LinkService(RecordService):

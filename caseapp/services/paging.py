@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select, tuple_
 
+from caseapp.domain.kinds import NAME_FIELDS
 from caseapp.domain.records import Record
 from caseapp.services.records import ListQuery
 
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 # (sort value, id): where a row sits in the table's order.
 RowKey = tuple[Any, int]
 
-NAME_FIELDS = {"case": "ref", "company": "name", "person": "full_name", "shipment": "ref",
-               "seizure": "exhibit_ref", "substance": "name"}
 
 
 @dataclass(frozen=True)

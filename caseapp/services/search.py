@@ -22,17 +22,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from caseapp.db.fts import SPEC_BY_KIND, fts_table
+from caseapp.domain.kinds import HIT_KINDS, SHORT_QUERY_KINDS
 from caseapp.domain.substances import is_cas_like
-from caseapp.errors import CaseAppError
+from caseapp.errors import CaseAppError, DatabaseDamaged
 
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
 
 MIN_WORD = 3  # the trigram tokenizer indexes three-character units
 CANDIDATE_FACTOR = 4
-HIT_KINDS = ("case", "company", "person", "shipment", "seizure", "substance", "note", "link",
-             "attachment")
-SHORT_QUERY_KINDS = ("case", "company", "person", "substance")
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,8 @@ class SearchService:
                 try:
                     rows = conn.exec_driver_sql(st.sql, st.params).all()
                 except Exception as exc:  # the index is missing or the database is damaged
-                    raise CaseAppError(f"Search failed ({exc}); run: caseapp verify") from exc
+                    raise DatabaseDamaged(f"Search failed ({exc}): the search index is "
+                                          "missing or the database is damaged.") from exc
                 hits = by_kind[st.kind]
                 for rowid, title, detail, uid, case_uid, snip in rows:
                     if uid in hits:

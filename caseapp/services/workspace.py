@@ -182,9 +182,9 @@ class Workspace:
 
     def service(self, kind: str) -> RecordService:
         """The record service of a kind (case, seizure, shipment, company, person, link, …)."""
-        name = {"case": "cases", "substance": "substances", "company": "companies",
-                "person": "persons", "shipment": "shipments", "seizure": "seizures",
-                "link": "links", "note": "notes"}.get(kind)
+        from caseapp.domain.kinds import SERVICES
+
+        name = SERVICES.get(kind)
         if name is None:
             from caseapp.errors import ValidationError
             raise ValidationError(f"Unknown record kind {kind!r}.")

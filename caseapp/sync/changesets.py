@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.errors import BundleRejected
 from caseapp.sync.bundle_file import Limits, parse_json
 from caseapp.sync.canonical import canonical_hash, canonical_json
@@ -24,7 +25,7 @@ CS_KEYS = frozenset({"id", "author_key", "author_name", "public_key", "site_id",
 SPECIAL_AUTHORS = ("catalogue", "merge")
 MAX_NAME = 200
 # A rename op of an import's key clash (sync/ops.py rename_op): the one shape a `merge` op has.
-RENAMED_KEYS = {"case": "ref", "shipment": "ref", "seizure": "exhibit_ref"}
+RENAMED_KEYS = {kind: key for kind, (_scope, key) in UNIQUE_KEYS.items()}
 MADE_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 SKEW = dt.timedelta(hours=24)

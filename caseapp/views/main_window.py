@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseapp.domain import kinds
 from caseapp.domain import types as t
 from caseapp.domain.records import Record
 from caseapp.services.history import HistoryService
@@ -43,8 +44,7 @@ from caseapp.views.undo_commands import (
     RestoreRecordCommand,
 )
 
-TABS = (("seizure", "Seizures"), ("shipment", "Shipments"), ("company", "Companies"),
-        ("person", "Persons"), ("link", "Links"), ("note", "Notes"))
+TABS = kinds.TABS
 
 
 class MainWindow(QMainWindow):
@@ -212,13 +212,13 @@ class MainWindow(QMainWindow):
 
     # --- state ---------------------------------------------------------------------------
     def _restore_state(self) -> None:
-        s = settings.settings()
-        geometry, state = s.value("window/geometry"), s.value("window/state")
+        geometry, state = settings.saved_bytes("window/geometry"), settings.saved_bytes(
+            "window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-        split = s.value("window/splitter")
+        split = settings.saved_bytes("window/splitter")
         if split is not None:
             self.splitter.restoreState(split)
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseapp.domain import kinds
 from caseapp.domain.fields import FieldSpec
 from caseapp.domain.records import Record, SubstanceRecord, field_specs
 from caseapp.domain.validation import validate
@@ -37,8 +38,7 @@ LONG_TEXT = {"summary", "notes", "body", "evidence", "sanctions_note", "declared
 COUNTRY = {"country", "origin_country", "destination_country", "nationality"}
 NOT_FUTURE = {"seized_on", "shipped_on", "opened_on", "closed_on", "date_of_birth"}
 COMPANY_REFS = {"shipper", "consignee", "carrier"}
-TITLES = {"case": "case", "seizure": "seizure", "shipment": "shipment", "company": "company",
-          "person": "person", "link": "link", "note": "note"}
+TITLES = {k: kinds.spec_of(k).label for k in kinds.EDITOR_KINDS}
 ERROR_STYLE = "color: #b00020;"
 
 
