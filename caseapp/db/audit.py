@@ -10,13 +10,13 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from caseapp.db.models import AuditEntry
+from caseapp.db.models import AuditEntry, core_table
 from caseapp.sync.canonical import canonical_hash
 
 GENESIS = "0" * 64
@@ -47,7 +47,7 @@ def append_entries(session: Session, entries: list[dict[str, Any]]) -> str:
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
     if rows:
-        session.execute(insert(AuditEntry.__table__), rows)  # Core: no ORM per-row work
+        session.execute(insert(core_table(AuditEntry)), rows)  # Core: no ORM per-row work
     return prev
 
 

@@ -22,7 +22,7 @@ from caseapp.db import fts
 from caseapp.db.audit import append_entries
 from caseapp.db.checkpoints import NEW_CHANGESETS, note_changeset, write_checkpoint, write_witness
 from caseapp.db.engine import Database
-from caseapp.db.models import Changeset, Meta, Op, table_of
+from caseapp.db.models import Changeset, Meta, Op, core_table, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import NotFoundError
 from caseapp.paths import keys_dir
@@ -218,7 +218,7 @@ class UnitOfWork:
         op["op_id"] = canonical_hash(op)
         self._ops.append(op)
         self._ops_by_record[(kind, uid)].append(
-            OpView(op["op_id"], fields, prev, op["hlc"], self.site_id))
+            OpView(str(op["op_id"]), fields, prev, str(op["hlc"]), self.site_id))
 
     def flush_rows(self) -> None:
         """Insert pending new rows, parents first, in one batch per table."""
@@ -262,7 +262,7 @@ def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
         signature=sign_op_ids(signer, op_ids), received_at=received_at,
     ))
     # The Core table, not the ORM entity: a bulk insert without the ORM's per-row bookkeeping.
-    session.execute(insert(Op.__table__), [{**op, "changeset_id": changeset_id} for op in ops])
+    session.execute(insert(core_table(Op)), [{**op, "changeset_id": changeset_id} for op in ops])
     note_changeset(session, changeset_id)
     return changeset_id
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -325,9 +327,14 @@ MODEL_BY_KIND: dict[str, type[SyncedMixin]] = {
 }
 
 
-def table_of(kind: str):  # type: ignore[no-untyped-def]
+def core_table(model: Any) -> Table:
+    """The Core `Table` of a mapped class (for bulk statements without ORM bookkeeping)."""
+    return cast(Table, model.__table__)
+
+
+def table_of(kind: str) -> Table:
     """The Core `Table` of a record kind."""
-    return MODEL_BY_KIND[kind].__table__  # type: ignore[attr-defined]
+    return core_table(MODEL_BY_KIND[kind])
 
 
 class Conflict(Base):

@@ -141,6 +141,7 @@ HIT_KINDS: tuple[str, ...] = tuple(k.kind for k in sorted(
     (k for k in KINDS if k.search_rank is not None), key=lambda k: k.search_rank or 0))
 SHORT_QUERY_KINDS: tuple[str, ...] = tuple(k for k in HIT_KINDS if BY_KIND[k].short_query)
 TABS: tuple[tuple[str, str], ...] = tuple(
-    (k.kind, k.tab[1]) for k in sorted((k for k in KINDS if k.tab), key=lambda k: k.tab or (0,)))
+    (kind, title) for _pos, kind, title in sorted((k.tab[0], k.kind, k.tab[1])
+                                                  for k in KINDS if k.tab))
 EDITOR_KINDS: tuple[str, ...] = tuple(k.kind for k in KINDS if k.editor)
 CSV_TEMPLATES: dict[str, KindSpec] = {k.csv.name: k for k in KINDS if k.csv}

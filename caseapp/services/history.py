@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from caseapp.db.models import AuditEntry, table_of
-from caseapp.services.paging import NAME_FIELDS
+from caseapp.domain.kinds import NAME_FIELDS
 from caseapp.services.records import looks_like_uid
 
 if TYPE_CHECKING:
