@@ -16,7 +16,7 @@ from caseapp.services.records import RecordService
 MAX_ATTACHMENT = 512 << 20
 
 
-class AttachmentService(RecordService):
+class AttachmentService(RecordService[AttachmentRecord]):
     kind = "attachment"
     key_field = "filename"
     case_scoped = True

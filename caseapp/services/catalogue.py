@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from caseapp.db.audit import append_entries
 from caseapp.db.changelog import read_meta, site_id_of, write_changeset, write_meta
 from caseapp.db.checkpoints import write_checkpoint
-from caseapp.db.models import Substance
+from caseapp.db.models import Substance, core_table
 from caseapp.domain.records import SubstanceRecord
 from caseapp.domain.substances import SubstanceIndex, SubstanceSeed, load_catalogue
 from caseapp.domain.validation import Errors
@@ -37,7 +37,7 @@ def seed_fields(seed: SubstanceSeed) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v not in (None, [], "")}
 
 
-class SubstanceService(RecordService):
+class SubstanceService(RecordService[SubstanceRecord]):
     """Substances: the shipped catalogue plus what users add."""
 
     kind = "substance"
@@ -68,7 +68,7 @@ class SubstanceService(RecordService):
                 ops.append(op)
                 rows.append(self._seed_row(uid, seed))
             if rows:
-                s.execute(Substance.__table__.insert(), rows)
+                s.execute(insert(core_table(Substance)), rows)
                 write_changeset(s, self.ws.identity.signer, CATALOGUE_SITE, CATALOGUE_HLC,
                                 ops, rows[0]["created_at"])
                 append_entries(s, [{

@@ -49,11 +49,12 @@ class HistoryService:
         with self.ws.db.read() as s:
             rows = s.execute(query.order_by(AuditEntry.seq.desc()).limit(limit)).scalars().all()
             names = self._names(s, {(r.kind, r.record_uid) for r in rows
-                                    if r.kind in NAME_FIELDS and r.record_uid})
+                                    if r.kind and r.kind in NAME_FIELDS and r.record_uid})
             return [HistoryEntry(r.seq, r.at, r.actor, r.action, r.kind or "",
                                  r.record_uid or "", _summary(r.changes, r.detail),
-                                 f"{r.kind} {names[(r.kind, r.record_uid)]}"
-                                 if (r.kind, r.record_uid) in names else (r.kind or ""))
+                                 f"{r.kind} {names[(r.kind or '', r.record_uid or '')]}"
+                                 if (r.kind or "", r.record_uid or "") in names
+                                 else (r.kind or ""))
                     for r in rows]
 
     @staticmethod

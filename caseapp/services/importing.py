@@ -260,7 +260,7 @@ class CsvImporter:
                              f"created, {duplicates} duplicates skipped")
         return ImportResult(kind, len(rows), created, duplicates, self._companies_created)
 
-    def _row(self, uow: UnitOfWork, service: RecordService, kind: str, line: int,
+    def _row(self, uow: UnitOfWork, service: RecordService[Any], kind: str, line: int,
              raw: dict[str, str] | RowError, case_uid: str, errors: list[RowError]) -> str:
         if isinstance(raw, RowError):
             errors.append(raw)
@@ -309,7 +309,7 @@ class CsvImporter:
                 self._companies_created += 1
 
     @staticmethod
-    def _known_keys(uow: UnitOfWork, service: RecordService, kind: str,
+    def _known_keys(uow: UnitOfWork, service: RecordService[Any], kind: str,
                     case_uid: str) -> dict[str, str]:
         """Readable key -> uid of the records a row of `kind` could repeat (links: none)."""
         t = service.table
@@ -325,7 +325,7 @@ class CsvImporter:
             return known
         return {}
 
-    def _existing(self, uow: UnitOfWork, service: RecordService, kind: str,
+    def _existing(self, uow: UnitOfWork, service: RecordService[Any], kind: str,
                   values: Mapping[str, Any], case_uid: str) -> str | None:
         """The uid of the record this row describes, if it is already in the database."""
         if kind in KEYED_IN_CASE:
@@ -339,7 +339,7 @@ class CsvImporter:
             Link.case_uid == case_uid, Link.subject == probe["subject"],
             Link.relation == probe["relation"], Link.object == probe["object"])).scalar()
 
-    def _compare(self, uow: UnitOfWork, service: RecordService, uid: str,
+    def _compare(self, uow: UnitOfWork, service: RecordService[Any], uid: str,
                  values: Mapping[str, Any], case_uid: str, line: int,
                  errors: list[RowError]) -> str:
         """Same values: a duplicate to skip. Different: an error naming the fields."""

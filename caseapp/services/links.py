@@ -7,13 +7,14 @@ from typing import Any
 
 from caseapp.db.changelog import UnitOfWork
 from caseapp.domain.kinds import NODE_SERVICES
+from caseapp.domain.records import LinkRecord
 from caseapp.domain.validation import Errors
 from caseapp.errors import NotFoundError, ValidationError
 from caseapp.services.parties import ensure_party
 from caseapp.services.records import RecordService
 
 
-class LinkService(RecordService):
+class LinkService(RecordService[LinkRecord]):
     kind = "link"
     case_scoped = True
     text_fields = ("relation", "evidence")
@@ -21,7 +22,7 @@ class LinkService(RecordService):
 
     def resolve_node(self, uow: UnitOfWork, node_kind: str, key: str,
                      case_uid: str | None) -> str:
-        service: RecordService = getattr(self.ws, NODE_SERVICES[node_kind])
+        service: RecordService[Any] = getattr(self.ws, NODE_SERVICES[node_kind])
         uow.flush_rows()
         return service.resolve_in(uow.session, key, case_uid)
 

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from caseapp.db.changelog import UnitOfWork
+from caseapp.domain.records import NoteRecord
 from caseapp.services.records import RecordService
 
 
-class NoteService(RecordService):
+class NoteService(RecordService[NoteRecord]):
     kind = "note"
     case_scoped = True
     text_fields = ("body", "author")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
 from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import Party
+from caseapp.domain.records import CompanyRecord, PersonRecord, Record
 from caseapp.services.records import RecordService
 from caseapp.sync.ids import reference_uid
 
@@ -31,7 +32,10 @@ def ensure_party(uow: UnitOfWork, case_uid: str | None, party_kind: str,
         uow.set_deleted("party", row[0], False)
 
 
-class _PartyService(RecordService):
+P = TypeVar("P", bound=Record)
+
+
+class _PartyService(RecordService[P]):
     def case_clause(self, case_uid: str) -> Any:
         members = select(Party.party_uid).where(Party.case_uid == case_uid,
                                                 Party.deleted_at.is_(None))
@@ -48,7 +52,7 @@ class _PartyService(RecordService):
             ensure_party(uow, case_uid, self.kind, self.resolve_in(uow.session, key))
 
 
-class CompanyService(_PartyService):
+class CompanyService(_PartyService[CompanyRecord]):
     kind = "company"
     key_field = "name"
     text_fields = ("name", "name_original", "aliases", "registration_no", "city", "phones",
@@ -74,7 +78,7 @@ class CompanyService(_PartyService):
             raise
 
 
-class PersonService(_PartyService):
+class PersonService(_PartyService[PersonRecord]):
     kind = "person"
     key_field = "full_name"
     text_fields = ("full_name", "aliases", "emails", "phones", "role_note")

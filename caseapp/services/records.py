@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy import Select, Text, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
 
 SYSTEM_FIELDS = ("deleted_at",)
+R = TypeVar("R", bound=Record)
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class ListQuery:
 
 
 @dataclass(frozen=True)
-class Page:
-    records: tuple[Record, ...]
+class Page(Generic[R]):
+    records: tuple[R, ...]
     total: int  # -1 when the query said with_total=False
 
 
@@ -53,8 +54,9 @@ def looks_like_uid(key: str) -> bool:
     return len(key) == 36 and key.count("-") == 4
 
 
-class RecordService:
-    """Add, edit, delete, restore, show and list one kind of record."""
+class RecordService(Generic[R]):
+    """Add, edit, delete, restore, show and list one kind of record (`R`, its record class:
+    `RecordService[SeizureRecord]` returns `SeizureRecord`s, so callers need no casts)."""
 
     kind = ""
     key_field = ""          # the readable key (ref, exhibit_ref, name, full_name)
@@ -67,17 +69,17 @@ class RecordService:
         self.table = table_of(self.kind)
 
     # --- reading -------------------------------------------------------------------------
-    def get(self, uid: str) -> Record:
+    def get(self, uid: str) -> R:
         with self.ws.db.read() as s:
             return self.get_in(s, uid)
 
-    def get_in(self, session: Session, uid: str) -> Record:
+    def get_in(self, session: Session, uid: str) -> R:
         row = session.execute(select(self.table).where(self.table.c.uid == uid)).mappings().first()
         if row is None:
             raise NotFoundError(f"No {self.kind} with uid {uid}.")
         return self.to_record(row)
 
-    def find(self, key: str, *, case: str | None = None) -> Record:
+    def find(self, key: str, *, case: str | None = None) -> R:
         """A record by uid or readable key (within `case` for case-scoped kinds)."""
         with self.ws.db.read() as s:
             case_uid = self.ws.cases.case_uid_in(s, case) if case else None
@@ -108,11 +110,12 @@ class RecordService:
                                 + ", ".join(r[0] for r in exact[:5]))
         return str(exact[0][0])
 
-    def to_record(self, row: Mapping[str, Any]) -> Record:
+    def to_record(self, row: Mapping[Any, Any]) -> R:
         values = {name: row[name] for name in spec_map(self.kind)}
-        return make_record(self.kind, row["uid"], values, {k: row[k] for k in META_FIELDS})
+        return cast(R, make_record(self.kind, row["uid"], values,
+                                   {k: row[k] for k in META_FIELDS}))
 
-    def list_page(self, q: ListQuery) -> Page:
+    def list_page(self, q: ListQuery) -> Page[R]:
         """One page of records and the total count, filtered and sorted in SQL."""
         with self.ws.db.read() as s:
             where = self._where(q)
@@ -129,13 +132,13 @@ class RecordService:
             query = select(func.count()).select_from(self.table).where(self._where(q))
             return int(s.execute(query).scalar() or 0)
 
-    def list_all(self, q: ListQuery | None = None) -> list[Record]:
+    def list_all(self, q: ListQuery | None = None) -> list[R]:
         q = q or ListQuery()
         return list(self.list_page(ListQuery(**{**q.__dict__, "offset": 0,
                                                 "limit": 10**9})).records)
 
     def _where(self, q: ListQuery) -> Any:
-        clauses = []
+        clauses: list[Any] = []
         if not q.include_deleted:
             clauses.append(self.table.c.deleted_at.is_(None))
         if q.case_uid:
@@ -161,14 +164,14 @@ class RecordService:
         return [column.desc(), tie.desc()] if q.descending else [column.asc(), tie.asc()]
 
     # --- writing -------------------------------------------------------------------------
-    def add(self, raw: Mapping[str, Any], *, case: str | None = None) -> Record:
+    def add(self, raw: Mapping[str, Any], *, case: str | None = None) -> R:
         """Create a record from user values; returns it. Raises ValidationError/ConflictError."""
         with self.ws.unit() as uow:
             case_uid = self.ws.cases.case_uid_in(uow.session, case) if case else None
             uid = self.add_in(uow, raw, case_uid=case_uid)
         return self.get(uid)
 
-    def edit(self, key: str, raw: Mapping[str, Any], *, case: str | None = None) -> Record:
+    def edit(self, key: str, raw: Mapping[str, Any], *, case: str | None = None) -> R:
         """Change fields of a record; returns the record as it now is."""
         with self.ws.unit() as uow:
             case_uid = self.ws.cases.case_uid_in(uow.session, case) if case else None
@@ -176,15 +179,15 @@ class RecordService:
             self.edit_in(uow, uid, raw)
         return self.get(uid)
 
-    def delete(self, key: str, *, case: str | None = None) -> Record:
+    def delete(self, key: str, *, case: str | None = None) -> R:
         """Soft-delete a record (it stays in the database and can be restored)."""
         return self._set_deleted(key, case, True)
 
-    def restore(self, key: str, *, case: str | None = None) -> Record:
+    def restore(self, key: str, *, case: str | None = None) -> R:
         """Undo a soft delete."""
         return self._set_deleted(key, case, False)
 
-    def _set_deleted(self, key: str, case: str | None, deleted: bool) -> Record:
+    def _set_deleted(self, key: str, case: str | None, deleted: bool) -> R:
         with self.ws.unit() as uow:
             case_uid = self.ws.cases.case_uid_in(uow.session, case) if case else None
             uid = self.resolve_in(uow.session, key, case_uid)

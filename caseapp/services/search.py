@@ -154,7 +154,7 @@ class SearchService:
         except CaseAppError:  # an unknown or invalid CAS number is simply no exact hit
             return {}
         rec = self.ws.substances.get_in(s, uid)
-        name, cas = rec.name, rec.cas  # type: ignore[attr-defined]
+        name, cas = rec.name, rec.cas
         return {uid: SearchHit("substance", uid, name, cas or "", None, -1.0)}
 
 

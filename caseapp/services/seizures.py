@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from caseapp.db.changelog import UnitOfWork
+from caseapp.domain.records import SeizureRecord
 from caseapp.domain.validation import Errors
 from caseapp.errors import NotFoundError, ValidationError
 from caseapp.services.records import RecordService
 
 
-class SeizureService(RecordService):
+class SeizureService(RecordService[SeizureRecord]):
     kind = "seizure"
     key_field = "exhibit_ref"
     case_scoped = True

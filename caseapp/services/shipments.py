@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from caseapp.db.changelog import UnitOfWork
+from caseapp.domain.records import ShipmentRecord
 from caseapp.domain.validation import Errors
 from caseapp.errors import NotFoundError
 from caseapp.services.parties import ensure_party
@@ -14,7 +15,7 @@ from caseapp.services.records import RecordService
 COMPANY_FIELDS = ("shipper", "consignee", "carrier")
 
 
-class ShipmentService(RecordService):
+class ShipmentService(RecordService[ShipmentRecord]):
     kind = "shipment"
     key_field = "ref"
     case_scoped = True

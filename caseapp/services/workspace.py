@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
@@ -28,10 +28,14 @@ if TYPE_CHECKING:
     from caseapp.services.cases import CaseService
     from caseapp.services.catalogue import SubstanceService
     from caseapp.services.conflicts import ConflictService
+    from caseapp.services.links import LinkService
+    from caseapp.services.notes import NoteService
     from caseapp.services.parties import CompanyService, PersonService
     from caseapp.services.records import RecordService
     from caseapp.services.reporting import ReportService
     from caseapp.services.search import SearchService
+    from caseapp.services.seizures import SeizureService
+    from caseapp.services.shipments import ShipmentService
     from caseapp.services.trust import TrustService
 
 
@@ -131,22 +135,22 @@ class Workspace:
         return PersonService(self)
 
     @cached_property
-    def shipments(self) -> RecordService:
+    def shipments(self) -> ShipmentService:
         from caseapp.services.shipments import ShipmentService
         return ShipmentService(self)
 
     @cached_property
-    def seizures(self) -> RecordService:
+    def seizures(self) -> SeizureService:
         from caseapp.services.seizures import SeizureService
         return SeizureService(self)
 
     @cached_property
-    def links(self) -> RecordService:
+    def links(self) -> LinkService:
         from caseapp.services.links import LinkService
         return LinkService(self)
 
     @cached_property
-    def notes(self) -> RecordService:
+    def notes(self) -> NoteService:
         from caseapp.services.notes import NoteService
         return NoteService(self)
 
@@ -180,7 +184,7 @@ class Workspace:
         from caseapp.services.attachments import AttachmentService
         return AttachmentService(self)
 
-    def service(self, kind: str) -> RecordService:
+    def service(self, kind: str) -> RecordService[Any]:
         """The record service of a kind (case, seizure, shipment, company, person, link, …)."""
         from caseapp.domain.kinds import SERVICES
 
@@ -188,5 +192,5 @@ class Workspace:
         if name is None:
             from caseapp.errors import ValidationError
             raise ValidationError(f"Unknown record kind {kind!r}.")
-        service: RecordService = getattr(self, name)
+        service: RecordService[Any] = getattr(self, name)
         return service
