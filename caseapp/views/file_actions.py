@@ -1,5 +1,8 @@
 """File and Help menu actions: databases, CSV import, bundles, report, conflicts, about.
 
+Every action that writes (opening a database, imports, exports and reports, which add audit
+entries) runs as a long operation (views/operations.py): on the writer thread, with a progress
+dialog and Cancel, the error dialog on failure, and a refresh of what it changed.
 Bundle, report and conflict services arrived with other features; each handler imports its
 service when used and says so if this build lacks it.
 """
@@ -26,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from caseapp import __version__
+from caseapp.domain import kinds
 from caseapp.paths import resources_dir
 from caseapp.progress import CancelToken
-from caseapp.views.error_dialog import show_error
+from caseapp.views.operations import EVERYTHING, Changes, Operation
 from caseapp.views.workers import BackgroundTask
 
 if TYPE_CHECKING:
@@ -42,10 +46,10 @@ def _not_available(window: MainWindow, what: str) -> None:
 
 
 def run_task(window: MainWindow, title: str, job: Callable[..., Any],
-             done: Callable[[Any], None]) -> BackgroundTask:
-    """Run a writing job on the writer thread with a progress dialog; errors to the dialog."""
-    return BackgroundTask(window, title, job, on_done=done,
-                          on_failed=lambda exc: show_error(window, exc)).start()
+             done: Callable[[Any], None], changes: Changes | None = None) -> BackgroundTask:
+    """Run a long writing job as an operation: writer thread, progress dialog with Cancel,
+    the error dialog, then the refresh of `changes` and `done(result)`."""
+    return window.run(Operation(title, job, changes or Changes(), long=True, on_success=done))
 
 
 def new_database(window: MainWindow) -> None:
@@ -62,18 +66,18 @@ def open_database(window: MainWindow) -> None:
         _switch(window, Path(path))
 
 
-def _switch(window: MainWindow, path: Path) -> None:
+def _switch(window: MainWindow, path: Path) -> BackgroundTask:
+    """Open (create, or upgrade after a backup) `path` on the writer thread, then show it in
+    a new window in place of this one."""
     from caseapp.services.workspace import Workspace
     from caseapp.views.main_window import MainWindow as Window
 
-    try:
-        ws = Workspace.open(path)
-    except Exception as exc:  # noqa: BLE001 - shown to the user
-        show_error(window, exc)
-        return
-    new = Window(ws, path)
-    new.show()
-    window.close()
+    def done(ws: Workspace) -> None:
+        new = Window(ws, path)
+        new.show()
+        window.close()
+
+    return run_task(window, f"Opening {path.name}", lambda _p, _c: Workspace.open(path), done)
 
 
 def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = None
@@ -81,7 +85,7 @@ def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = 
     """Import a template CSV into the current case in the background (all or nothing)."""
     from caseapp.services.importing import CsvImporter
 
-    case = window.current_case_ref()
+    case, case_uid = window.current_case_ref(), window.case_uid
     if case is None:
         window.statusBar().showMessage("Select the case to import into first.", 5000)
         return None
@@ -101,12 +105,13 @@ def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = 
         return importer.import_file(kind, path, case, progress=progress, cancel=cancel)
 
     def done(result: Any) -> None:
-        window.refresh_all()
         window.statusBar().showMessage(
             f"Imported {result.created} {kind} from {path.name} "
             f"({result.duplicates} duplicates skipped).", 10000)
 
-    return run_task(window, f"Importing {path.name}", job, done)
+    template = kinds.CSV_TEMPLATES.get(kind)
+    changed = Changes(frozenset({template.kind}), case_uid) if template else EVERYTHING
+    return run_task(window, f"Importing {path.name}", job, done, changed)
 
 
 def export_bundle(window: MainWindow) -> BackgroundTask | None:
@@ -127,7 +132,8 @@ def export_bundle(window: MainWindow) -> BackgroundTask | None:
                     lambda progress, cancel: service.export_case(case, name, progress=progress,
                                                                  cancel=cancel),
                     lambda _r: window.statusBar().showMessage(f"Exported {case} to {name}.",
-                                                              10000))
+                                                              10000),
+                    Changes(case_uid=window.case_uid))  # its audit entry: the History tab
 
 
 def import_bundle(window: MainWindow) -> BackgroundTask | None:
@@ -143,12 +149,12 @@ def import_bundle(window: MainWindow) -> BackgroundTask | None:
     service = BundleService(window.ws)
 
     def done(summary: Any) -> None:
-        window.refresh_all()
         QMessageBox.information(window, "Bundle imported", "\n".join(summary.lines()))
 
     return run_task(window, "Importing bundle",
                     lambda progress, cancel: service.import_bundle(name, progress=progress,
-                                                                   cancel=cancel), done)
+                                                                   cancel=cancel), done,
+                    EVERYTHING)
 
 
 def print_report(window: MainWindow) -> BackgroundTask | None:
@@ -173,7 +179,8 @@ def print_report(window: MainWindow) -> BackgroundTask | None:
         return first_page_png(Path(name))
 
     return run_task(window, f"Printing the report of {case}", job,
-                    lambda png: preview_pdf(window, Path(name), png))
+                    lambda png: preview_pdf(window, Path(name), png),
+                    Changes(case_uid=window.case_uid))  # its audit entry: the History tab
 
 
 def first_page_png(pdf: Path) -> Path | None:

@@ -30,19 +30,27 @@ from caseapp.services.overview import OverviewService
 from caseapp.services.paging import PagingService
 from caseapp.services.workspace import Workspace
 from caseapp.views import file_actions, settings
-from caseapp.views.editors.record_editor import EditorContext, RecordEditorDialog
-from caseapp.views.error_dialog import show_error
+from caseapp.views.editors.record_editor import (
+    EditorContext,
+    RecordEditorDialog,
+    Save,
+    Saved,
+    SaveFailed,
+)
 from caseapp.views.models.history_model import HistoryTableModel
 from caseapp.views.models.record_table_model import RecordTableModel
+from caseapp.views.operations import Changes, Operation, OperationRunner
 from caseapp.views.overview_tab import OverviewWidget
 from caseapp.views.record_tab import RecordTabWidget, configure_table
 from caseapp.views.undo_commands import (
     AddRecordCommand,
     DeleteRecordCommand,
     EditRecordCommand,
-    RecordCommand,
     RestoreRecordCommand,
+    changes_of,
+    label_of,
 )
+from caseapp.views.workers import BackgroundTask
 
 TABS = kinds.TABS
 
@@ -56,6 +64,7 @@ class MainWindow(QMainWindow):
         self.db_path = Path(db_path)
         self.paging = PagingService(ws)
         self.undo_stack = QUndoStack(self)
+        self.runner = OperationRunner(self, self.undo_stack)
         self.case_uid: str | None = None
         self.tabs_by_kind: dict[str, RecordTabWidget] = {}
         self._build_ui()
@@ -207,8 +216,7 @@ class MainWindow(QMainWindow):
             tab.sig_new.connect(self.new_record)
             tab.sig_edit.connect(self.edit_record)
             tab.sig_delete.connect(self.delete_record)
-        RecordCommand.listener = self._on_command_applied
-        RecordCommand.on_error = lambda exc: show_error(self, exc)
+        self.runner.sig_changed.connect(self._on_runner_changed)
 
     # --- state ---------------------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -227,6 +235,8 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.splitter.saveState())
+        if self.runner.busy:  # queued writes finish before the database may close
+            self.runner.wait()
         super().closeEvent(event)
 
     # --- case selection ------------------------------------------------------------------
@@ -265,6 +275,7 @@ class MainWindow(QMainWindow):
         return str(self.ws.cases.get(self.case_uid).ref)
 
     def refresh_all(self) -> None:
+        """Reload the case list and every view of the selected case (F5)."""
         uid = self.case_uid
         self.case_uid = None
         self.case_model.refresh()
@@ -291,32 +302,45 @@ class MainWindow(QMainWindow):
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
         target.selectAll()
 
-    def push_command(self, command: RecordCommand) -> None:
-        self.undo_stack.push(command)
+    def run(self, op: Operation[Any]) -> BackgroundTask:
+        """Run a writing action through the window's operation runner (writer thread, error
+        dialog, refresh of what it changed, undo push); returns its task."""
+        return self.runner.run(op)
 
     def editor(self, kind: str, record: Record | None = None) -> RecordEditorDialog | None:
-        """The editor of a new (record=None) or existing record; saving pushes an undo step."""
+        """The editor of a new (record=None) or existing record; saving runs an operation that
+        pushes an undo step."""
         if kind != "case" and kind not in ("company", "person") and self.case_uid is None:
             self.statusBar().showMessage("Select or create a case first.", 5000)
             return None
+        case = self.case_uid if kind != "case" else None  # companies/persons join the case
+        context = EditorContext(self.ws, self.case_uid, self.saver)
+        return RecordEditorDialog(context, kind, self.saver(kind, record, case), record, self)
+
+    def saver(self, kind: str, record: Record | None = None, case: str | None = None) -> Save:
+        """The save function of an editor: add (record=None, into `case`) or edit `record`
+        as an operation; the editor hears back through `saved` / `failed`."""
         service = self.ws.service(kind)
-        case = self.case_uid if kind != "case" else None
 
-        def save(raw: dict[str, Any]) -> Record:
+        def save(raw: dict[str, Any], saved: Saved, failed: SaveFailed) -> None:
             if record is None:
-                new = service.add(raw, case=case)  # companies/persons join the case too
-                self.push_command(AddRecordCommand(self.ws, kind, new, done=True))
-                self._on_command_applied(kind, new.uid)
-                return new
-            changed = service.edit(record.uid, raw)
-            command = EditRecordCommand(self.ws, record, changed, done=True)
-            if command.after:
-                self.push_command(command)
-            self._on_command_applied(kind, changed.uid)
-            return changed
+                self.run(Operation(
+                    f"Add {kind}", lambda _p, _c: service.add(raw, case=case),
+                    lambda new: changes_of(new),
+                    undo=lambda new: AddRecordCommand(self.runner, self.ws, new),
+                    on_success=saved, on_failure=failed))
+                return
+            self.run(Operation(
+                f"Edit {label_of(record)}", lambda _p, _c: service.edit(record.uid, raw),
+                lambda changed: changes_of(changed),
+                undo=lambda changed: self._edit_command(record, changed),
+                on_success=saved, on_failure=failed))
 
-        return RecordEditorDialog(EditorContext(self.ws, self.case_uid), kind, save, record,
-                                  self)
+        return save
+
+    def _edit_command(self, before: Record, after: Record) -> EditRecordCommand | None:
+        command = EditRecordCommand(self.runner, self.ws, before, after)
+        return command if command.after else None  # nothing changed: no undo step
 
     def new_record(self, kind: str) -> None:
         dialog = self.editor(kind)
@@ -338,8 +362,13 @@ class MainWindow(QMainWindow):
         if self.case_uid is not None:
             self.edit_record(self.ws.cases.get(self.case_uid))
 
-    def delete_record(self, record: Record) -> None:
-        self.push_command(DeleteRecordCommand(self.ws, record))
+    def delete_record(self, record: Record) -> BackgroundTask:
+        """Soft-delete `record` (undoable); returns the running task."""
+        service = self.ws.service(record.KIND)
+        return self.run(Operation(
+            f"Delete {label_of(record)}", lambda _p, _c: service.delete(record.uid),
+            changes_of(record),
+            undo=lambda _r: DeleteRecordCommand(self.runner, self.ws, record)))
 
     def delete_current(self) -> None:
         tab = self.current_tab()
@@ -353,7 +382,11 @@ class MainWindow(QMainWindow):
         if record is None or not record.deleted:
             self.statusBar().showMessage("Tick Show deleted and select a deleted record.", 5000)
             return
-        self.push_command(RestoreRecordCommand(self.ws, record))
+        service = self.ws.service(record.KIND)
+        self.run(Operation(
+            f"Restore {label_of(record)}", lambda _p, _c: service.restore(record.uid),
+            changes_of(record),
+            undo=lambda _r: RestoreRecordCommand(self.runner, self.ws, record)))
 
     def _select(self, kind: str, uid: str) -> None:
         if kind == "case":
@@ -363,12 +396,20 @@ class MainWindow(QMainWindow):
         elif kind in self.tabs_by_kind:
             self.tabs_by_kind[kind].select_uid(uid)
 
-    def _on_command_applied(self, kind: str, uid: str) -> None:
-        """A record changed (save, undo, redo): reload what shows it."""
-        if kind == "case":
+    def _on_runner_changed(self, changes: Changes) -> None:
+        """An operation, undo or redo wrote `changes`: reload the views that show them (the
+        case list, the tables of the changed kinds or of kinds that name them, the overview
+        and history of the case shown)."""
+        if changes.everything:
+            self.refresh_all()
+            return
+        if "case" in changes.kinds:
             self.case_model.refresh()
-        elif kind in self.tabs_by_kind:
-            self.tabs_by_kind[kind].model.refresh()
-        if self.case_uid is not None:
+        if self.case_uid is None or changes.case_uid not in (None, self.case_uid):
+            return
+        for tab in self.tabs_by_kind.values():
+            if tab.model.shows_any(changes.kinds):
+                tab.model.refresh()
+        if changes.kinds:
             self.overview.set_case(self.case_uid)
-            self.history_model.set_case(self.case_uid)
+        self.history_model.set_case(self.case_uid)

@@ -1,74 +1,80 @@
-"""Undoable window actions: each command holds records and calls services.
+"""Undoable window actions: each command holds records and knows the service calls that redo
+and undo it.
 
-The first save happens in the editor (so a validation error can keep the dialog open); the
-command is then pushed with done=True and its first redo() does nothing.
+A command is pushed after its operation wrote the change (operations.OperationRunner), so its
+first redo() does nothing; later undo() and redo() hand the write to the window's runner, which
+runs it on the writer thread and refreshes what the change touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
+from caseapp.domain import kinds
 from caseapp.domain.records import Record
-from caseapp.services.paging import NAME_FIELDS
 from caseapp.services.workspace import Workspace
+from caseapp.views.operations import Changes
 
-# Called after every undo/redo with (kind, uid) so the window can refresh; errors go to the
-# window's error dialog (a command cannot raise through Qt).
-Listener = Callable[[str, str], None]
-ErrorSink = Callable[[BaseException], None]
+
+class StepRunner(Protocol):
+    """Runs a command's undo or redo off the UI thread (operations.OperationRunner)."""
+
+    def step(self, command: RecordCommand, forward: bool) -> None: ...
 
 
 def label_of(record: Record) -> str:
-    key = NAME_FIELDS.get(record.KIND)
+    key = kinds.NAME_FIELDS.get(record.KIND)
     name = str(getattr(record, key)) if key else record.uid[:8]
     return f"{record.KIND} {name}"
 
 
+def changes_of(record: Record) -> Changes:
+    """The kind and case a change of `record` touches (a shared record: no one case)."""
+    if record.KIND == "case":
+        return Changes.of("case", record.uid)
+    if kinds.spec_of(record.KIND).case_scoped:
+        return Changes.of(record.KIND, getattr(record, "case_uid", None))
+    return Changes.of(record.KIND, None)
+
+
 class RecordCommand(QUndoCommand):
-    """Base: runs service calls, reports changes and errors to the window."""
+    """Base: undo()/redo() ask the runner to write; `quiet` makes them only move the index
+    (the runner's fix-up after a failed step)."""
 
-    listener: Listener | None = None
-    on_error: ErrorSink | None = None
-
-    def __init__(self, ws: Workspace, kind: str, uid: str, text: str, done: bool) -> None:
+    def __init__(self, runner: StepRunner, ws: Workspace, record: Record, text: str) -> None:
         super().__init__(text)
-        self.ws, self.kind, self.uid = ws, kind, uid
-        self._skip_redo = done
-
-    def _run(self, action: Callable[[], Any]) -> None:
-        try:
-            action()
-        except Exception as exc:  # noqa: BLE001 - shown in the error dialog, not raised into Qt
-            if RecordCommand.on_error is not None:
-                RecordCommand.on_error(exc)
-            return
-        if RecordCommand.listener is not None:
-            RecordCommand.listener(self.kind, self.uid)
+        self.runner, self.ws, self.kind, self.uid = runner, ws, record.KIND, record.uid
+        self.changes = changes_of(record)
+        self.quiet = False
+        self._first = True
 
     def redo(self) -> None:
-        if self._skip_redo:
-            self._skip_redo = False
+        if self._first:  # pushed after the operation wrote the change
+            self._first = False
             return
-        self._run(self.do)
+        if not self.quiet:
+            self.runner.step(self, True)
 
     def undo(self) -> None:
-        self._run(self.revert)
+        if not self.quiet:
+            self.runner.step(self, False)
 
     def do(self) -> None:
+        """The service call of redo (runs on the writer thread)."""
         raise NotImplementedError
 
     def revert(self) -> None:
+        """The service call of undo (runs on the writer thread)."""
         raise NotImplementedError
 
 
 class AddRecordCommand(RecordCommand):
     """Undo soft-deletes the new record; redo restores it."""
 
-    def __init__(self, ws: Workspace, kind: str, record: Record, *, done: bool = True) -> None:
-        super().__init__(ws, kind, record.uid, f"Add {label_of(record)}", done)
+    def __init__(self, runner: StepRunner, ws: Workspace, record: Record) -> None:
+        super().__init__(runner, ws, record, f"Add {label_of(record)}")
 
     def do(self) -> None:
         self.ws.service(self.kind).restore(self.uid)
@@ -80,12 +86,12 @@ class AddRecordCommand(RecordCommand):
 class EditRecordCommand(RecordCommand):
     """Holds the changed fields before and after; undo writes the old values back."""
 
-    def __init__(self, ws: Workspace, before: Record, after: Record, *, done: bool = True):
+    def __init__(self, runner: StepRunner, ws: Workspace, before: Record, after: Record) -> None:
         fields = [n for n, v in after.values().items()
                   if n != "deleted_at" and before.values().get(n) != v]
         self.before = {n: getattr(before, n) for n in fields}
         self.after = {n: getattr(after, n) for n in fields}
-        super().__init__(ws, after.KIND, after.uid, f"Edit {label_of(after)}", done)
+        super().__init__(runner, ws, after, f"Edit {label_of(after)}")
 
     def do(self) -> None:
         self.ws.service(self.kind).edit(self.uid, self.after)
@@ -97,8 +103,8 @@ class EditRecordCommand(RecordCommand):
 class DeleteRecordCommand(RecordCommand):
     """Soft delete; undo restores."""
 
-    def __init__(self, ws: Workspace, record: Record, *, done: bool = False) -> None:
-        super().__init__(ws, record.KIND, record.uid, f"Delete {label_of(record)}", done)
+    def __init__(self, runner: StepRunner, ws: Workspace, record: Record) -> None:
+        super().__init__(runner, ws, record, f"Delete {label_of(record)}")
 
     def do(self) -> None:
         self.ws.service(self.kind).delete(self.uid)
@@ -110,8 +116,8 @@ class DeleteRecordCommand(RecordCommand):
 class RestoreRecordCommand(RecordCommand):
     """Undo a soft delete from the table (Show deleted); undo deletes again."""
 
-    def __init__(self, ws: Workspace, record: Record, *, done: bool = False) -> None:
-        super().__init__(ws, record.KIND, record.uid, f"Restore {label_of(record)}", done)
+    def __init__(self, runner: StepRunner, ws: Workspace, record: Record) -> None:
+        super().__init__(runner, ws, record, f"Restore {label_of(record)}")
 
     def do(self) -> None:
         self.ws.service(self.kind).restore(self.uid)

@@ -20,11 +20,13 @@ _writer_pool: QThreadPool | None = None
 
 
 def writer_pool() -> QThreadPool:
-    """One thread for everything that writes SQLite (writes never race each other)."""
+    """The one thread for everything that writes SQLite: jobs run one at a time, in the order
+    they were started (writes never race each other); the thread is kept, never expired."""
     global _writer_pool
     if _writer_pool is None:
         _writer_pool = QThreadPool()
         _writer_pool.setMaxThreadCount(1)
+        _writer_pool.setExpiryTimeout(-1)
     return _writer_pool
 
 
@@ -60,22 +62,24 @@ class Worker(QRunnable):
 
 
 class BackgroundTask(QObject):
-    """A worker plus its progress dialog; `on_done`/`on_failed` run on the UI thread."""
-
-    _running: set[BackgroundTask] = set()
+    """A worker plus, for long work, its progress dialog; `on_done`/`on_failed` run on the UI
+    thread. Whoever starts one keeps it until then (operations.OperationRunner does)."""
 
     def __init__(self, parent: QWidget, title: str, job: Job, *,
                  on_done: Callable[[Any], None], on_failed: Callable[[BaseException], None],
-                 writes: bool = True, pool: QThreadPool | None = None) -> None:
+                 writes: bool = True, pool: QThreadPool | None = None,
+                 progress: bool = True) -> None:
         super().__init__(parent)
         self.worker = Worker(job)
-        self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
-        self.dialog.setWindowTitle(title)
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setMinimumDuration(500)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
-        self.dialog.canceled.connect(self.worker.cancel.cancel)
+        self.dialog: QProgressDialog | None = None
+        if progress:
+            self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+            self.dialog.setWindowTitle(title)
+            self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            self.dialog.setMinimumDuration(500)
+            self.dialog.setAutoClose(False)
+            self.dialog.setAutoReset(False)
+            self.dialog.canceled.connect(self.worker.cancel.cancel)
         self._on_done, self._on_failed = on_done, on_failed
         sig = self.worker.signals
         sig.sig_progress.connect(self._on_worker_progress)
@@ -84,8 +88,8 @@ class BackgroundTask(QObject):
         self._pool = pool or (writer_pool() if writes else QThreadPool.globalInstance())
 
     def start(self) -> BackgroundTask:
-        BackgroundTask._running.add(self)
-        self.dialog.setValue(0)
+        if self.dialog is not None:
+            self.dialog.setValue(0)
         self._pool.start(self.worker)
         return self
 
@@ -94,15 +98,18 @@ class BackgroundTask(QObject):
         return self.worker.cancel
 
     def _on_worker_progress(self, done: int, total: int, label: str) -> None:
+        if self.dialog is None:
+            return
         self.dialog.setLabelText(label)
         self.dialog.setMaximum(max(total, 1))
         self.dialog.setValue(min(done, max(total, 1)))
 
     def _finish(self) -> None:
-        self.dialog.reset()
-        self.dialog.hide()
-        self.dialog.deleteLater()
-        BackgroundTask._running.discard(self)
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.hide()
+            self.dialog.deleteLater()
+        self.deleteLater()
 
     def _on_worker_done(self, result: object) -> None:
         self._finish()

@@ -20,6 +20,17 @@ def save_button(dialog: Any) -> Any:
     return dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
 
 
+def idle(window: Any, qtbot: Any) -> None:
+    """Wait until the window's writes (run on the writer thread) have landed and refreshed."""
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10000)
+
+
+def save(dialog: Any, qtbot: Any) -> None:
+    """Press Save and wait for the save's answer."""
+    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10000)
+
+
 def new_seizure(window: Any, qtbot: Any, **values: Any) -> Any:
     dialog = window.editor("seizure")
     qtbot.addWidget(dialog)
@@ -42,7 +53,7 @@ def test_window_opens_on_first_case_with_status_bar(window: Any) -> None:
 def test_add_seizure_via_editor_shows_in_table_and_database(window: Any, qtbot: Any) -> None:
     dialog = new_seizure(window, qtbot)
     assert save_button(dialog).isEnabled()
-    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    save(dialog, qtbot)
     assert dialog.saved is not None and not dialog.isVisible()
     assert "EX-NEW-1" in seizure_rows(window)
     stored = window.ws.seizures.find("EX-NEW-1", case=window.current_case_ref())
@@ -59,7 +70,7 @@ def test_invalid_entry_shows_message_and_saves_nothing(window: Any, qtbot: Any) 
     # A rule only the service knows: the substance must exist.
     dialog.set_values({"net_quantity": "3", "purity_percent": "40", "substance": "Unobtainium"})
     assert save_button(dialog).isEnabled()
-    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    save(dialog, qtbot)
     assert dialog.isVisible() and dialog.saved is None
     sub_error = dialog.findChild(QLabel, "error_substance")
     assert sub_error.isVisible() and "Unobtainium" in sub_error.text()
@@ -77,13 +88,15 @@ def test_future_date_is_refused(window: Any, qtbot: Any) -> None:
 
 def test_undo_removes_and_redo_brings_back(window: Any, qtbot: Any) -> None:
     dialog = new_seizure(window, qtbot)
-    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    save(dialog, qtbot)
     case = window.current_case_ref()
     window.act_undo.trigger()
+    idle(window, qtbot)
     assert "EX-NEW-1" not in seizure_rows(window)
     assert window.ws.seizures.find("EX-NEW-1", case=case).deleted
     assert window.act_redo.text() == "Redo Add seizure EX-NEW-1"
     window.act_redo.trigger()
+    idle(window, qtbot)
     assert "EX-NEW-1" in seizure_rows(window)
     assert not window.ws.seizures.find("EX-NEW-1", case=case).deleted
 
@@ -95,15 +108,18 @@ def test_edit_and_delete_are_undoable(window: Any, qtbot: Any) -> None:
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.set_values({"place": "Edited place"})
-    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    save(dialog, qtbot)
     assert window.ws.seizures.get(record.uid).place == "Edited place"
     assert window.act_undo.text().startswith("Undo Edit seizure")
     window.undo_stack.undo()
+    idle(window, qtbot)
     assert window.ws.seizures.get(record.uid).place == record.place
     window.delete_record(record)
+    idle(window, qtbot)
     assert window.ws.seizures.get(record.uid).deleted
     assert window.act_undo.text() == f"Undo Delete seizure {record.exhibit_ref}"
     window.undo_stack.undo()
+    idle(window, qtbot)
     assert not window.ws.seizures.get(record.uid).deleted
 
 
@@ -208,10 +224,11 @@ def test_file_menu_dialog_free_paths(window: Any, qtbot: Any, tmp_path: Any,
     assert dialog.list.count() == 0 and "No open conflicts" in dialog.reason.text()
 
 
-def test_restore_a_deleted_record_is_undoable(window: Any) -> None:
+def test_restore_a_deleted_record_is_undoable(window: Any, qtbot: Any) -> None:
     tab = window.tabs_by_kind["seizure"]
     record = tab.model.record_at(0)
     window.delete_record(record)
+    idle(window, qtbot)
     assert record.exhibit_ref not in seizure_rows(window)
     tab.show_deleted.setChecked(True)
     row = seizure_rows(window).index(record.exhibit_ref)
@@ -219,9 +236,11 @@ def test_restore_a_deleted_record_is_undoable(window: Any) -> None:
     window.tabs.setCurrentIndex(1)
     tab.view.selectRow(row)
     window.act_restore.trigger()
+    idle(window, qtbot)
     assert not window.ws.seizures.get(record.uid).deleted
     assert window.act_undo.text() == f"Undo Restore seizure {record.exhibit_ref}"
     window.undo_stack.undo()
+    idle(window, qtbot)
     assert window.ws.seizures.get(record.uid).deleted
 
 
@@ -263,6 +282,7 @@ def test_company_picker_creates_a_company(window: Any, qtbot: Any,
     def fill_and_save(self: RecordEditorDialog) -> int:
         self.set_values({"name": "Kowloon Bay Freight (HK) Ltd", "country": "HK"})
         self._on_buttons_accepted()
+        qtbot.waitUntil(lambda: not self.saving, timeout=10000)
         return int(self.result())
 
     dialog = window.editor("shipment")

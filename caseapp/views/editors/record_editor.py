@@ -41,23 +41,37 @@ COMPANY_REFS = {"shipper", "consignee", "carrier"}
 TITLES = {k: kinds.spec_of(k).label for k in kinds.EDITOR_KINDS}
 ERROR_STYLE = "color: #b00020;"
 
+Saved = Callable[[Record], None]
+"""Told the saved record (on the UI thread) when the save's operation succeeded."""
+SaveFailed = Callable[[BaseException], bool]
+"""Told why the save failed; True when the editor showed it (else the error dialog does)."""
+Save = Callable[[dict[str, Any], Saved, SaveFailed], None]
+"""Starts saving what the user entered (the window runs it as an operation, off the UI
+thread) and answers through `Saved` or `SaveFailed`."""
+Saver = Callable[[str, "Record | None", "str | None"], Save]
+"""The save function for (kind, record to edit or None to add, case a new record joins)."""
+
 
 @dataclass
 class EditorContext:
-    """What an editor needs: the workspace and the case the record belongs to."""
+    """What an editor needs: the workspace, the case the record belongs to, and how to save
+    a record of another kind (the company picker's + button)."""
 
     ws: Workspace
     case_uid: str | None
+    saver: Saver
 
 
 class RecordEditorDialog(QDialog):
-    """Add (record=None) or edit one record; `save(raw)` does the service call."""
+    """Add (record=None) or edit one record; `save(raw, saved, failed)` starts the service
+    call; the dialog closes when it succeeded, keeps the user's input when it failed."""
 
-    def __init__(self, ctx: EditorContext, kind: str, save: Callable[[dict[str, Any]], Record],
+    def __init__(self, ctx: EditorContext, kind: str, save: Save,
                  record: Record | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.kind, self.record, self._save = ctx, kind, record, save
         self.saved: Record | None = None
+        self.saving = False
         self.specs = [s for s in field_specs(kind) if s.name not in HIDDEN]
         self.widgets: dict[str, Any] = {}
         self.errors: dict[str, QLabel] = {}
@@ -263,31 +277,39 @@ class RecordEditorDialog(QDialog):
 
     def _on_buttons_accepted(self) -> None:
         self._touched = True
-        if not self.check():
+        if self.saving or not self.check():
             return
-        try:
-            self.saved = self._save(self.raw_values())
-        except ValidationError as exc:
-            self.show_errors(exc.field_errors, "" if exc.field_errors else exc.message)
-            return
-        except CaseAppError as exc:
-            self.show_errors({}, exc.message)
-            return
+        self.saving = True
+        self.buttons.setEnabled(False)  # one save at a time; Cancel waits for its answer
+        self._save(self.raw_values(), self._on_saved, self._on_save_failed)
+
+    def _on_saved(self, record: Record) -> None:
+        self.saving = False
+        self.buttons.setEnabled(True)
+        self.saved = record
         self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> bool:
+        """Rules the service checks go beside their field (or in the banner); anything else
+        goes to the error dialog. Nothing was saved: the input stays for the user to fix."""
+        self.saving = False
+        self.buttons.setEnabled(True)
+        self.check()
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc.field_errors, "" if exc.field_errors else exc.message)
+            return True
+        if isinstance(exc, CaseAppError):
+            self.show_errors({}, exc.message)
+            return True
+        return False
+
+    def reject(self) -> None:
+        if not self.saving:  # the save's answer is on its way: it closes or keeps the dialog
+            super().reject()
 
     def _on_picker_create(self, picker: p.CompanyPicker) -> None:
         """Open a company editor; the new company's name goes into the picker."""
-        from caseapp.views.undo_commands import AddRecordCommand
-
-        window = self.parent()
-        push = getattr(window, "push_command", None)
-
-        def save(raw: dict[str, Any]) -> Record:
-            rec = self.ctx.ws.companies.add(raw)
-            if push is not None:
-                push(AddRecordCommand(self.ctx.ws, "company", rec, done=True))
-            return rec
-
+        save = self.ctx.saver("company", None, None)
         dialog = RecordEditorDialog(self.ctx, "company", save, parent=self)
         if dialog.exec() and dialog.saved is not None:
             names = PagingService(self.ctx.ws).choices("company")

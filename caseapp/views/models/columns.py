@@ -12,11 +12,13 @@ from caseapp.domain.records import Record
 
 Resolve = Callable[[str, str | None], str]
 RefPairs = list[tuple[str, str]]
+ANY_KIND = "*"  # a column naming records of any kind (a link's subject and object)
 
 
 @dataclass(frozen=True)
 class Column:
-    """One table column. `sort` is the field sorted on in SQL (None: not sortable)."""
+    """One table column. `sort` is the field sorted on in SQL (None: not sortable);
+    `ref_kinds` the kinds whose names it shows (a change to one of them reloads the table)."""
 
     key: str
     header: str
@@ -25,6 +27,7 @@ class Column:
     numeric: bool = False
     width: int = 120
     refs: Callable[[Record], RefPairs] | None = None
+    ref_kinds: frozenset[str] = frozenset()
 
 
 def show(value: Any) -> str:
@@ -57,7 +60,7 @@ def ref(name: str, kind: str, header: str, *, width: int = 160) -> Column:
         uid = getattr(r, name)
         return [(kind, uid)] if uid else []
     return Column(name, header, lambda r, res: res(kind, getattr(r, name)), sort=name,
-                  width=width, refs=refs)
+                  width=width, refs=refs, ref_kinds=frozenset({kind}))
 
 
 def quantity() -> Column:
@@ -73,7 +76,8 @@ def node(side: str, header: str) -> Column:
     def text(r: Record, res: Resolve) -> str:
         kind = getattr(r, f"{side}_kind")
         return f"{res(kind, getattr(r, side))} ({kind})"
-    return Column(side, header, text, sort=None, width=240, refs=refs)
+    return Column(side, header, text, sort=None, width=240, refs=refs,
+                  ref_kinds=frozenset({ANY_KIND}))
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {

@@ -27,7 +27,7 @@ from PySide6.QtGui import QColor, QFont
 from caseapp.domain.records import Record
 from caseapp.services.paging import PagingService
 from caseapp.services.records import ListQuery
-from caseapp.views.models.columns import COLUMNS, Column
+from caseapp.views.models.columns import ANY_KIND, COLUMNS, Column
 from caseapp.views.workers import Worker
 
 Index = QModelIndex | QPersistentModelIndex
@@ -169,6 +169,14 @@ class RecordTableModel(QAbstractTableModel):
                 if rec.uid == uid:
                     return number * PAGE_SIZE + i
         return None
+
+    def shows_any(self, kinds: frozenset[str]) -> bool:
+        """Whether a change to records of `kinds` can change what this table shows: its own
+        kind, or a kind one of its columns names."""
+        if not kinds:
+            return False
+        names = frozenset().union(*(c.ref_kinds for c in self.columns))
+        return self.kind in kinds or ANY_KIND in names or bool(names & kinds)
 
     # --- Qt model interface --------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
