@@ -20,7 +20,6 @@ PACKAGE = "caseapp"
 # left to the parts of issue 10 that regroup those modules (3: bundles; 4: window operations).
 # Delete an entry once its circle is gone (the test says so); never add one.
 KNOWN_CIRCLES = [
-    ["caseapp.services.bundle_import", "caseapp.services.bundles"],
     ["caseapp.views.file_actions", "caseapp.views.main_window"],
 ]
 

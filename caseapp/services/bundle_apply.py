@@ -1,9 +1,9 @@
 """The apply step of a bundle import, inside the caller's one transaction.
 
-New ops are stored with their original signed changesets; every record they touch is rebuilt
-from its whole op set with the merge rule and its row written in batches, so the tables stay
-equal to the merge of the log (`caseapp verify`) and importing is idempotent and order-free
-by construction. Readable keys that clash (two sites made the same case ref or exhibit) are
+Every record the new ops touch is rebuilt (before bundle_store stores the ops) from its
+whole op set with the merge rule and its row written in batches, so the tables stay equal to
+the merge of the log (`caseapp verify`) and importing is idempotent and order-free by
+construction. Readable keys that clash (two sites made the same case ref or exhibit) are
 settled by a deterministic rename op; conflicts are re-derived for every touched record.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,21 +19,16 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.db.changelog import UnitOfWork, write_changeset
-from caseapp.db.models import Blob, Changeset, ChangesetOpList, Conflict, Op, table_of
+from caseapp.db.models import Changeset, Conflict, Op, table_of
 from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import BundleRejected
 from caseapp.services.bundle_scope import scope_problem
+from caseapp.services.bundle_store import chunks
 from caseapp.sync.merge import OpView, merge_record
 from caseapp.sync.ops import MERGE_SITE, Contest, record_contests, rename_op, view
 
-BATCH = 500
 Key = tuple[str, str]  # (kind, uid)
-
-
-def chunks(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 @dataclass
@@ -51,55 +45,6 @@ class _OpMeta:
     view: OpView
     made_at: str
     author: str | None
-
-
-def existing_op_ids(session: Session, op_ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for part in chunks(op_ids):
-        found.update(session.execute(select(Op.op_id).where(Op.op_id.in_(part))).scalars())
-    return found
-
-
-def store_changesets(session: Session, changesets: list[dict[str, Any]],
-                     new_ops: list[dict[str, Any]]) -> None:
-    """Insert the new ops under their original changesets (signature and key kept)."""
-    ops_by_cs: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for op in new_ops:
-        ops_by_cs[op["changeset_id"]].append(op)
-    known: set[str] = set()
-    for part in chunks(list(ops_by_cs)):
-        known.update(session.execute(select(Changeset.id).where(Changeset.id.in_(part)))
-                     .scalars())
-    seq = session.execute(select(Changeset.seq).order_by(Changeset.seq.desc()).limit(1)
-                          ).scalar_one_or_none() or 0
-    rows, lists = [], []
-    for cs in changesets:
-        if cs["id"] not in ops_by_cs or cs["id"] in known:
-            continue
-        seq += 1
-        rows.append({"id": cs["id"], "seq": seq, "author_key": cs["author_key"],
-                     "author_name": cs["author_name"], "public_key": cs["public_key"],
-                     "site_id": cs["site_id"], "hlc": cs["hlc"], "signature": cs["signature"],
-                     "received_at": cs["made_at"]})
-        if len(ops_by_cs[cs["id"]]) != len(cs["op_ids"]):
-            lists.append({"changeset_id": cs["id"], "op_ids": cs["op_ids"]})
-    if rows:
-        session.execute(insert(Changeset), rows)
-    if lists:
-        session.execute(insert(ChangesetOpList).prefix_with("OR IGNORE"), lists)
-    cols = ("op_id", "changeset_id", "kind", "uid", "case_uid", "fields", "prev", "hlc",
-            "site_id", "author_key")
-    for part in chunks(new_ops, 2000):
-        session.execute(insert(Op), [{c: op[c] for c in cols} for op in part])
-
-
-def store_blobs(session: Session, blobs: Iterable[tuple[str, bytes]]) -> int:
-    added = 0
-    for sha, data in blobs:
-        if session.execute(select(Blob.sha256).where(Blob.sha256 == sha)).first() is None:
-            session.execute(insert(Blob).values(sha256=sha, size=len(data), data=data))
-            added += 1
-    return added
 
 
 def _load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_OpMeta]]:

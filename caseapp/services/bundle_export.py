@@ -1,15 +1,22 @@
-"""What a case bundle carries: the case closure, its ops, their changesets, its blobs.
+"""What a case bundle carries, and the writing of the file.
 
-The closure is the case, every record of it (deleted ones too: their history travels), and
-the companies, persons and substances its records point at, also when other cases share them.
+`collect_case` reads the case closure, its ops, their changesets and its blobs: the closure is
+the case, every record of it (deleted ones too: their history travels), and the companies,
+persons and substances its records point at, also when other cases share them.
+`write_bundle_file` writes the signed manifest, the changesets and the blobs (sealed when asked)
+beside the target and renames the file into place.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -20,12 +27,16 @@ from caseapp.db.models import Blob, Changeset, ChangesetOpList, Op, table_of
 from caseapp.domain.kinds import CASE_KINDS, SHARED_KINDS
 from caseapp.domain.records import spec_map
 from caseapp.progress import CancelToken
-from caseapp.services.bundle_apply import chunks
+from caseapp.services.bundle_store import chunks
+from caseapp.sync import envelope
+from caseapp.sync.bundle_file import CHANGESETS, MANIFEST, SIGNATURE, write_zip
 
 SHARED = SHARED_KINDS
 PAIRS = {"party": [("party_kind", "party_uid")],
          "link": [("subject_kind", "subject"), ("object_kind", "object")],
          "note": [("target_kind", "target_uid")], "attachment": [("target_kind", "target_uid")]}
+# How to seal a bundle: recipients, passphrase, scrypt cost (None: not sealed).
+Seal = tuple[list[envelope.Recipient], str | None, envelope.ScryptCost | None]
 OP_COLS = ("op_id", "kind", "uid", "case_uid", "fields", "prev", "hlc", "site_id", "author_key")
 
 
@@ -145,3 +156,47 @@ def blob_opener(db: Database, sha: str, cancel: CancelToken) -> Callable[[], IO[
             data = s.execute(select(Blob.data).where(Blob.sha256 == sha)).scalar_one()
         return io.BytesIO(data)
     return opener
+
+
+def write_bundle_file(db: Database, out_path: Path, manifest: bytes, sig: bytes, lines: bytes,
+                      blobs: list[dict[str, Any]], cancel: CancelToken,
+                      seal: Seal | None) -> None:
+    """The bundle at `out_path`, sealed when `seal` says so; nothing there on failure or
+    Cancel. Blobs are read from `db` one at a time as the writer reaches them."""
+    if seal is not None:  # refuse what no reader would accept, before writing anything
+        envelope.check_seal_options(*seal)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    entries = [(MANIFEST, len(manifest), _bytes_opener(manifest)),
+               (SIGNATURE, len(sig), _bytes_opener(sig)),
+               (CHANGESETS, len(lines), _bytes_opener(lines))]
+    entries += [(f"blobs/{b['sha256']}", b["size"], blob_opener(db, b["sha256"], cancel))
+                for b in blobs]
+    # Written beside the target and renamed into place: no half-written bundle on a
+    # crash or Cancel. mkstemp makes both files 0600 (a bundle is confidential, sealed
+    # or not) and never opens a name someone else created first.
+    fd, tmp_name = tempfile.mkstemp(prefix=".export-", dir=out_path.parent)
+    tmp, sealed = Path(tmp_name), None
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            write_zip(fh, entries)
+            if seal is not None:
+                fh.seek(0)
+                sealed_fd, sealed_name = tempfile.mkstemp(prefix=".export-", suffix=".sealed",
+                                                          dir=out_path.parent)
+                sealed = Path(sealed_name)
+                with os.fdopen(sealed_fd, "wb") as dst:
+                    envelope.seal(fh, dst, recipients=seal[0], passphrase=seal[1],
+                                  cost=seal[2])
+        if sealed is not None:
+            os.replace(sealed, tmp)
+        cancel.check()
+        os.replace(tmp, out_path)
+    finally:
+        for leftover in (tmp, sealed):
+            with suppress(FileNotFoundError):
+                if leftover is not None:
+                    leftover.unlink()
+
+
+def _bytes_opener(data: bytes) -> Callable[[], IO[bytes]]:
+    return lambda: io.BytesIO(data)

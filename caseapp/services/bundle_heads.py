@@ -8,11 +8,11 @@ every seq the receiver holds within the bundle's range (from its first mark to i
 hash that differs, or a seq it no longer states, means the sender's history is not the one
 seen before: the bundle is refused. Bundles may still arrive in any order: an older bundle
 states a shorter history, which agrees with what newer ones said about the same entries.
+The shape of a manifest's `audit` object is checked by sync/manifest.py (`audit_claims`).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -21,9 +21,7 @@ from sqlalchemy.orm import Session
 from caseapp.db.audit import chain_head
 from caseapp.db.models import AuditEntry, PeerHead
 from caseapp.errors import BundleRejected
-
-HEX64 = re.compile(r"[0-9a-f]{64}")
-MAX_MARKS = 100_000
+from caseapp.sync.manifest import MAX_MARKS, audit_claims
 
 
 def stated(session: Session) -> dict[str, Any]:
@@ -44,39 +42,13 @@ def stated(session: Session) -> dict[str, Any]:
     return {"seq": seq, "head": head, "marks": marks}
 
 
-def _parse(audit: Any) -> dict[int, str]:
-    """{seq: hash} of a manifest's `audit` object; BundleRejected when malformed."""
-    try:
-        ok = (isinstance(audit, dict) and set(audit) == {"seq", "head", "marks"}
-              and type(audit["seq"]) is int and audit["seq"] >= 0
-              and isinstance(audit["head"], str) and HEX64.fullmatch(audit["head"]) is not None
-              and isinstance(audit["marks"], list) and len(audit["marks"]) <= MAX_MARKS)
-        out: dict[int, str] = {}
-        last = 0
-        for mark in audit["marks"] if ok else ():
-            seq, value = mark
-            ok = ok and type(seq) is int and last < seq <= audit["seq"] and isinstance(
-                value, str) and HEX64.fullmatch(value) is not None
-            if not ok:
-                break
-            out[seq] = value
-            last = seq
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise BundleRejected("The bundle's audit head is malformed; it is damaged.")
-    if audit["seq"]:
-        out[audit["seq"]] = audit["head"]
-    return out
-
-
 def check_and_remember(session: Session, manifest: dict[str, Any], now: str) -> None:
     """Refuse a bundle whose sender's history does not extend what earlier bundles showed;
     then remember what this one states. Inside the import's transaction."""
     audit = manifest.get("audit")
     if audit is None:  # a bundle from before heads were stated: nothing to compare
         return
-    claims = _parse(audit)
+    claims = audit_claims(audit)
     if not claims:
         return
     exp = manifest["exporter"]

@@ -7,40 +7,21 @@ record never changes case, and a record of X may point only at records of X (a s
 shipment, a link's ends, a note's or attachment's target) or at shared records.
 
 The same rule, read the other way, is a check of `caseapp verify` (`cross_case_problems`).
+What the file alone shows (an op's claimed case, the pointer fields) is sync/scope.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.db.models import Case, Op, table_of
-from caseapp.domain.kinds import CASE_KINDS, UNIQUE_KEYS
+from caseapp.sync.scope import CASE_SCOPED, POINTERS, label, pointers
 
-# Kinds whose records belong to one case (they have a `case_uid` field).
-CASE_SCOPED = CASE_KINDS
-# Fields that point at a record of another kind: kind -> [(kind field or fixed kind, uid field)].
-POINTERS: dict[str, list[tuple[str, str]]] = {
-    "seizure": [("=shipment", "shipment")],
-    "link": [("subject_kind", "subject"), ("object_kind", "object")],
-    "note": [("target_kind", "target_uid")],
-    "attachment": [("target_kind", "target_uid")],
-}
-READABLE = {kind: key for kind, (_scope, key) in UNIQUE_KEYS.items()}
 Key = tuple[str, str]
-
-
-def pointers(kind: str, row: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
-    """(field, target kind, target uid) of every pointer of a row at a case-scoped record or
-    at a case."""
-    for kind_field, uid_field in POINTERS.get(kind, ()):
-        target_kind = kind_field[1:] if kind_field.startswith("=") else row.get(kind_field)
-        target = row.get(uid_field)
-        if target and (target_kind in CASE_SCOPED or target_kind == "case"):
-            yield uid_field, str(target_kind), str(target)
 
 
 def _case_ref(session: Session, case_uid: str | None) -> str:
@@ -48,13 +29,6 @@ def _case_ref(session: Session, case_uid: str | None) -> str:
         return "no case"
     ref = session.execute(select(Case.ref).where(Case.uid == case_uid)).scalar()
     return f"case {ref}" if ref else f"case {case_uid}"
-
-
-def _label(kind: str, uid: str, row: Mapping[str, Any] | None) -> str:
-    key = READABLE.get(kind)
-    if row is not None and key and row.get(key):
-        return f"{kind} {row[key]} ({uid})"
-    return f"{kind} {uid}"
 
 
 def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, Any]],
@@ -69,7 +43,7 @@ def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, A
     for op in scoped:  # a record of another case here
         old = stored.get((op["kind"], op["uid"]))
         if old is not None and old["case_uid"] != scope:
-            return (f"it would change {_label(op['kind'], op['uid'], old)}, which belongs to "
+            return (f"it would change {label(op['kind'], op['uid'], old)}, which belongs to "
                     f"{_case_ref(session, old['case_uid'])} on this machine")
     uids = sorted({op["uid"] for op in scoped})
     for i in range(0, len(uids), 500):  # ops of it stored under another case (not yet a row)
@@ -81,7 +55,7 @@ def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, A
                     f"{_case_ref(session, hit[2])}")
     for (kind, uid), row in rows.items():
         if kind in CASE_SCOPED and row.get("case_uid") != scope:
-            return (f"it would move {_label(kind, uid, row)} to "
+            return (f"it would move {label(kind, uid, row)} to "
                     f"{_case_ref(session, row.get('case_uid'))}")
     # Every value an op sets counts, not only the one the merge shows now: a losing value
     # can win later (a conflict resolved its way).
@@ -99,13 +73,13 @@ def _pointer_problem(session: Session, scope: str, rows: Mapping[Key, Mapping[st
         for name, target_kind, target in pointers(kind, row):
             if target_kind == "case":
                 if target != scope:
-                    return (f"{_label(kind, uid, row)} would point ({name}) at "
+                    return (f"{label(kind, uid, row)} would point ({name}) at "
                             f"{_case_ref(session, target)}, another case")
                 continue
             in_bundle = rows.get((target_kind, target))
             if in_bundle is not None:
                 if in_bundle.get("case_uid") != scope:  # pragma: no cover - caught above
-                    return f"{_label(kind, uid, row)} would point at another case's record"
+                    return f"{label(kind, uid, row)} would point at another case's record"
                 continue
             wanted.setdefault(target_kind, set()).add(target)
             found.append(((kind, uid), name, target_kind, target))
@@ -123,7 +97,7 @@ def _pointer_problem(session: Session, scope: str, rows: Mapping[Key, Mapping[st
         # A target not held here (a partial bundle) is allowed: when it arrives, its own ops
         # must then belong to this case, or that bundle is refused.
         if owner is not None and owner != scope:
-            return (f"{_label(kind, uid, labels[(kind, uid)])} would point ({name}) at "
+            return (f"{label(kind, uid, labels[(kind, uid)])} would point ({name}) at "
                     f"{target_kind} {target}, which belongs to {_case_ref(session, owner)}")
     return None
 

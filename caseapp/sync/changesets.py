@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,10 @@ from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.errors import BundleRejected
 from caseapp.sync.bundle_file import Limits, parse_json
 from caseapp.sync.canonical import canonical_hash, canonical_json
-from caseapp.sync.hlc import parse_hlc
+from caseapp.sync.hlc import HybridClock, parse_hlc, wall_ms_now
+from caseapp.sync.manifest import check_counts
 from caseapp.sync.ops import AUTHOR, HEX64, SITE, OpProblem, check_op
+from caseapp.sync.scope import check_op_scope
 from caseapp.sync.signing import key_id_of, verify_signature
 
 CS_KEYS = frozenset({"id", "author_key", "author_name", "public_key", "site_id", "hlc",
@@ -29,6 +32,8 @@ RENAMED_KEYS = {kind: key for kind, (_scope, key) in UNIQUE_KEYS.items()}
 MADE_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 SKEW = dt.timedelta(hours=24)
+# An op held back with its whole changeset: (op, the changeset, why).
+Held = tuple[dict[str, Any], dict[str, Any], str]
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ def changeset_line(cs: dict[str, Any]) -> bytes:
     return canonical_json(cs) + b"\n"
 
 
-def _shape(doc: Any, n: int) -> dict[str, Any]:
+def _shape(doc: Any, n: int, now_ms: Callable[[], int]) -> dict[str, Any]:
     if not isinstance(doc, dict) or set(doc) != CS_KEYS:
         raise BundleRejected(f"Changeset line {n} has missing or unknown keys.")
     for key in ("id", "author_key", "public_key", "site_id", "hlc", "made_at", "signature"):
@@ -63,7 +68,7 @@ def _shape(doc: Any, n: int) -> dict[str, Any]:
                              or not name.isprintable()):
         raise BundleRejected(f"Changeset line {n} has a malformed author name (more than "
                              f"{MAX_NAME} characters, or control characters).")
-    _check_made_at(doc["made_at"], n)
+    _check_made_at(doc["made_at"], n, now_ms)
     try:
         parse_hlc(doc["hlc"])
     except ValueError:
@@ -78,7 +83,7 @@ def _shape(doc: Any, n: int) -> dict[str, Any]:
     return doc
 
 
-def _check_made_at(text: str, n: int) -> None:
+def _check_made_at(text: str, n: int, now_ms: Callable[[], int]) -> None:
     """`made_at` is the sender's word (not signed): a UTC time, not before 2000 and not more
     than 24 h ahead of this machine's clock."""
     ok = MADE_AT.fullmatch(text) is not None
@@ -88,7 +93,8 @@ def _check_made_at(text: str, n: int) -> None:
         except ValueError:
             ok = False
         else:
-            ok = EARLIEST <= when <= dt.datetime.now(dt.UTC) + SKEW
+            now = dt.datetime.fromtimestamp(now_ms() / 1000, dt.UTC)
+            ok = EARLIEST <= when <= now + SKEW
     if not ok:
         raise BundleRejected(f"Changeset line {n} says it was made at {text[:40]!r}, which is "
                              "not a UTC time between 2000 and tomorrow. Nothing was imported.")
@@ -124,9 +130,11 @@ def is_rename_op(op: dict[str, Any]) -> bool:
     return isinstance(value, str) and value.endswith(f" (dup {op['uid'][-6:]})")
 
 
-def check_line(line: bytes, n: int, limits: Limits) -> IncomingChangeset:
-    """Parse and check one changeset: shape, ids, signature, every op (not trust)."""
-    doc = _shape(parse_json(line, f"changeset line {n}", limits), n)
+def check_line(line: bytes, n: int, limits: Limits,
+               now_ms: Callable[[], int] = wall_ms_now) -> IncomingChangeset:
+    """Parse and check one changeset: shape, ids, signature, every op (not trust).
+    `now_ms` is this machine's wall clock (ms), which `made_at` may not pass by 24 h."""
+    doc = _shape(parse_json(line, f"changeset line {n}", limits), n, now_ms)
     try:
         public = bytes.fromhex(doc["public_key"])
     except ValueError:
@@ -152,3 +160,46 @@ def check_line(line: bytes, n: int, limits: Limits) -> IncomingChangeset:
         _check_author(doc, op, n)
         seen.add(op["op_id"])
     return IncomingChangeset(doc, n)
+
+
+def read_changesets(lines: Iterable[bytes], manifest: dict[str, Any], limits: Limits,
+                    check: Callable[[], None],
+                    now_ms: Callable[[], int] = wall_ms_now) -> list[IncomingChangeset]:
+    """Every line checked (`check_line`), no op repeated, every op within the scope of the
+    manifest's case, and as many changesets and ops as the manifest counts. Trust is the
+    caller's question (the authors are the changesets' `author_key`s). `check` runs every 200
+    lines (a cancel token's)."""
+    out: list[IncomingChangeset] = []
+    op_ids: set[str] = set()
+    case_uid = manifest["scope"]["case_uid"]
+    for n, line in enumerate(lines, start=1):
+        if n % 200 == 0:
+            check()
+        cs = check_line(line, n, limits, now_ms)
+        for op in cs.ops:
+            if op["op_id"] in op_ids:
+                raise BundleRejected(f"Changeset line {n} repeats an op; the bundle is "
+                                     "damaged.")
+            op_ids.add(op["op_id"])
+            check_op_scope(op, case_uid, n)
+        out.append(cs)
+    check_counts(manifest, len(out), len(op_ids))
+    return out
+
+
+def split_quarantine(changesets: Iterable[IncomingChangeset], now_ms: Callable[[], int]
+                     ) -> tuple[list[dict[str, Any]], list[Held]]:
+    """Ops to apply (each with its `changeset_id`), and ops held back: a changeset stamped
+    more than 24 h ahead of `now_ms` (this machine's wall clock) waits whole."""
+    clock = HybridClock(now=now_ms)
+    apply: list[dict[str, Any]] = []
+    held: list[Held] = []
+    for cs in changesets:
+        ahead = [op for op in cs.ops if clock.is_too_far_ahead(op["hlc"])]
+        if ahead:
+            reason = (f"stamped {ahead[0]['hlc'][:15]} ms, more than 24 h ahead of this "
+                      f"machine's clock (the sender's clock is probably wrong); not applied")
+            held += [(op, cs.doc, reason) for op in cs.ops]
+        else:
+            apply += [{**op, "changeset_id": cs.doc["id"]} for op in cs.ops]
+    return apply, held
