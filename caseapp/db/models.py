@@ -338,7 +338,11 @@ def table_of(kind: str) -> Table:
 
 
 class Conflict(Base):
-    """A field (or a record's delete) whose heads hold different values: a person decides."""
+    """Index: a field (or a record's delete) whose heads held different values when the record
+    was last re-derived (on import and on resolve). Whether it is still open is decided from the
+    ops (`services/conflicts.py: open_conflicts`): a local edit naming every head settles it
+    while its row stays until the next re-derivation. Who settled it, when, with which op, is in
+    the audit chain and the change log."""
 
     __tablename__ = "conflicts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -348,8 +352,6 @@ class Conflict(Base):
     case_uid: Mapped[str | None] = mapped_column(String(36), index=True)
     heads: Mapped[list[str]] = mapped_column(JSONText)
     opened_at: Mapped[str] = mapped_column(String(40))
-    resolved_at: Mapped[str | None] = mapped_column(String(40))
-    resolution_op: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (UniqueConstraint("kind", "uid", "field"),)
 
 

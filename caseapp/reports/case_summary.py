@@ -14,7 +14,7 @@ from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.reports.cells import Sources
 from caseapp.reports.charts import quantity_by_substance, seizures_over_time
 from caseapp.reports.cover import cover
-from caseapp.reports.data import ReportContext, ReportInput, ReportResult
+from caseapp.reports.data import CaseDetail, ReportContext, ReportResult
 from caseapp.reports.document import DEFAULT_MARKING, PageChrome, build_pdf
 from caseapp.reports.fingerprint import fingerprint
 from caseapp.reports.fonts import register_fonts
@@ -29,7 +29,7 @@ KEYWORD_AUDIT_HEAD = "caseapp-audit-head"
 KEYWORD_HEAD_SIGNATURE = "caseapp-head-signature"
 
 
-def keywords_for(data: ReportInput, fp: str, ctx: ReportContext | None = None) -> str:
+def keywords_for(data: CaseDetail, fp: str, ctx: ReportContext | None = None) -> str:
     """PDF keywords `verify-report` reads back: the fingerprint, the case uid and the signed
     audit head."""
     words = f"{KEYWORD_FINGERPRINT} {fp}, {KEYWORD_CASE_UID} {data.case.uid}"
@@ -40,7 +40,7 @@ def keywords_for(data: ReportInput, fp: str, ctx: ReportContext | None = None) -
     return words
 
 
-def charts(data: ReportInput) -> list[Flowable]:
+def charts(data: CaseDetail) -> list[Flowable]:
     """The charts section: seizures over time, quantity by substance, the network."""
     drawing, omitted = network_drawing(data, FRAME_WIDTH)
     caption = ("Companies (circles), persons, shipments (squares), substances (diamonds) and "
@@ -60,7 +60,7 @@ def charts(data: ReportInput) -> list[Flowable]:
     ]
 
 
-def build_story(data: ReportInput, ctx: ReportContext, fp: str, *,
+def build_story(data: CaseDetail, ctx: ReportContext, fp: str, *,
                 progress: ProgressCallback = no_progress,
                 cancel: CancelToken | None = None) -> list[Flowable]:
     """Every flowable of the report, in order."""
@@ -86,7 +86,7 @@ def build_story(data: ReportInput, ctx: ReportContext, fp: str, *,
     return story
 
 
-def render_case_summary(data: ReportInput, ctx: ReportContext, path: Path, *,
+def render_case_summary(data: CaseDetail, ctx: ReportContext, path: Path, *,
                         progress: ProgressCallback = no_progress,
                         cancel: CancelToken | None = None) -> ReportResult:
     """Write the case summary PDF to `path`; returns its page count and fingerprint.

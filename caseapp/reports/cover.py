@@ -5,7 +5,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from caseapp.reports.data import ReportContext, ReportInput
+from caseapp.reports.data import CaseDetail, ReportContext
 from caseapp.reports.styles import (
     BODY,
     CELL,
@@ -43,7 +43,7 @@ def conflict_warning(count: int) -> Flowable:
     return box
 
 
-def _facts(data: ReportInput, ctx: ReportContext, fingerprint: str) -> Table:
+def _facts(data: CaseDetail, ctx: ReportContext, fingerprint: str) -> Table:
     case = data.case
     rows = [
         ("Case reference", case.ref), ("Status", label(case.status)),
@@ -80,7 +80,7 @@ def _signature_block() -> Table:
     return table
 
 
-def cover(data: ReportInput, ctx: ReportContext, fingerprint: str) -> list[Flowable]:
+def cover(data: CaseDetail, ctx: ReportContext, fingerprint: str) -> list[Flowable]:
     """The flowables of the cover page."""
     story: list[Flowable] = [Paragraph("Case summary", TITLE),
                              para(data.case.title, SUBTITLE, bold=True)]

@@ -1,7 +1,8 @@
-"""What a report is rendered from: plain, frozen data (no session, no ORM, no Qt).
+"""A case as plain, frozen data (no session, no ORM, no Qt), and what a report adds to it.
 
-`ReportInput` is the case's data (what the fingerprint covers); `ReportContext` holds the facts
-of the moment of printing (time, who, audit head, open conflicts, audit entries), which do not.
+`CaseDetail` is the one case-detail type: `case show` prints it, the report is rendered from it
+(its records and figures are what the fingerprint covers); `ReportContext` holds the facts of
+the moment of printing (time, who, audit head, open conflicts, audit entries), which it does not.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from caseapp.domain.records import (
     CaseRecord,
     CompanyRecord,
     LinkRecord,
+    NoteRecord,
     PersonRecord,
     SeizureRecord,
     ShipmentRecord,
@@ -24,8 +26,9 @@ from caseapp.domain.records import (
 
 
 @dataclass(frozen=True)
-class ReportInput:
-    """A case's records and figures: everything the report's numbers come from."""
+class CaseDetail:
+    """One case and everything it holds, as plain records, with its key figures and the
+    yield factors they used: what `case show` prints and a report's numbers come from."""
 
     case: CaseRecord
     seizures: tuple[SeizureRecord, ...]
@@ -33,6 +36,7 @@ class ReportInput:
     companies: tuple[CompanyRecord, ...]
     persons: tuple[PersonRecord, ...]
     links: tuple[LinkRecord, ...]
+    notes: tuple[NoteRecord, ...]
     substances: Mapping[str, SubstanceRecord]
     figures: CaseFigures
     yield_factors: Mapping[str, YieldFactor]

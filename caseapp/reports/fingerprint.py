@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from caseapp.domain.records import Record, field_specs
-from caseapp.reports.data import ReportInput
+from caseapp.reports.data import CaseDetail
 from caseapp.sync.canonical import canonical_hash
 
 FORMAT = "caseapp-report-1"
@@ -27,7 +27,7 @@ def _by_uid(records: tuple[Record, ...]) -> dict[str, dict[str, Any]]:
     return {r.uid: record_values(r) for r in records}
 
 
-def fingerprint_document(data: ReportInput) -> dict[str, Any]:
+def fingerprint_document(data: CaseDetail) -> dict[str, Any]:
     """The canonical document the fingerprint is the hash of."""
     fig = data.figures
     cas_numbers = {s.cas for s in data.substances.values() if s.cas}
@@ -48,6 +48,6 @@ def fingerprint_document(data: ReportInput) -> dict[str, Any]:
     }
 
 
-def fingerprint(data: ReportInput) -> str:
+def fingerprint(data: CaseDetail) -> str:
     """`sha256:<64 hex digits>` over `fingerprint_document(data)`."""
     return PREFIX + canonical_hash(fingerprint_document(data))

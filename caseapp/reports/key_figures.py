@@ -1,7 +1,7 @@
 """Key figures: totals per substance, fentanyl doses and yield, shipments and companies.
 
-Every number comes from `caseapp.domain.figures` (the same code `case show --json` uses) and
-cites the records it was computed from.
+Every number comes from the case's figures (`CaseService.figures`, the same the Overview and
+`case show` print) and cites the records it was computed from.
 """
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ from decimal import Decimal
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
-from caseapp.domain.figures import compute_figures
-from caseapp.domain.records import SeizureRecord
 from caseapp.reports.cells import Cell, Sources, cell, data_table, header
-from caseapp.reports.data import ReportInput
+from caseapp.reports.data import CaseDetail
 from caseapp.reports.styles import BODY, H1, H2, SMALL, kg, label, number
 
 NUMS = (2, 3, 4, 5)
 
 
-def substance_table(data: ReportInput, sources: Sources) -> list[Flowable]:
+def substance_table(data: CaseDetail, sources: Sources) -> list[Flowable]:
     fig = data.figures
     rows: list[list[Cell]] = [header("Substance", "CAS", "Seizures", "Net kg", "Pure kg",
                                      "With purity", "Sources", numeric=NUMS)]
@@ -48,28 +46,20 @@ def substance_table(data: ReportInput, sources: Sources) -> list[Flowable]:
     return out
 
 
-def _yield_rows(data: ReportInput, sources: Sources) -> list[list[Cell]]:
+def _yield_rows(data: CaseDetail, sources: Sources) -> list[list[Cell]]:
     fig = data.figures
     rows: list[list[Cell]] = []
-    by_substance: dict[str, list[SeizureRecord]] = defaultdict(list)
-    for s in data.seizures:
-        by_substance[s.substance].append(s)
-    for uid, seizures in sorted(by_substance.items(), key=lambda kv: data.name_of("substance",
-                                                                                    kv[0])):
-        sub = data.substances.get(uid)
-        factor = data.yield_factors.get(sub.cas or "") if sub else None
+    for f in sorted(fig.substances, key=lambda f: f.substance):
+        factor = data.yield_factors.get(f.cas or "")
         if factor is None:
             continue
-        part = compute_figures(seizures, data.substances, data.yield_factors,
-                               route_yield=fig.route_yield, lethal_dose_mg=fig.lethal_dose_mg)
-        rows.append([cell(data.name_of("substance", uid)), number(factor.mass_ratio),
-                     number(fig.route_yield), kg(part.fentanyl_yield_kg),
-                     sources.cite(f"yield from {data.name_of('substance', uid)}",
-                                  part.yield_exhibits)])
+        rows.append([cell(f.substance), number(factor.mass_ratio), number(fig.route_yield),
+                     kg(f.yield_kg), sources.cite(f"yield from {f.substance}",
+                                                  f.yield_exhibits)])
     return rows
 
 
-def fentanyl_section(data: ReportInput, sources: Sources) -> list[Flowable]:
+def fentanyl_section(data: CaseDetail, sources: Sources) -> list[Flowable]:
     fig = data.figures
     rows: list[list[Cell]] = [header("Figure", "Value", "How it is computed", "Sources",
                                      numeric=(1,))]
@@ -114,7 +104,7 @@ def route_of(origin: str | None, transit: tuple[str, ...], destination: str | No
     return " → ".join([origin or "?", *transit, destination or "?"])
 
 
-def key_figures(data: ReportInput, sources: Sources) -> list[Flowable]:
+def key_figures(data: CaseDetail, sources: Sources) -> list[Flowable]:
     """The key-figures section."""
     n = len(data.seizures)
     story: list[Flowable] = [

@@ -13,7 +13,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, Stri
 from reportlab.lib import colors
 
 from caseapp.reports.charts import clip, draw_text
-from caseapp.reports.data import ReportInput
+from caseapp.reports.data import CaseDetail
 from caseapp.reports.fonts import SANS
 from caseapp.reports.styles import MUTED
 
@@ -34,7 +34,7 @@ class Network:
     omitted: str  # a sentence saying what was left out, or ""
 
 
-def build_network(data: ReportInput) -> Network:
+def build_network(data: CaseDetail) -> Network:
     """The graph of the case's records: explicit links plus the references fields make."""
     edges: set[tuple[Node, Node, str]] = set()
     for link in data.links:
@@ -88,7 +88,7 @@ def _layout(graph: nx.Graph) -> dict[Node, tuple[float, float]]:
                                  k=1.6 / max(1, graph.number_of_nodes()) ** 0.5))
 
 
-def network_drawing(data: ReportInput, width: float, height: float = 560) -> tuple[Drawing, str]:
+def network_drawing(data: CaseDetail, width: float, height: float = 560) -> tuple[Drawing, str]:
     """The diagram and a caption sentence (what was left out, if anything)."""
     net = build_network(data)
     drawing = Drawing(width, height)

@@ -10,7 +10,7 @@ from reportlab.platypus import Flowable, Paragraph
 from caseapp.domain.figures import seizure_net_kg
 from caseapp.domain.quantities import pure_kg
 from caseapp.reports.cells import Cell, Sources, cell, data_table, header, lines_cell
-from caseapp.reports.data import ReportContext, ReportInput
+from caseapp.reports.data import CaseDetail, ReportContext
 from caseapp.reports.key_figures import route_of
 from caseapp.reports.styles import BODY, H1, H2, SMALL, kg, label, number
 
@@ -22,7 +22,7 @@ def _none(title: str) -> list[Flowable]:
     return [Paragraph(title, H2), Paragraph("None recorded.", BODY)]
 
 
-def seizures_table(data: ReportInput, step: Progress) -> list[Flowable]:
+def seizures_table(data: CaseDetail, step: Progress) -> list[Flowable]:
     if not data.seizures:
         return _none("Seizures")
     rows: list[Sequence[Cell]] = [header("Exhibit", "Date", "Place", "Substance (CAS)", "Net",
@@ -43,7 +43,7 @@ def seizures_table(data: ReportInput, step: Progress) -> list[Flowable]:
                                                         numeric=SEIZURE_NUMS)]
 
 
-def _found_in(data: ReportInput) -> dict[str, set[str]]:
+def _found_in(data: CaseDetail) -> dict[str, set[str]]:
     """Substances found in each shipment: its seizures and its `contained` links."""
     found: dict[str, set[str]] = defaultdict(set)
     for s in data.seizures:
@@ -55,7 +55,7 @@ def _found_in(data: ReportInput) -> dict[str, set[str]]:
     return found
 
 
-def shipments_table(data: ReportInput) -> list[Flowable]:
+def shipments_table(data: CaseDetail) -> list[Flowable]:
     if not data.shipments:
         return _none("Shipments")
     found = _found_in(data)
@@ -75,7 +75,7 @@ def shipments_table(data: ReportInput) -> list[Flowable]:
     return [Paragraph("Shipments", H2), data_table(rows, [12, 18, 11, 29, 14, 30])]
 
 
-def companies_table(data: ReportInput) -> list[Flowable]:
+def companies_table(data: CaseDetail) -> list[Flowable]:
     if not data.companies:
         return _none("Companies")
     rows: list[Sequence[Cell]] = [header("Name", "Original-script name", "Country", "Roles",
@@ -88,7 +88,7 @@ def companies_table(data: ReportInput) -> list[Flowable]:
     return [Paragraph("Companies", H2), data_table(rows, [34, 28, 9, 20, 15])]
 
 
-def persons_table(data: ReportInput) -> list[Flowable]:
+def persons_table(data: CaseDetail) -> list[Flowable]:
     if not data.persons:
         return _none("Persons")
     rows: list[Sequence[Cell]] = [header("Name", "Aliases", "Nationality", "Born", "Role")]
@@ -99,7 +99,7 @@ def persons_table(data: ReportInput) -> list[Flowable]:
     return [Paragraph("Persons", H2), data_table(rows, [24, 24, 12.5, 11, 34.5])]
 
 
-def links_table(data: ReportInput) -> list[Flowable]:
+def links_table(data: CaseDetail) -> list[Flowable]:
     if not data.links:
         return _none("Links")
     rows: list[Sequence[Cell]] = [header("Subject", "Relation", "Object", "Grading",
@@ -117,7 +117,7 @@ def links_table(data: ReportInput) -> list[Flowable]:
         "credibility 1 (confirmed) to 6 (cannot be judged), the Admiralty scale.", SMALL)]
 
 
-def record_tables(data: ReportInput, step: Progress) -> list[Flowable]:
+def record_tables(data: CaseDetail, step: Progress) -> list[Flowable]:
     """The tables section."""
     return [Paragraph("Records", H1), *seizures_table(data, step), *shipments_table(data),
             *companies_table(data), *persons_table(data), *links_table(data)]

@@ -1,10 +1,15 @@
-"""Cases: create, edit, list, and show one with everything it holds and its key figures."""
+"""Cases: create, edit, list, and show one with everything it holds and its key figures.
+
+`CaseService.figures` is the one place a case's key figures are computed (an SQL aggregate
+per seizure group); the Overview, `case show` and the report all read it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -12,59 +17,26 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from caseapp.db.changelog import UnitOfWork
-from caseapp.db.models import Case, Party, Substance
-from caseapp.domain.figures import CaseFigures, compute_figures
+from caseapp.db.models import Case, Party, Seizure, Substance
+from caseapp.domain.figures import CaseFigures, SeizureGroup, figures_from_groups
 from caseapp.domain.quantities import YieldFactor, load_yield_factors
 from caseapp.domain.records import (
     CaseRecord,
-    CompanyRecord,
     LinkRecord,
-    NoteRecord,
-    PersonRecord,
     Record,
-    SeizureRecord,
-    ShipmentRecord,
     SubstanceRecord,
 )
 from caseapp.errors import NotFoundError
 from caseapp.paths import resources_dir
+from caseapp.reports.data import CaseDetail
 from caseapp.services.records import ListQuery, RecordService
 
 DEFAULT_HANDLING = "LAW ENFORCEMENT SENSITIVE"
 
-
-@dataclass(frozen=True)
-class CaseDetail:
-    """One case and everything it holds, as plain records."""
-
-    case: CaseRecord
-    seizures: tuple[SeizureRecord, ...]
-    shipments: tuple[ShipmentRecord, ...]
-    companies: tuple[CompanyRecord, ...]
-    persons: tuple[PersonRecord, ...]
-    links: tuple[LinkRecord, ...]
-    notes: tuple[NoteRecord, ...]
-    substances: Mapping[str, SubstanceRecord]
-    figures: CaseFigures
-
-    def name_of(self, kind: str, uid: str | None) -> str:
-        """A readable name for a record the case refers to."""
-        if uid is None:
-            return ""
-        pools: dict[str, Any] = {
-            "company": self.companies, "person": self.persons, "shipment": self.shipments,
-            "seizure": self.seizures}
-        if kind == "substance":
-            sub = self.substances.get(uid)
-            return sub.name if sub else uid
-        for rec in pools.get(kind, ()):
-            if rec.uid == uid:
-                return str(getattr(rec, {"company": "name", "person": "full_name",
-                                         "shipment": "ref", "seizure": "exhibit_ref"}[kind]))
-        return uid
+__all__ = ["DEFAULT_HANDLING", "CaseDetail", "CaseService", "records_by_uid"]
 
 
-class CaseService(RecordService):
+class CaseService(RecordService[CaseRecord]):
     kind = "case"
     key_field = "ref"
     text_fields = ("ref", "title", "lead_investigator", "agency", "summary")
@@ -107,18 +79,49 @@ class CaseService(RecordService):
         ws = self.ws
         seizures = ws.seizures.list_all(ListQuery(**{**q.__dict__, "sort": "exhibit_ref"}))
         subs = self._substances({r.substance for r in seizures} | self._linked_substances(q))
-        live = [r for r in seizures if isinstance(r, SeizureRecord)]
         return CaseDetail(
-            case=case,  # type: ignore[arg-type]
-            seizures=tuple(live),
+            case=case,
+            seizures=tuple(seizures),
             shipments=tuple(ws.shipments.list_all(ListQuery(**{**q.__dict__, "sort": "ref"}))),
             companies=tuple(ws.companies.list_all(q)),
             persons=tuple(ws.persons.list_all(q)),
             links=tuple(ws.links.list_all(q)),
             notes=tuple(ws.notes.list_all(q)),
             substances=subs,
-            figures=compute_figures(live, subs, self.yield_factors),
-        )  # type: ignore[arg-type]
+            figures=self.figures(case_uid),
+            yield_factors=self.yield_factors,
+        )
+
+    def figures(self, case_uid: str, *, sources: bool = True) -> CaseFigures:
+        """Key figures of the live seizures of the case `case_uid`, summed in SQL.
+
+        With `sources`, each figure lists the exhibit refs it comes from (what `case show`
+        and the report cite); the Overview of a million-seizure case goes without.
+        """
+        groups = self.seizure_groups(case_uid, sources=sources)
+        subs = self._substances({g.substance for g in groups})
+        return figures_from_groups(groups, subs, self.yield_factors)
+
+    def seizure_groups(self, case_uid: str, *, sources: bool = True) -> list[SeizureGroup]:
+        """The case's live seizures summed per (substance, unit, density, tablet weight,
+        purity): one row per group, however many seizures (`SeizureGroup`)."""
+        t = Seizure.__table__
+        keys = (t.c.substance, t.c.unit, t.c.density_kg_per_l, t.c.tablet_weight_mg,
+                t.c.purity_percent)
+        cols = [*keys, func.sum(t.c.net_quantity), func.count()]
+        if sources:
+            cols.append(func.json_group_array(t.c.exhibit_ref))
+        query = (select(*cols).where(t.c.case_uid == case_uid, t.c.deleted_at.is_(None))
+                 .group_by(*keys))
+        out = []
+        with self.ws.db.read() as s:
+            for row in s.execute(query):
+                # SQLite sums the stored floats; 9 decimals undo the float noise of the sum.
+                total = Decimal(str(round(float(row[5]), 9)))
+                exhibits = tuple(json.loads(row[7])) if sources else ()
+                out.append(SeizureGroup(row[0], row[1], row[2], row[3], row[4], total,
+                                        int(row[6]), exhibits))
+        return out
 
     def _linked_substances(self, q: ListQuery) -> set[str]:
         uids = set()

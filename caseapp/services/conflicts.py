@@ -1,9 +1,11 @@
 """Open conflicts: list every competing value with author and time; resolve with a new op.
 
-The `conflicts` table is an index of records that may be in conflict; what is open is always
-re-derived from the record's ops (a local edit naming all heads settles a field without
-touching the index). Records renamed on import because two sites used the same reference are
-listed too, until someone confirms or changes the name.
+`open_conflicts` is the one definition of an open conflict: the report's cover warning, the
+Overview's count, the conflicts dialog and `caseapp conflicts` all read it. The `conflicts`
+table is only an index of the records that may be in conflict (re-derived on import and on
+resolve); what is open is always derived from the record's ops, so a local edit naming all
+heads settles a field everywhere without touching the index. Records renamed on import because
+two sites used the same reference are open too, until someone confirms or changes the name.
 """
 
 from __future__ import annotations
@@ -86,6 +88,60 @@ def refresh_conflicts(s: Session, kind: str, uid: str, row: dict[str, Any], now:
         s.execute(insert(Conflict), rows)
 
 
+def open_conflicts(s: Session, case_uid: str | None = None) -> list[ConflictRecord]:
+    """The open conflicts (of the case `case_uid`, if given), oldest record first.
+
+    The one definition every front end and the report use. Candidates are the records the
+    `conflicts` index names and the records renamed on import; each is judged on its ops.
+    """
+    query = select(Conflict.kind, Conflict.uid).distinct()
+    if case_uid:
+        query = query.where(Conflict.case_uid == case_uid)
+    keys = {(r[0], r[1]) for r in s.execute(query)}
+    renamed = select(Op.kind, Op.uid).where(Op.site_id == MERGE_SITE).distinct()
+    if case_uid:
+        renamed = renamed.where((Op.case_uid == case_uid) | (Op.uid == case_uid))
+    keys |= {(r[0], r[1]) for r in s.execute(renamed)}
+    out: list[ConflictRecord] = []
+    for kind, uid in sorted(keys):
+        out += record_conflicts(s, kind, uid)
+    return out
+
+
+def record_conflicts(s: Session, kind: str, uid: str) -> list[ConflictRecord]:
+    """The open conflicts of one record, derived from its ops."""
+    table = table_of(kind)
+    row = s.execute(select(table).where(table.c.uid == uid)).mappings().first()
+    if row is None:
+        return []
+    views, meta = _ops_with_meta(s, kind, uid)
+    label = f"{kind} {str(row[LABEL_FIELDS[kind]])[:60]}"
+    case_uid = uid if kind == "case" else row.get("case_uid")
+
+    def value(field: str, op: OpView) -> CompetingValue:
+        m = meta[op.op_id]
+        author = "caseapp (automatic rename)" if op.site_id == MERGE_SITE else m[6]
+        return CompetingValue(op.fields if field == RECORD_FIELD else op.fields[field],
+                              _display(field, op), author, m[5], op.hlc, m[7], op.op_id)
+
+    out = []
+    for c in record_contests(views):
+        reason = ("deleted on one machine while edited on another" if c.field ==
+                  RECORD_FIELD else "edited differently on two machines")
+        out.append(ConflictRecord(kind, uid, c.field, label, case_uid, reason,
+                                  tuple(value(c.field, op) for op in c.ops)))
+    key_field = UNIQUE_KEYS.get(kind, (None, None))[1]
+    if key_field and not any(c.field == key_field for c in out):
+        heads = field_heads(views, key_field)
+        if heads and heads[0].site_id == MERGE_SITE:
+            out.append(ConflictRecord(
+                kind, uid, key_field, label, case_uid,
+                "renamed on import: another machine used the same reference; keep the "
+                "new name (value 1) or choose another",
+                tuple(value(key_field, op) for op in heads)))
+    return out
+
+
 class ConflictService:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
@@ -93,54 +149,12 @@ class ConflictService:
     def list_open(self, case: str | None = None) -> list[ConflictRecord]:
         """Every open conflict (of one case, by ref or uid, if given), oldest record first."""
         with self.ws.db.read() as s:
-            query = select(Conflict.kind, Conflict.uid).distinct()
             case_uid = self.ws.cases.case_uid_in(s, case) if case else None
-            if case_uid:
-                query = query.where(Conflict.case_uid == case_uid)
-            keys = {(r[0], r[1]) for r in s.execute(query)}
-            keys |= self._renamed(s, case_uid)
-            out: list[ConflictRecord] = []
-            for kind, uid in sorted(keys):
-                out += self._record_conflicts(s, kind, uid)
-        return out
+            return open_conflicts(s, case_uid)
 
-    def _renamed(self, s: Session, case_uid: str | None) -> set[tuple[str, str]]:
-        query = select(Op.kind, Op.uid).where(Op.site_id == MERGE_SITE).distinct()
-        if case_uid:
-            query = query.where((Op.case_uid == case_uid) | (Op.uid == case_uid))
-        return {(r[0], r[1]) for r in s.execute(query)}
-
-    def _record_conflicts(self, s: Session, kind: str, uid: str) -> list[ConflictRecord]:
-        table = table_of(kind)
-        row = s.execute(select(table).where(table.c.uid == uid)).mappings().first()
-        if row is None:
-            return []
-        views, meta = _ops_with_meta(s, kind, uid)
-        label = f"{kind} {str(row[LABEL_FIELDS[kind]])[:60]}"
-        case_uid = uid if kind == "case" else row.get("case_uid")
-
-        def value(field: str, op: OpView) -> CompetingValue:
-            m = meta[op.op_id]
-            author = "caseapp (automatic rename)" if op.site_id == MERGE_SITE else m[6]
-            return CompetingValue(op.fields if field == RECORD_FIELD else op.fields[field],
-                                  _display(field, op), author, m[5], op.hlc, m[7], op.op_id)
-
-        out = []
-        for c in record_contests(views):
-            reason = ("deleted on one machine while edited on another" if c.field ==
-                      RECORD_FIELD else "edited differently on two machines")
-            out.append(ConflictRecord(kind, uid, c.field, label, case_uid, reason,
-                                      tuple(value(c.field, op) for op in c.ops)))
-        key_field = UNIQUE_KEYS.get(kind, (None, None))[1]
-        if key_field and not any(c.field == key_field for c in out):
-            heads = field_heads(views, key_field)
-            if heads and heads[0].site_id == MERGE_SITE:
-                out.append(ConflictRecord(
-                    kind, uid, key_field, label, case_uid,
-                    "renamed on import: another machine used the same reference; keep the "
-                    "new name (value 1) or choose another",
-                    tuple(value(key_field, op) for op in heads)))
-        return out
+    def count_open(self, case: str | None = None) -> int:
+        """How many conflicts `list_open` lists."""
+        return len(self.list_open(case))
 
     def resolve(self, kind: str, key: str, field: str, *, pick: int | None = None,
                 value: Any = None) -> list[ConflictRecord]:
@@ -158,7 +172,7 @@ class ConflictService:
         uid = self._uid(kind, key)
         with self.ws.unit() as uow:
             s = uow.session
-            found = [c for c in self._record_conflicts(s, kind, uid) if c.field == field]
+            found = [c for c in record_conflicts(s, kind, uid) if c.field == field]
             if not found:
                 raise ConflictNotFound(f"No open conflict on {kind} {key} field {field}.",
                                        kind=kind, key=key, field=field)

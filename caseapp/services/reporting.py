@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from caseapp.db.audit import chain_head
-from caseapp.db.models import AuditEntry, Conflict, TrustedKey
+from caseapp.db.models import AuditEntry, TrustedKey
 from caseapp.errors import CaseAppError, ConflictError, NotFoundError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
-from caseapp.reports.data import AuditLine, ReportContext, ReportInput, ReportResult
+from caseapp.reports.data import AuditLine, CaseDetail, ReportContext, ReportResult
 from caseapp.reports.fingerprint import fingerprint
+from caseapp.services.conflicts import open_conflicts
 from caseapp.sync.canonical import canonical_json
 from caseapp.sync.signing import verify_signature
 
@@ -76,22 +77,16 @@ class ReportService:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
 
-    def gather(self, case_ref: str) -> ReportInput:
-        """The case's records and figures as plain data. Raises NotFoundError."""
-        detail = self.ws.cases.show(case_ref)
-        return ReportInput(
-            case=detail.case, seizures=detail.seizures, shipments=detail.shipments,
-            companies=detail.companies, persons=detail.persons, links=detail.links,
-            substances=dict(detail.substances), figures=detail.figures,
-            yield_factors=self.ws.cases.yield_factors)
+    def gather(self, case_ref: str) -> CaseDetail:
+        """The case's records and figures as plain data (`case show`'s). Raises NotFoundError."""
+        return self.ws.cases.show(case_ref)
 
-    def context(self, data: ReportInput, prepared_by: str | None) -> ReportContext:
+    def context(self, data: CaseDetail, prepared_by: str | None) -> ReportContext:
         """The facts of this moment: audit head, open conflicts, the case's audit entries."""
         uid = data.case.uid
         with self.ws.db.read() as s:
             head_seq, head_hash = chain_head(s)
-            conflicts = s.execute(select(func.count()).select_from(Conflict).where(
-                Conflict.case_uid == uid, Conflict.resolved_at.is_(None))).scalar() or 0
+            conflicts = len(open_conflicts(s, uid))
             where = (AuditEntry.case_uid == uid, AuditEntry.action.not_in(READ_ONLY_ACTIONS))
             total = s.execute(select(func.count()).select_from(AuditEntry).where(*where)).scalar()
             rows = s.execute(select(AuditEntry.seq, AuditEntry.at, AuditEntry.actor,

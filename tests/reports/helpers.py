@@ -8,12 +8,12 @@ from pathlib import Path
 
 from caseapp.domain.figures import compute_figures
 from caseapp.domain.records import CaseRecord, CompanyRecord
-from caseapp.reports.data import ReportContext, ReportInput
+from caseapp.reports.data import CaseDetail, ReportContext
 
 CASE_UID = "01900000-0000-7000-8000-000000000001"
 
 
-def minimal_input(company_name: str | None = None, **case_fields: object) -> ReportInput:
+def minimal_input(company_name: str | None = None, **case_fields: object) -> CaseDetail:
     """A case with at most one company: enough for the whole report to render."""
     case = CaseRecord(uid=CASE_UID, **{"ref": "CASE-T-1", "title": "Test case",
                                        "status": "open", "handling": "LAW ENFORCEMENT SENSITIVE",
@@ -22,9 +22,9 @@ def minimal_input(company_name: str | None = None, **case_fields: object) -> Rep
     if company_name is not None:
         companies = (CompanyRecord(uid="01900000-0000-7000-8000-000000000002",
                                    name=company_name, country="CN", roles=("supplier",)),)
-    return ReportInput(case=case, seizures=(), shipments=(), companies=companies, persons=(),
-                       links=(), substances={}, figures=compute_figures([], {}, {}),
-                       yield_factors={})
+    return CaseDetail(case=case, seizures=(), shipments=(), companies=companies, persons=(),
+                      links=(), notes=(), substances={}, figures=compute_figures([], {}, {}),
+                      yield_factors={})
 
 
 def context(**overrides: object) -> ReportContext:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from caseapp.cli.main import main
-from caseapp.db.models import AuditEntry, Conflict
+from caseapp.db.models import AuditEntry
 from caseapp.errors import Cancelled, ConflictError
 from caseapp.progress import CancelToken
 from caseapp.services.reporting import ReportService
@@ -70,9 +70,11 @@ def test_pdf_passes_qpdf_check(demo_ws, tmp_path: Path) -> None:  # type: ignore
 
 
 def _without_moment(pages: list[str]) -> list[str]:
-    """Page text minus the generation time and the audit head: what may differ."""
-    return [re.sub(r"entry [\d,]+, hash\s+[0-9a-f]{64}", "HEAD",
-                   re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "TIME", p)) for p in pages]
+    """Page text minus the generation time and the audit head: what may differ. Whitespace is
+    collapsed: where the cover's head line wraps depends on the widths of its hash's letters."""
+    return [re.sub(r"entry [\d,]+, hash [0-9a-f]{64}", "HEAD",
+                   re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "TIME", " ".join(p.split())))
+            for p in pages]
 
 
 def test_unchanged_case_gives_the_same_report_and_verify_tracks_changes(
@@ -93,20 +95,6 @@ def test_unchanged_case_gives_the_same_report_and_verify_tracks_changes(
     assert "no longer matches" in capsys.readouterr().err
     demo_ws.seizures.edit("EX-0007-03", {"purity_percent": "97.2"}, case=REF)
     assert service.verify(first).matches  # same data again: same fingerprint
-
-
-def test_open_conflicts_show_a_warning_on_the_cover(demo_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    service = ReportService(demo_ws)
-    case_uid = demo_ws.cases.find(REF).uid
-    out = tmp_path / "c.pdf"
-    service.render(REF, out)
-    assert "open sync conflict" not in page_texts(out)[0]
-    with demo_ws.db.begin() as s:
-        s.execute(insert(Conflict).values(kind="case", uid=case_uid, field="title",
-                                          case_uid=case_uid, heads=["a", "b"],
-                                          opened_at="2026-01-01T00:00:00Z"))
-    service.render(REF, out)
-    assert "This case has 1 open sync conflict." in " ".join(page_texts(out)[0].split())
 
 
 def test_cancel_leaves_no_file_and_no_audit_entry(demo_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

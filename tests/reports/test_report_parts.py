@@ -12,7 +12,7 @@ from caseapp.domain.figures import compute_figures
 from caseapp.domain.records import SeizureRecord, SubstanceRecord
 from caseapp.reports.case_summary import render_case_summary
 from caseapp.reports.charts import nice_step
-from caseapp.reports.data import ReportInput
+from caseapp.reports.data import CaseDetail
 from caseapp.reports.fingerprint import fingerprint
 from tests.reports.helpers import CASE_UID, context, minimal_input, page_texts
 
@@ -20,7 +20,7 @@ FENTANYL = SubstanceRecord(uid="01900000-0000-7000-8000-0000000000f1", name="Fen
                            cas="437-38-7", kind="drug")
 
 
-def _with_seizures(n: int) -> ReportInput:
+def _with_seizures(n: int) -> CaseDetail:
     seizures = tuple(SeizureRecord(
         uid=f"01900000-0000-7000-8000-{i:012d}", case_uid=CASE_UID, exhibit_ref=f"EX-{i:04d}",
         seized_on=dt.date(2025, 1, 1) + dt.timedelta(days=i), substance=FENTANYL.uid,

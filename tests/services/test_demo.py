@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from caseapp.domain.figures import compute_figures
 from caseapp.domain.records import CompanyRecord, ShipmentRecord
 from caseapp.errors import ConflictError
 from caseapp.services.cases import CaseDetail
 from caseapp.services.demo import SHARED_PHONE, load_demo
+from caseapp.services.overview import OverviewService
 from caseapp.services.records import ListQuery
+from caseapp.services.reporting import ReportService
 from caseapp.services.workspace import Workspace
 
 REF_1 = "CASE-2026-0007"
@@ -77,6 +80,42 @@ def test_figures_count_fentanyl_doses_and_yield(loaded: Workspace) -> None:
     assert figures.fentanyl_lethal_doses == 27600
     assert figures.fentanyl_yield_kg > 0
     assert loaded.cases.show(REF_2).figures.fentanyl_yield_kg > 0
+
+
+def test_one_computation_of_the_figures_for_overview_case_show_and_report(
+        loaded: Workspace) -> None:
+    """The SQL aggregate per seizure group gives what the records give one by one; the
+    Overview, `case show` and the report read that one computation."""
+    one = loaded.cases.show(REF_1)
+    fentanyl = next(s for s in one.seizures if one.substances[s.substance].cas == "437-38-7")
+    base = {"seized_on": "2026-01-02", "substance": fentanyl.substance, "unit": "g"}
+    loaded.seizures.add({**base, "exhibit_ref": "EX-SAME-GROUP", "net_quantity": "0.1",
+                         "purity_percent": str(fentanyl.purity_percent),
+                         "unit": fentanyl.unit}, case=REF_1)
+    loaded.seizures.add({**base, "exhibit_ref": "EX-TABLETS", "net_quantity": "120",
+                         "unit": "tablets"}, case=REF_1)
+    gone = loaded.seizures.add({**base, "exhibit_ref": "EX-GONE", "net_quantity": "9"},
+                               case=REF_1)
+    loaded.seizures.delete(gone.uid)
+    for ref in (REF_1, REF_2):
+        detail = loaded.cases.show(ref, include_deleted=True)
+        by_record = compute_figures(detail.seizures, detail.substances, detail.yield_factors)
+        assert detail.figures == by_record
+        assert ReportService(loaded).gather(ref).figures == by_record
+        overview = OverviewService(loaded).overview(detail.case.uid).figures
+        assert overview == loaded.cases.figures(detail.case.uid, sources=False)
+        assert [(f.substance, f.seizures, f.net_kg, f.pure_kg, f.purity_known, f.yield_kg)
+                for f in overview.substances] == [
+            (f.substance, f.seizures, f.net_kg, f.pure_kg, f.purity_known, f.yield_kg)
+            for f in by_record.substances]
+        assert (overview.fentanyl_pure_kg, overview.fentanyl_lethal_doses,
+                overview.fentanyl_yield_kg) == (by_record.fentanyl_pure_kg,
+                                                by_record.fentanyl_lethal_doses,
+                                                by_record.fentanyl_yield_kg)
+    fig = loaded.cases.figures(one.case.uid)
+    fent = next(f for f in fig.substances if f.cas == "437-38-7")
+    assert "EX-SAME-GROUP" in fent.exhibits and "EX-GONE" not in fent.exhibits
+    assert fent.mass_unknown == 1 and "EX-TABLETS" in fent.exhibits
 
 
 def test_suppliers_of_both_cases_share_a_phone_number(loaded: Workspace) -> None:
