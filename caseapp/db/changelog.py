@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +27,7 @@ from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import NotFoundError
 from caseapp.paths import keys_dir
 from caseapp.sync.canonical import canonical_hash, canonical_json
-from caseapp.sync.hlc import HybridClock
+from caseapp.sync.hlc import HybridClock, wall_ms_now
 from caseapp.sync.ids import new_site_id, uuid7
 from caseapp.sync.merge import OpView, current_heads
 from caseapp.sync.signing import Signer
@@ -95,11 +95,12 @@ def ops_of(session: Session, kind: str, uid: str) -> list[OpView]:
 class UnitOfWork:
     """One transaction's worth of record changes. Use `unit_of_work()` to get one."""
 
-    def __init__(self, session: Session, identity: Identity) -> None:
+    def __init__(self, session: Session, identity: Identity,
+                 wall_clock: Callable[[], int] = wall_ms_now) -> None:
         self.session = session
         self.identity = identity
         self.site_id = site_id_of(session, identity.signer.key_id)
-        self.clock = HybridClock(read_meta(session, "hlc"))
+        self.clock = HybridClock(read_meta(session, "hlc"), now=wall_clock)
         self.now = utc_now()
         self._pending: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         self._ops: list[dict[str, Any]] = []
@@ -268,10 +269,12 @@ def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
 
 
 @contextmanager
-def unit_of_work(db: Database, identity: Identity) -> Iterator[UnitOfWork]:
-    """A transaction with a change writer; commits (log, audit and all) only on success."""
+def unit_of_work(db: Database, identity: Identity,
+                 wall_clock: Callable[[], int] = wall_ms_now) -> Iterator[UnitOfWork]:
+    """A transaction with a change writer; commits (log, audit and all) only on success.
+    `wall_clock` (Unix ms) is what the unit's hybrid clock reads."""
     with db.begin() as session:
-        uow = UnitOfWork(session, identity)
+        uow = UnitOfWork(session, identity, wall_clock)
         yield uow
         uow.finish()
     if uow.checkpoint is not None:  # committed: the witness outside the file moves on

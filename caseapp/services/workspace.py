@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +20,7 @@ from caseapp.db.engine import BusyNotice, Database, can_write, stderr_notice
 from caseapp.db.migrate import upgrade_database
 from caseapp.db.models import TrustedKey
 from caseapp.services.identity import local_signer
+from caseapp.sync.hlc import wall_ms_now
 from caseapp.sync.signing import Signer
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class Workspace:
     def __init__(self, db: Database, identity: Identity) -> None:
         self.db = db
         self.identity = identity
+        # What this workspace's units of work read as the wall clock (Unix ms): passed in,
+        # so a test can run a replica with a wrong clock without patching anything.
+        self.wall_clock: Callable[[], int] = wall_ms_now
 
     @classmethod
     def open(cls, path: Path | str, *, signer: Signer | None = None,
@@ -86,7 +90,7 @@ class Workspace:
     @contextmanager
     def unit(self) -> Iterator[UnitOfWork]:
         """One all-or-nothing unit of work with the change log and audit chain."""
-        with unit_of_work(self.db, self.identity) as uow:
+        with unit_of_work(self.db, self.identity, self.wall_clock) as uow:
             yield uow
 
     def _trust_own_key(self) -> None:

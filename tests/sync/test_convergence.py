@@ -20,14 +20,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-import caseapp.db.changelog as changelog
 from caseapp.errors import CaseAppError
 from caseapp.services.bundles import BundleService
 from caseapp.services.conflicts import ConflictService
 from caseapp.services.records import ListQuery
 from caseapp.services.workspace import Workspace
 from caseapp.sync.canonical import canonical_json
-from caseapp.sync.hlc import HybridClock, wall_ms_now
+from caseapp.sync.hlc import wall_ms_now
 from caseapp.sync.merge import OpView, field_heads
 from caseapp.sync.ops import ancestors
 from tests.sync.helpers import canonical_dump, clone_ws, conflict_set, open_ws, trust
@@ -63,10 +62,6 @@ def skewed_ms() -> int:
     return wall_ms_now() + _skew["ms"]
 
 
-def skewed_clock(last: str | None = None) -> HybridClock:
-    return HybridClock(last, now=skewed_ms)
-
-
 class Replicas(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -74,16 +69,13 @@ class Replicas(RuleBasedStateMachine):
         self.replicas: list[Workspace] = []
         self.skews: list[int] = []
         self.bundles: list[Path] = []
-        # Writers' clocks: a unit of work makes its own clock (db/changelog.py), so the
-        # replicas' skew reaches their edits only through this patch; imports get theirs
-        # passed in (`bundle_service`).
-        self.original = changelog.HybridClock
-        changelog.HybridClock = skewed_clock  # type: ignore[misc,assignment]
 
     @initialize(skews=st.lists(st.integers(-6, 6), min_size=3, max_size=5))
     def start(self, skews: list[int]) -> None:
         for i, hours in enumerate(skews):
-            self.replicas.append(clone_ws(template(), self.dir / f"r{i}.db", f"inv{i}"))
+            replica = clone_ws(template(), self.dir / f"r{i}.db", f"inv{i}")
+            replica.wall_clock = skewed_ms  # its edits read the skewed clock (`on`)
+            self.replicas.append(replica)
             self.skews.append(hours * HOUR)
         for ws in self.replicas:
             trust(ws, *self.replicas)
@@ -168,7 +160,6 @@ class Replicas(RuleBasedStateMachine):
             if self.replicas:
                 self.sync_all_and_compare()
         finally:
-            changelog.HybridClock = self.original  # type: ignore[misc]
             for ws in self.replicas:
                 ws.close()
             shutil.rmtree(self.dir, ignore_errors=True)
