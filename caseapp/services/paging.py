@@ -63,7 +63,7 @@ class PagingService:
             return RowPage(start, (), ())
         desc = q.descending
         reverse = False
-        query = select(table).where(service._where(q))
+        query = select(table).where(service.where_clause(q))
         if after is not None:
             query = query.where(_beyond(column, table.c.id, after, desc))
         elif before is not None:
@@ -86,7 +86,7 @@ class PagingService:
     def probe(self, kind: str, q: ListQuery, limit: int) -> int:
         """How many records match, counting no further than `limit` (bounded cost)."""
         service = self.ws.service(kind)
-        inner = select(service.table.c.id).where(service._where(q)).limit(limit).subquery()
+        inner = select(service.table.c.id).where(service.where_clause(q)).limit(limit).subquery()
         with self.ws.db.read() as s:
             return int(s.execute(select(func.count()).select_from(inner)).scalar() or 0)
 
@@ -95,7 +95,7 @@ class PagingService:
         service = self.ws.service(kind)
         table = service.table
         column = table.c[q.sort or service.default_sort]
-        query = (select(table.c.id).where(service._where(q))
+        query = (select(table.c.id).where(service.where_clause(q))
                  .order_by(*_order(column, table.c.id, q.descending)))
         # One string from one SQLite step: the scan runs without the GIL, so the window's
         # thread is not slowed while a million ids arrive (SQLite keeps a subquery's ORDER BY
@@ -142,7 +142,7 @@ class PagingService:
                       sort=NAME_FIELDS[kind], limit=limit, with_total=False)
         column = service.table.c[NAME_FIELDS[kind]]
         with self.ws.db.read() as s:
-            rows = s.execute(select(column).where(service._where(q)).order_by(column)
+            rows = s.execute(select(column).where(service.where_clause(q)).order_by(column)
                              .limit(limit))
             return [str(r[0]) for r in rows]
 

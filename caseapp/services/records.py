@@ -118,7 +118,7 @@ class RecordService(Generic[R]):
     def list_page(self, q: ListQuery) -> Page[R]:
         """One page of records and the total count, filtered and sorted in SQL."""
         with self.ws.db.read() as s:
-            where = self._where(q)
+            where = self.where_clause(q)
             total = (s.execute(select(func.count()).select_from(self.table).where(where))
                      .scalar() if q.with_total else -1)
             query: Select[Any] = select(self.table).where(where)
@@ -129,7 +129,7 @@ class RecordService(Generic[R]):
     def count(self, q: ListQuery) -> int:
         """How many records match `q` (its offset and limit ignored)."""
         with self.ws.db.read() as s:
-            query = select(func.count()).select_from(self.table).where(self._where(q))
+            query = select(func.count()).select_from(self.table).where(self.where_clause(q))
             return int(s.execute(query).scalar() or 0)
 
     def list_all(self, q: ListQuery | None = None) -> list[R]:
@@ -137,7 +137,7 @@ class RecordService(Generic[R]):
         return list(self.list_page(ListQuery(**{**q.__dict__, "offset": 0,
                                                 "limit": 10**9})).records)
 
-    def _where(self, q: ListQuery) -> Any:
+    def where_clause(self, q: ListQuery) -> Any:
         clauses: list[Any] = []
         if not q.include_deleted:
             clauses.append(self.table.c.deleted_at.is_(None))
