@@ -33,7 +33,8 @@ T = TypeVar("T")
 BusyNotice = Callable[[str], None]
 
 BUSY_NOTICE_AFTER_S = 1.0  # a wait this long is worth a word to the user
-BUSY_TIMEOUT_S = 10.0  # then give up
+# then give up; CASEAPP_LOCK_WAIT (seconds, at least 2) changes it
+BUSY_TIMEOUT_S = max(2.0, float(os.environ.get("CASEAPP_LOCK_WAIT", "10") or 10))
 
 # SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
 SQLITE_BUSY, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT = 5, 8, 10, 11
