@@ -14,17 +14,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from collections.abc import Callable
+from typing import Any
+
 from caseapp.services.conflicts import ConflictRecord, ConflictService
 from caseapp.services.workspace import Workspace
-from caseapp.views.error_dialog import show_error
+from caseapp.views.operations import Changes, Operation
 
 
 class ConflictsDialog(QDialog):
     """Lists open conflicts (of one case, or all); Keep settles one with the chosen value."""
 
-    def __init__(self, ws: Workspace, case_ref: str | None, parent: QWidget | None = None):
+    def __init__(self, ws: Workspace, case_ref: str | None,
+                 run: Callable[[Operation[Any]], Any], parent: QWidget | None = None):
         super().__init__(parent)
         self.service = ConflictService(ws)
+        self.run = run   # the window's operation runner: the write goes to the writer thread
         self.case_ref = case_ref
         self.conflicts: list[ConflictRecord] = []
         self._build_ui()
@@ -85,8 +90,15 @@ class ConflictsDialog(QDialog):
         if not 0 <= row < len(self.conflicts) or pick < 0:
             return
         c = self.conflicts[row]
-        try:
-            self.service.resolve(c.kind, c.uid, c.field, pick=pick + 1)
-        except Exception as exc:  # noqa: BLE001 - shown to the user
-            show_error(self, exc)
-        self.reload()
+        self.keep.setEnabled(False)  # one at a time; reload() enables it again
+
+        def job(_progress: Any, _cancel: Any) -> Any:
+            return self.service.resolve(c.kind, c.uid, c.field, pick=pick + 1)
+
+        def failed(_exc: BaseException) -> bool:
+            self.reload()
+            return False  # the window's error dialog says why
+
+        self.run(Operation(f"Keep a value of {c.label}", job,
+                           changes=Changes.of(c.kind, c.case_uid),
+                           on_success=lambda _r: self.reload(), on_failure=failed))

@@ -41,10 +41,6 @@ if TYPE_CHECKING:
 CSV_KINDS = ("seizures", "shipments", "companies", "persons", "links")
 
 
-def _not_available(window: MainWindow, what: str) -> None:
-    QMessageBox.information(window, "caseapp", f"{what} is not available in this build.")
-
-
 def run_task(window: MainWindow, title: str, job: Callable[..., Any],
              done: Callable[[Any], None], changes: Changes | None = None) -> BackgroundTask:
     """Run a long writing job as an operation: writer thread, progress dialog with Cancel,
@@ -115,11 +111,8 @@ def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = 
 
 
 def export_bundle(window: MainWindow) -> BackgroundTask | None:
-    try:
-        from caseapp.services.bundles import BundleService
-    except ImportError:
-        _not_available(window, "Exporting a case bundle")
-        return None
+    from caseapp.services.bundles import BundleService
+
     case = window.current_case_ref()
     if case is None:
         return None
@@ -137,11 +130,8 @@ def export_bundle(window: MainWindow) -> BackgroundTask | None:
 
 
 def import_bundle(window: MainWindow) -> BackgroundTask | None:
-    try:
-        from caseapp.services.bundles import BundleService
-    except ImportError:
-        _not_available(window, "Importing a case bundle")
-        return None
+    from caseapp.services.bundles import BundleService
+
     name, _ = QFileDialog.getOpenFileName(window, "Import bundle", "",
                                           "Case bundle (*.casebundle);;All files (*)")
     if not name:
@@ -158,11 +148,8 @@ def import_bundle(window: MainWindow) -> BackgroundTask | None:
 
 
 def print_report(window: MainWindow) -> BackgroundTask | None:
-    try:
-        from caseapp.services.reporting import ReportService
-    except ImportError:
-        _not_available(window, "Printing a case report")
-        return None
+    from caseapp.services.reporting import ReportService
+
     case = window.current_case_ref()
     if case is None:
         return None
@@ -214,13 +201,9 @@ def preview_pdf(window: MainWindow, pdf: Path, png: Path | None) -> None:
 
 
 def show_conflicts(window: MainWindow) -> None:
-    try:
-        from caseapp.views.conflicts_dialog import ConflictsDialog
-    except ImportError:
-        _not_available(window, "Resolving conflicts")
-        return
-    ConflictsDialog(window.ws, window.current_case_ref(), window).exec()
-    window.refresh_all()
+    from caseapp.views.conflicts_dialog import ConflictsDialog
+
+    ConflictsDialog(window.ws, window.current_case_ref(), window.run, window).exec()
 
 
 def open_user_guide(window: MainWindow) -> None:

@@ -219,7 +219,7 @@ def test_file_menu_dialog_free_paths(window: Any, qtbot: Any, tmp_path: Any,
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     assert shown[0] is None or shown[0].read_bytes().startswith(b"\x89PNG")
-    dialog = ConflictsDialog(window.ws, window.current_case_ref(), window)
+    dialog = ConflictsDialog(window.ws, window.current_case_ref(), window.run, window)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 0 and "No open conflicts" in dialog.reason.text()
 
