@@ -119,7 +119,8 @@ def read_recipient(doc: dict[str, Any]) -> Recipient:
             raise ValueError("its key_id is not 32 hex digits")
         return Recipient(str(doc["key_id"]), raw, doc.get("name"))
     except (KeyError, ValueError, TypeError) as exc:
-        raise BundleRejected(f"Not a recipient key file (make one with `caseapp recipient-key`):"
+        raise BundleRejected(f"Not a recipient key file (one is made by exporting your "
+                             f"recipient key):"
                              f" {exc}") from exc
 
 
@@ -316,7 +317,7 @@ def _unwrap(header: dict[str, Any], signer: Signer | None, passphrase: str | Non
     if passphrase is not None:
         raise BundleRejected("Wrong passphrase (or the encrypted bundle is damaged).")
     names = [s["key_id"] for s in slots if s["type"] == "x25519"]
-    hint = " It also takes a passphrase (--passphrase)." if any(
+    hint = " It can also be opened with its passphrase." if any(
         s["type"] == "scrypt" for s in slots) else ""
     raise BundleRejected("This bundle is encrypted and not for your key; it is for key(s) "
                          f"{', '.join(names) or '(none)'}.{hint}")
