@@ -38,6 +38,11 @@ def window_request(argv: Sequence[str]) -> tuple[str | None, bool] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # answered without loading the commands (scripts call it often)
+        from caseapp import __version__
+
+        print(f"caseapp {__version__}")
+        return 0
     window = window_request(args)
     if window is None:
         from caseapp.cli.main import main as run_command
