@@ -58,6 +58,7 @@ class KindSpec:
     cli: bool = False                # `caseapp add/edit/delete/show KIND`
     tab: tuple[int, str] | None = None   # (position, title) of its tab in the case view
     editor: bool = False             # has a record editor in the window
+    new_shortcut: str | None = None  # the window's key for "New <label>…" (Qt key text)
     link_node: bool = False          # may be a link's subject or object
 
     @property
@@ -76,7 +77,7 @@ def _t(name: str, columns: str, extra: str = "") -> CsvTemplate:
 KINDS: tuple[KindSpec, ...] = (
     KindSpec("case", CaseRecord, "case", "cases", "ref", named=True, unique_key=True,
              scope="self", service="cases", search_rank=0, short_query=True, cli=True,
-             editor=True),
+             editor=True, new_shortcut="Ctrl+Shift+C"),
     KindSpec("substance", SubstanceRecord, "substance", "substances", "name", named=True,
              scope="shared", service="substances", search_rank=5, short_query=True, cli=True,
              link_node=True),
@@ -86,13 +87,13 @@ KINDS: tuple[KindSpec, ...] = (
                                  "registration_no roles website emails phones sanctioned notes",
                     "sanctions_note"),
              search_rank=1, short_query=True, cli=True, tab=(2, "Companies"), editor=True,
-             link_node=True),
+             new_shortcut="Ctrl+Alt+N", link_node=True),
     KindSpec("person", PersonRecord, "person", "persons", "full_name", named=True,
              scope="shared", service="persons",
              csv=_t("persons", "full_name aliases nationality date_of_birth emails phones notes",
                     "role_note"),
              search_rank=2, short_query=True, cli=True, tab=(3, "Persons"), editor=True,
-             link_node=True),
+             new_shortcut="Ctrl+Shift+P", link_node=True),
     KindSpec("party", PartyRecord, "party", "parties", "party_kind"),
     KindSpec("shipment", ShipmentRecord, "shipment", "shipments", "ref", named=True,
              key_scope="case_uid", unique_key=True, service="shipments",
@@ -100,20 +101,22 @@ KINDS: tuple[KindSpec, ...] = (
                                  "transit_countries destination_country declared_description "
                                  "declared_hs_code shipped_on arrived_on gross_weight_kg status "
                                  "notes"),
-             search_rank=3, cli=True, tab=(1, "Shipments"), editor=True, link_node=True),
+             search_rank=3, cli=True, tab=(1, "Shipments"), editor=True,
+             new_shortcut="Ctrl+Shift+N", link_node=True),
     KindSpec("seizure", SeizureRecord, "seizure", "seizures", "exhibit_ref", named=True,
              key_scope="case_uid", unique_key=True, service="seizures",
              csv=_t("seizures", "exhibit_ref seized_on place country agency substance form "
                                 "net_quantity unit purity_percent shipment_ref concealment notes",
                     "gross_quantity lab_confirmed lab_ref latitude longitude density_kg_per_l "
                     "tablet_weight_mg"),
-             search_rank=4, cli=True, tab=(0, "Seizures"), editor=True, link_node=True),
+             search_rank=4, cli=True, tab=(0, "Seizures"), editor=True, new_shortcut="Ctrl+N",
+             link_node=True),
     KindSpec("link", LinkRecord, "link", "links", "relation", service="links",
              csv=_t("links", "subject_kind subject relation object_kind object evidence "
                              "source_reliability info_credibility", "first_seen last_seen"),
-             search_rank=7, cli=True, tab=(4, "Links"), editor=True),
+             search_rank=7, cli=True, tab=(4, "Links"), editor=True, new_shortcut="Ctrl+Shift+L"),
     KindSpec("note", NoteRecord, "note", "notes", "body", service="notes", search_rank=6,
-             cli=True, tab=(5, "Notes"), editor=True),
+             cli=True, tab=(5, "Notes"), editor=True, new_shortcut="Ctrl+Shift+M"),
     KindSpec("attachment", AttachmentRecord, "attachment", "attachments", "filename",
              search_rank=8),
 )

@@ -38,7 +38,9 @@ from caseapp.views.workers import BackgroundTask
 if TYPE_CHECKING:
     from caseapp.views.main_window import MainWindow
 
-CSV_KINDS = ("seizures", "shipments", "companies", "persons", "links")
+# The CSV templates, in the order of the case's tabs (seizures first).
+CSV_KINDS = tuple(sorted(kinds.CSV_TEMPLATES,
+                         key=lambda name: kinds.CSV_TEMPLATES[name].tab or (99, name)))
 
 
 def run_task(window: MainWindow, title: str, job: Callable[..., Any],
@@ -66,10 +68,9 @@ def _switch(window: MainWindow, path: Path) -> BackgroundTask:
     """Open (create, or upgrade after a backup) `path` on the writer thread, then show it in
     a new window in place of this one."""
     from caseapp.services.workspace import Workspace
-    from caseapp.views.main_window import MainWindow as Window
 
     def done(ws: Workspace) -> None:
-        new = Window(ws, path)
+        new = type(window)(ws, path)  # a window like this one (no import of main_window here)
         new.show()
         window.close()
 

@@ -181,15 +181,16 @@ class MainWindow(QMainWindow):
         self._action(v, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
         c = bar.addMenu("&Case")
         self.act_new_case = self._action(c, "New &case\u2026", lambda: self.new_record("case"),
-                                         "Ctrl+Shift+C")
+                                         kinds.spec_of("case").new_shortcut)
         self._action(c, "Edit c&ase\u2026", self.edit_case)
         c.addSeparator()
         self.act_new = {}
-        for kind, key in (("seizure", "Ctrl+N"), ("shipment", "Ctrl+Shift+N"),
-                          ("company", "Ctrl+Alt+N"), ("person", "Ctrl+Shift+P"),
-                          ("link", "Ctrl+Shift+L"), ("note", "Ctrl+Shift+M")):
-            self.act_new[kind] = self._action(c, f"New {kind}\u2026",
-                                              lambda _c=False, k=kind: self.new_record(k), key)
+        for kind, _title in kinds.TABS:  # in the order of the tabs
+            spec = kinds.spec_of(kind)
+            if spec.editor:
+                self.act_new[kind] = self._action(
+                    c, f"New {spec.label}\u2026", lambda _c=False, k=kind: self.new_record(k),
+                    spec.new_shortcut)
         c.addSeparator()
         self._action(c, "Con&flicts\u2026", lambda: file_actions.show_conflicts(self))
         h = bar.addMenu("&Help")

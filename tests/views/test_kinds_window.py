@@ -22,3 +22,10 @@ def test_every_tab_and_editor_kind_in_the_window(window: Any, qtbot: Any,
         assert dialog is not None
         qtbot.addWidget(dialog)
         assert spec.label in dialog.windowTitle().lower()
+
+
+@pytest.mark.parametrize("spec", [p for p in ALL if p.values[0].new_shortcut])
+def test_every_new_shortcut_opens_that_kinds_editor(window: Any, spec: kinds.KindSpec) -> None:
+    action = window.act_new_case if spec.kind == "case" else window.act_new[spec.kind]
+    assert action.shortcut().toString() == spec.new_shortcut
+    assert spec.label in action.text().lower()
