@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from caseapp.db.audit import chain_head
 from caseapp.db.models import AuditEntry, PeerHead
 from caseapp.errors import BundleRejected
+from caseapp.services.bundle_store import chunks
 from caseapp.sync.manifest import MAX_MARKS, audit_claims
 
 
@@ -34,11 +35,10 @@ def stated(session: Session) -> dict[str, Any]:
         if isinstance(value, int) and 0 < value <= seq:
             seqs.add(value)
     marks: list[list[Any]] = []
-    ordered = sorted(seqs)[-MAX_MARKS:]
-    for i in range(0, len(ordered), 500):
+    for part in chunks(sorted(seqs)[-MAX_MARKS:]):
         marks += [[r[0], r[1]] for r in session.execute(
             select(AuditEntry.seq, AuditEntry.hash).where(
-                AuditEntry.seq.in_(ordered[i:i + 500])).order_by(AuditEntry.seq))]
+                AuditEntry.seq.in_(part)).order_by(AuditEntry.seq))]
     return {"seq": seq, "head": head, "marks": marks}
 
 
@@ -72,8 +72,8 @@ def check_and_remember(session: Session, manifest: dict[str, Any], now: str) -> 
     rows = [{"key_id": key, "site_id": site, "audit_seq": seq, "audit_hash": value,
              "bundle_id": manifest["bundle_id"], "seen_at": now}
             for seq, value in sorted(claims.items()) if seq not in known]
-    for i in range(0, len(rows), 500):
-        session.execute(insert(PeerHead).prefix_with("OR IGNORE"), rows[i:i + 500])
+    for part in chunks(rows):
+        session.execute(insert(PeerHead).prefix_with("OR IGNORE"), part)
 
 
 def export_changes(audit: dict[str, Any]) -> dict[str, Any]:

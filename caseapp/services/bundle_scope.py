@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.db.models import Case, Op, table_of
+from caseapp.services.bundle_store import chunks
 from caseapp.sync.scope import CASE_SCOPED, POINTERS, label, pointers
 
 Key = tuple[str, str]
@@ -46,9 +47,9 @@ def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, A
             return (f"it would change {label(op['kind'], op['uid'], old)}, which belongs to "
                     f"{_case_ref(session, old['case_uid'])} on this machine")
     uids = sorted({op["uid"] for op in scoped})
-    for i in range(0, len(uids), 500):  # ops of it stored under another case (not yet a row)
+    for part in chunks(uids):  # ops of it stored under another case (not yet a row)
         hit = session.execute(select(Op.kind, Op.uid, Op.case_uid).where(
-            Op.uid.in_(uids[i:i + 500]), Op.case_uid != scope,
+            Op.uid.in_(part), Op.case_uid != scope,
             Op.kind.in_(CASE_SCOPED))).first()
         if hit is not None:
             return (f"it would change {hit[0]} {hit[1]}, whose earlier changes here belong to "
@@ -87,10 +88,9 @@ def _pointer_problem(session: Session, scope: str, rows: Mapping[Key, Mapping[st
     case_of: dict[Key, str] = {}
     for target_kind, targets in wanted.items():
         table = table_of(target_kind)
-        ordered = sorted(targets)
-        for i in range(0, len(ordered), 500):
+        for part in chunks(sorted(targets)):
             for r in session.execute(select(table.c.uid, table.c.case_uid).where(
-                    table.c.uid.in_(ordered[i:i + 500]))):
+                    table.c.uid.in_(part))):
                 case_of[(target_kind, r[0])] = r[1]
     for (kind, uid), name, target_kind, target in found:
         owner = case_of.get((target_kind, target))

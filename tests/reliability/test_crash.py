@@ -189,6 +189,8 @@ def kill_edit_burst(server: ForkServer, tally: Tally, tmp_path: Path, kills: int
 def test_killed_edit_burst_keeps_each_unit_whole(tmp_path: Path, server: ForkServer,
                                                  tally: Tally, kills: int) -> None:
     kill_edit_burst(server, tally, tmp_path, kills, "edits", salt=2)
+    assert tally.kills == kills and tally.partial == 0
+    assert kills < 5 or len(+tally.phases) >= 2, tally.phases  # kills spread over the burst
 
 
 def test_self_test_a_unit_split_in_two_is_caught(tmp_path: Path, server: ForkServer,

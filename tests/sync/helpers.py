@@ -88,3 +88,21 @@ def file_state(path: Path) -> str:
     wal = path.with_name(path.name + "-wal")
     extra = wal.read_bytes() if wal.exists() else b""
     return hashlib.sha256(path.read_bytes() + extra).hexdigest()
+
+
+def exported_demo(tmp: Path, ref: str = "CASE-2026-0007") -> dict[str, Any]:
+    """alice's demo case exported as `good.casebundle`, and bob's empty database that trusts
+    her key: what the hostile-bundle tests forge from and import into."""
+    from caseapp.services.bundles import BundleService
+    from caseapp.services.demo import load_demo
+
+    a, b = open_ws(tmp / "a.db", "alice"), open_ws(tmp / "b.db", "bob")
+    trust(b, a)
+    load_demo(a)
+    BundleService(a).export_case(ref, tmp / "good.casebundle")
+    signer = a.identity.signer
+    a.close()
+    identity = b.identity
+    b.close()
+    return {"dir": tmp, "db": tmp / "b.db", "signer": signer, "identity": identity,
+            "good": (tmp / "good.casebundle").read_bytes()}

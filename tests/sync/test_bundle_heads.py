@@ -56,7 +56,12 @@ def test_bundles_may_arrive_in_any_order(pair, tmp_path: Path) -> None:
     edit(a, "more")
     two = export(a, tmp_path / "2.casebundle")
     BundleService(b).import_bundle(two)
-    BundleService(b).import_bundle(one)   # older, shorter history: agrees, imports
+    older = BundleService(b).import_bundle(one)  # older, shorter history: agrees, imports
+    assert older.new_ops == 0 and older.duplicate_ops > 0   # all of it came with bundle 2
+    assert b.cases.find(REF).summary == "more"
+    with b.db.read() as s:
+        heads = dict(s.execute(select(PeerHead.audit_seq, PeerHead.bundle_id)).all())
+    assert len(heads) >= 2   # bundle 1's head was remembered from both bundles
 
 
 def test_a_sender_whose_history_was_rewritten_is_refused(pair, tmp_path: Path) -> None:

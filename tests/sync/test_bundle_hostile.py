@@ -17,29 +17,18 @@ from caseapp.db.changelog import sign_op_ids
 from caseapp.db.models import AuditEntry
 from caseapp.errors import BundleRejected
 from caseapp.services.bundles import BundleService
-from caseapp.services.demo import load_demo
 from caseapp.services.workspace import Workspace
 from caseapp.sync.bundle_file import write_zip
 from caseapp.sync.canonical import canonical_hash, canonical_json, sha256_hex
 from caseapp.sync.signing import Signer
-from tests.sync.helpers import file_state, new_signer, open_ws, trust
+from tests.sync.helpers import exported_demo, file_state, new_signer
 
 REF = "CASE-2026-0007"
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("hostile")
-    a, b = open_ws(tmp / "a.db", "alice"), open_ws(tmp / "b.db", "bob")
-    trust(b, a)
-    load_demo(a)
-    BundleService(a).export_case(REF, tmp / "good.casebundle")
-    signer = a.identity.signer
-    a.close()
-    identity = b.identity
-    b.close()
-    yield {"dir": tmp, "db": tmp / "b.db", "signer": signer, "identity": identity,
-           "good": (tmp / "good.casebundle").read_bytes()}
+    yield exported_demo(tmp_path_factory.mktemp("hostile"))
 
 
 def attempt(setup: dict[str, Any], data: bytes, name: str = "bad.casebundle") -> str:

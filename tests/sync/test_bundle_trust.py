@@ -370,3 +370,25 @@ def test_conflicts_name_the_key_holder_from_the_trust_store(setup, tmp_path: Pat
         ws.close()
     by_value = {v.value: v.author for v in conflict.values}
     assert by_value == {"alice's note": "alice", "bob's note": "bob"}
+
+
+def test_caseapp_import_refuses_a_bundle_reaching_outside_its_case(setup, tmp_path: Path,
+                                                                  capsys) -> None:
+    """Through the command: exit 1, one sentence naming the other case, nothing changed."""
+    from caseapp.cli.main import main
+
+    op = make_op(setup, "seizure", setup["seizure_y"], setup["x"], {"notes": "via the CLI"})
+    ws = bob(setup, tmp_path)
+    ws.close()
+    bundle = tmp_path / "forged.casebundle"
+    bundle.write_bytes(with_changesets(setup, changeset(setup["signer"], [op],
+                                                        site=setup["site"])))
+    before = file_state(tmp_path / "b.db")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("caseapp.services.workspace.local_signer",
+                   lambda *_a, **_k: setup["identity"].signer)
+        code = main(["--db", str(tmp_path / "b.db"), "import", str(bundle)])
+    err = capsys.readouterr().err
+    assert code == 1 and "outside its case" in err and "CASE-B-1" in err
+    assert "Traceback" not in err and "unexpected error" not in err
+    assert file_state(tmp_path / "b.db") == before

@@ -34,7 +34,7 @@ from caseapp.sync.bundle_file import write_zip
 from caseapp.sync.canonical import canonical_json
 from caseapp.sync.envelope import ScryptCost, recipient_of
 from caseapp.sync.signing import Signer
-from tests.sync.helpers import file_state, new_signer, open_ws, trust
+from tests.sync.helpers import exported_demo, file_state, new_signer
 
 REF = "CASE-2026-0007"
 CHEAP = ScryptCost(n=2**10, r=8, p=1)
@@ -47,17 +47,7 @@ HEADER = {"format": "caseapp-bundle-encrypted", "version": 1, "cipher": "AES-256
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("bounds")
-    a, b = open_ws(tmp / "a.db", "alice"), open_ws(tmp / "b.db", "bob")
-    trust(b, a)
-    load_demo(a)
-    BundleService(a).export_case(REF, tmp / "good.casebundle")
-    signer = a.identity.signer
-    a.close()
-    identity = b.identity
-    b.close()
-    yield {"dir": tmp, "db": tmp / "b.db", "signer": signer, "identity": identity,
-           "good": (tmp / "good.casebundle").read_bytes()}
+    yield exported_demo(tmp_path_factory.mktemp("bounds"))
 
 
 def attempt(setup: dict[str, Any], data: bytes, *, passphrase: str | None = None) -> str:
