@@ -235,6 +235,58 @@ class Attachment(SyncedMixin, Base):
     __table_args__ = (CheckConstraint("size >= 0", name="size"),)
 
 
+class CustodyEvent(SyncedMixin, Base):
+    """One event in an exhibit's chain of custody (append-only: corrections are new rows)."""
+
+    __tablename__ = "custody_events"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"), index=True)
+    exhibit: Mapped[str] = mapped_column(ForeignKey("seizures.uid"), index=True)
+    event: Mapped[str] = mapped_column(String(20))
+    at: Mapped[str] = mapped_column(String(40))
+    released_by: Mapped[str | None] = mapped_column(Text)
+    received_by: Mapped[str | None] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+    seal_no: Mapped[str | None] = mapped_column(Text)
+    seal_intact: Mapped[str | None] = mapped_column(String(3))
+    condition: Mapped[str | None] = mapped_column(Text)
+    witness: Mapped[str | None] = mapped_column(Text)
+    authority: Mapped[str | None] = mapped_column(Text)
+    sample_id: Mapped[str | None] = mapped_column(Text)
+    corrects: Mapped[str | None] = mapped_column(String(36))
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint(_in("event", t.CUSTODY_EVENTS, False), name="event"),
+        CheckConstraint(_in("seal_intact", t.YES_NO), name="seal_intact"),
+    )
+
+
+class LabResult(SyncedMixin, Base):
+    """A laboratory's analysis of a sample of an exhibit."""
+
+    __tablename__ = "lab_results"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"), index=True)
+    exhibit: Mapped[str] = mapped_column(ForeignKey("seizures.uid"), index=True)
+    sample_id: Mapped[str] = mapped_column(Text)
+    laboratory: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(Text)
+    substance: Mapped[str | None] = mapped_column(ForeignKey("substances.uid"))
+    purity_percent: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    uncertainty_percent: Mapped[Decimal | None] = mapped_column(DecimalFloat)
+    analysed_on: Mapped[dt.date | None] = mapped_column(Date)
+    report_ref: Mapped[str | None] = mapped_column(Text)
+    attachment: Mapped[str | None] = mapped_column(String(36))
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint(
+            "purity_percent IS NULL OR (purity_percent >= 0 AND purity_percent <= 100)",
+            name="purity"),
+        CheckConstraint("uncertainty_percent IS NULL OR uncertainty_percent >= 0",
+                        name="uncertainty"),
+    )
+
+
 class Blob(Base):
     """Attachment content, stored once per hash."""
 
@@ -324,6 +376,8 @@ MODEL_BY_KIND: dict[str, type[SyncedMixin]] = {
     "link": Link,
     "note": Note,
     "attachment": Attachment,
+    "custody": CustodyEvent,
+    "lab_result": LabResult,
 }
 
 

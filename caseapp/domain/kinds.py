@@ -17,6 +17,8 @@ from caseapp.domain.records import (
     AttachmentRecord,
     CaseRecord,
     CompanyRecord,
+    CustodyRecord,
+    LabResultRecord,
     LinkRecord,
     NoteRecord,
     PartyRecord,
@@ -119,6 +121,16 @@ KINDS: tuple[KindSpec, ...] = (
              cli=True, tab=(5, "Notes"), editor=True, new_shortcut="Ctrl+Shift+M"),
     KindSpec("attachment", AttachmentRecord, "attachment", "attachments", "filename",
              search_rank=8),
+    KindSpec("custody", CustodyRecord, "custody event", "custody events", "event",
+             service="custody",
+             csv=_t("custody", "exhibit event at released_by received_by purpose location "
+                               "seal_no seal_intact condition witness authority notes",
+                    "sample_id")),
+    KindSpec("lab_result", LabResultRecord, "lab result", "lab results", "sample_id",
+             service="lab_results",
+             csv=_t("lab_results", "exhibit sample_id laboratory method substance "
+                                   "purity_percent uncertainty_percent analysed_on report_ref "
+                                   "accepted notes")),
 )
 
 BY_KIND: dict[str, KindSpec] = {k.kind: k for k in KINDS}

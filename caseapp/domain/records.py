@@ -197,18 +197,64 @@ class AttachmentRecord(Record):
     sha256: str = f.text(required=True)
 
 
+@dataclass(frozen=True, kw_only=True)
+class CustodyRecord(Record):
+    """One event in an exhibit's chain of custody. Append-only: a correction is a new event
+    whose `corrects` names the event it replaces (docs/custody.md)."""
+
+    KIND = "custody"
+    case_uid: str = f.ref("case", required=True, label="Case")
+    exhibit: str = f.ref("seizure", required=True, label="Exhibit")
+    event: str = f.enum(*t.CUSTODY_EVENTS, required=True)
+    at: str = f.datetime_(required=True, label="Time")
+    released_by: str | None = f.text(label="From (released by)")
+    received_by: str | None = f.text(label="To (received by)")
+    purpose: str | None = f.text()
+    location: str | None = f.text()
+    seal_no: str | None = f.text(label="Seal no.")
+    seal_intact: str | None = f.enum(*t.YES_NO, label="Seal intact")
+    condition: str | None = f.text()
+    witness: str | None = f.text()
+    authority: str | None = f.text()
+    sample_id: str | None = f.text(label="Sample id")
+    corrects: str | None = f.ref("custody", label="Corrects event")
+    notes: str | None = f.text()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabResultRecord(Record):
+    """A laboratory's analysis of a sample of an exhibit; the accepted one sets the seizure's
+    purity and `lab_confirmed`."""
+
+    KIND = "lab_result"
+    case_uid: str = f.ref("case", required=True, label="Case")
+    exhibit: str = f.ref("seizure", required=True, label="Exhibit")
+    sample_id: str = f.text(required=True, label="Sample id")
+    laboratory: str | None = f.text()
+    method: str | None = f.text()
+    substance: str | None = f.ref("substance", label="Identified substance")
+    purity_percent: Decimal | None = f.decimal(label="Purity %")
+    uncertainty_percent: Decimal | None = f.decimal(label="Uncertainty ± %")
+    analysed_on: Date | None = f.date(label="Analysed on")
+    report_ref: str | None = f.text(label="Lab report ref")
+    attachment: str | None = f.ref("attachment", label="Report file")
+    accepted: bool = f.boolean()
+    notes: str | None = f.text()
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.KIND: cls
     for cls in (
         CaseRecord, SubstanceRecord, CompanyRecord, PersonRecord, PartyRecord,
         ShipmentRecord, SeizureRecord, LinkRecord, NoteRecord, AttachmentRecord,
+        CustodyRecord, LabResultRecord,
     )
 }
 
 # Parents first: the order in which new rows of one transaction are inserted.
 KIND_ORDER = tuple(RECORD_TYPES)
 # Records that are evidence: sync never erases them.
-EVIDENTIAL_KINDS = frozenset({"seizure", "note", "attachment"})
+EVIDENTIAL_KINDS = frozenset({"seizure", "note", "attachment", "custody", "lab_result"})
 META_FIELDS = ("uid", "created_at", "updated_at", "created_by")
 
 

@@ -35,3 +35,8 @@ AUDIT_ACTIONS = (
     "create", "update", "delete", "restore", "import", "export", "report", "login",
     "resolve", "seed", "migrate", "trust",
 )
+
+# Chain of custody (docs/custody.md): what can happen to an exhibit.
+CUSTODY_EVENTS = ("received", "sealed", "transferred", "sampled", "sent_to_lab", "returned",
+                  "resealed", "destroyed")
+YES_NO = ("yes", "no")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from caseapp.db.changelog import UnitOfWork
 from caseapp.errors import NotFoundError
+from caseapp.services.demo_custody import load_custody
 
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
@@ -433,6 +434,7 @@ def load_demo(ws: Workspace) -> DemoResult:
         _ensure_ascorbic_acid(ws, uow)
         for demo in DEMO_CASES:
             _load_case(ws, uow, demo, nodes)
+        load_custody(ws, uow, nodes)
     log.info("Loaded the demo cases %s.", ", ".join(refs))
     return DemoResult(refs, created=True)
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from caseapp.services.cases import CaseService
     from caseapp.services.catalogue import SubstanceService
     from caseapp.services.conflicts import ConflictService
+    from caseapp.services.custody import CustodyService
+    from caseapp.services.lab import LabResultService
     from caseapp.services.links import LinkService
     from caseapp.services.notes import NoteService
     from caseapp.services.parties import CompanyService, PersonService
@@ -187,6 +189,16 @@ class Workspace:
     def attachments(self) -> AttachmentService:
         from caseapp.services.attachments import AttachmentService
         return AttachmentService(self)
+
+    @cached_property
+    def custody(self) -> CustodyService:
+        from caseapp.services.custody import CustodyService
+        return CustodyService(self)
+
+    @cached_property
+    def lab_results(self) -> LabResultService:
+        from caseapp.services.lab import LabResultService
+        return LabResultService(self)
 
     def service(self, kind: str) -> RecordService[Any]:
         """The record service of a kind (case, seizure, shipment, company, person, link, …)."""
