@@ -8,6 +8,7 @@ from typing import Any
 
 from caseapp.cli.context import open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
+from caseapp.domain.kinds import CSV_TEMPLATES
 
 
 def register(sub: Any) -> None:
@@ -15,7 +16,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("import-csv", help="import a CSV template into a case (all or nothing)")
-    p.add_argument("kind", choices=("seizures", "shipments", "companies", "persons", "links"))
+    p.add_argument("kind", choices=tuple(CSV_TEMPLATES))
     p.add_argument("file")
     p.add_argument("--case", required=True, metavar="REF")
     p.add_argument("--json", action="store_true")

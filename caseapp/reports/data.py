@@ -11,11 +11,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from caseapp.domain.custody import CustodyWarning
 from caseapp.domain.figures import CaseFigures
 from caseapp.domain.quantities import YieldFactor
 from caseapp.domain.records import (
+    AttachmentRecord,
     CaseRecord,
     CompanyRecord,
+    CustodyRecord,
+    LabResultRecord,
     LinkRecord,
     NoteRecord,
     PersonRecord,
@@ -40,6 +44,12 @@ class CaseDetail:
     substances: Mapping[str, SubstanceRecord]
     figures: CaseFigures
     yield_factors: Mapping[str, YieldFactor]
+    # Exhibits (docs/custody.md): custody events in recording order, lab results, the case's
+    # attachments, and the continuity and lab warnings.
+    custody: tuple[CustodyRecord, ...] = ()
+    lab_results: tuple[LabResultRecord, ...] = ()
+    attachments: tuple[AttachmentRecord, ...] = ()
+    custody_warnings: tuple[CustodyWarning, ...] = ()
 
     def name_of(self, kind: str, uid: str | None) -> str:
         """A readable name for a record of the case (its uid when it is not in the case)."""

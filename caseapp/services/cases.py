@@ -79,6 +79,7 @@ class CaseService(RecordService[CaseRecord]):
         ws = self.ws
         seizures = ws.seizures.list_all(ListQuery(**{**q.__dict__, "sort": "exhibit_ref"}))
         subs = self._substances({r.substance for r in seizures} | self._linked_substances(q))
+        results = ws.lab_results.case_results(case_uid)
         return CaseDetail(
             case=case,
             seizures=tuple(seizures),
@@ -90,6 +91,10 @@ class CaseService(RecordService[CaseRecord]):
             substances=subs,
             figures=self.figures(case_uid),
             yield_factors=self.yield_factors,
+            custody=ws.custody.case_events(case_uid),
+            lab_results=results,
+            attachments=tuple(ws.attachments.list_all(q)),
+            custody_warnings=tuple(ws.custody.warnings(case_uid, tuple(seizures), results)),
         )
 
     def figures(self, case_uid: str, *, sources: bool = True) -> CaseFigures:

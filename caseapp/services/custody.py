@@ -36,6 +36,12 @@ APPEND_ONLY = ("Custody events are append-only: record a correction (a new event
                "corrects=UID of the event it replaces) instead.")
 
 
+def labelled(exc: ValidationError, kind: str, label: str) -> ValidationError:
+    """The error with the kind's label in its sentence ("The custody event was not saved")."""
+    return ValidationError(exc.message.replace(f"The {kind} was", f"The {label} was", 1),
+                           field=exc.field, details=exc.details, field_errors=exc.field_errors)
+
+
 def resolve_exhibit(uow: UnitOfWork, service: RecordService[Any], values: dict[str, Any],
                     case_uid: str | None, errors: Errors) -> None:
     """Turn the `exhibit` value (an exhibit ref or uid) into the seizure's uid."""
@@ -71,7 +77,10 @@ class CustodyService(RecordService[CustodyRecord]):
                 existing: Mapping[str, Any] | None, case_uid: str | None) -> dict[str, Any]:
         if existing is None and not raw.get("at"):
             raw = {**raw, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-        return super().prepare(uow, raw, existing=existing, case_uid=case_uid)
+        try:
+            return super().prepare(uow, raw, existing=existing, case_uid=case_uid)
+        except ValidationError as exc:
+            raise labelled(exc, self.kind, "custody event") from None
 
     def resolve_refs(self, uow: UnitOfWork, values: dict[str, Any], case_uid: str | None,
                      errors: Errors) -> None:

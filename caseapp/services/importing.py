@@ -266,7 +266,8 @@ class CsvImporter:
             errors.append(raw)
             return "error"
         values = {RENAMED.get(k, k): v for k, v in raw.items()}
-        key = self._key(kind, values)
+        keyer = getattr(service, "import_key", None)   # kinds with their own repeat rule
+        key = keyer(values) if keyer else self._key(kind, values)
         if key in self._seen:
             errors.append(RowError(line, "", f"repeats line {self._seen[key]}"))
             return "error"
@@ -333,6 +334,10 @@ class CsvImporter:
         if kind in KEYED_GLOBALLY:
             return self._known.get(sql_lower(str(values.get(service.key_field, ""))))
         uow.flush_rows()
+        finder = getattr(service, "existing_in", None)
+        if finder is not None:
+            found: str | None = finder(uow, values, case_uid)
+            return found
         s = uow.session
         probe = service.prepare(uow, values, existing=None, case_uid=case_uid)
         return s.execute(select(Link.uid).where(

@@ -73,5 +73,7 @@ def case_detail_json(detail: CaseDetail) -> dict[str, Any]:
         links=[record_json(r, namer) for r in detail.links],
         notes=[record_json(r, namer) for r in detail.notes],
         figures=figures_json(detail.figures),
+        lab_results=[record_json(r, namer) for r in detail.lab_results],
+        custody_warnings=[w.as_json() for w in detail.custody_warnings],
     )
     return doc

@@ -17,8 +17,8 @@ from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import Attachment, LabResult, Substance
 from caseapp.domain.records import LabResultRecord
 from caseapp.domain.validation import Errors
-from caseapp.errors import NotFoundError
-from caseapp.services.custody import resolve_exhibit
+from caseapp.errors import NotFoundError, ValidationError
+from caseapp.services.custody import labelled, resolve_exhibit
 from caseapp.services.records import RecordService
 
 FIELD_ALIASES = {"lab": "laboratory", "purity": "purity_percent",
@@ -41,6 +41,13 @@ class LabResultService(RecordService[LabResultRecord]):
     def accept(self, key: str, *, case: str | None = None) -> LabResultRecord:
         """Make this the exhibit's accepted result (the seizure's purity follows it)."""
         return self.edit(key, {"accepted": True}, case=case)
+
+    def prepare(self, uow: UnitOfWork, raw: Mapping[str, Any], *,
+                existing: Mapping[str, Any] | None, case_uid: str | None) -> dict[str, Any]:
+        try:
+            return super().prepare(uow, raw, existing=existing, case_uid=case_uid)
+        except ValidationError as exc:
+            raise labelled(exc, self.kind, "lab result") from None
 
     def check_unique(self, session: Any, values: Mapping[str, Any], uid: str | None) -> None:
         """Sample ids need not be unique: a sample may be analysed twice."""
