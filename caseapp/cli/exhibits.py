@@ -17,7 +17,7 @@ from caseapp.errors import CaseAppError
 
 def register(sub: Any) -> None:
     p = sub.add_parser("custody", help="an exhibit's chain of custody: add an event, show it")
-    csub = p.add_subparsers(dest="custody_command", required=True, metavar="add|show")
+    csub = p.add_subparsers(dest="custody_command", required=True, metavar="add|show|form")
     a = csub.add_parser("add", help="record a custody event (append-only)",
                         description="Record one custody event on an exhibit. Fields: at, "
                         "from (released_by), to (received_by), purpose, location, seal_no, "
@@ -35,6 +35,12 @@ def register(sub: Any) -> None:
     s.add_argument("--case", required=True, metavar="REF")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=cmd_custody_show)
+    f = csub.add_parser("form", help="print the custody form of an exhibit (PDF)")
+    f.add_argument("exhibit", metavar="EXHIBIT")
+    f.add_argument("--case", required=True, metavar="REF")
+    f.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    f.add_argument("--by", metavar="NAME", help="prepared by (default: you)")
+    f.set_defaults(handler=cmd_custody_form)
 
     p = sub.add_parser("lab", help="lab results of an exhibit")
     lsub = p.add_subparsers(dest="lab_command", required=True, metavar="add")
@@ -94,6 +100,15 @@ def cmd_custody_show(args: argparse.Namespace) -> int:
         print("No custody events recorded.")
     for w in doc["warnings"]:
         print(f"Warning ({w['rule']}): {w['message']}")
+    return 0
+
+
+def cmd_custody_form(args: argparse.Namespace) -> int:
+    from caseapp.services.exhibits import custody_form
+
+    with open_workspace(args, must_exist=True) as ws:
+        pages = custody_form(ws, args.case, args.exhibit, args.output, prepared_by=args.by)
+    print(f"Wrote the custody form of {args.exhibit} to {args.output} ({pages} pages).")
     return 0
 
 

@@ -14,6 +14,7 @@ from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.reports.cells import Sources
 from caseapp.reports.charts import quantity_by_substance, seizures_over_time
 from caseapp.reports.cover import cover
+from caseapp.reports.custody import attachments_appendix, custody_section
 from caseapp.reports.data import CaseDetail, ReportContext, ReportResult
 from caseapp.reports.document import DEFAULT_MARKING, PageChrome, build_pdf
 from caseapp.reports.fingerprint import fingerprint
@@ -81,8 +82,10 @@ def build_story(data: CaseDetail, ctx: ReportContext, fp: str, *,
     story += [PageBreak(), *charts(data), PageBreak()]
     step("tables")
     story += record_tables(data, lambda label: cancel.check() if cancel else None)
+    story += custody_section(data)
     step("appendices")
     story += [PageBreak(), *sources_section(sources), PageBreak(), *audit_section(ctx)]
+    story += attachments_appendix(data, "Appendix C. Attachments")
     return story
 
 

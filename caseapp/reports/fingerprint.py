@@ -31,7 +31,7 @@ def fingerprint_document(data: CaseDetail) -> dict[str, Any]:
     """The canonical document the fingerprint is the hash of."""
     fig = data.figures
     cas_numbers = {s.cas for s in data.substances.values() if s.cas}
-    return {
+    doc = {
         "format": FORMAT,
         "case": {data.case.uid: record_values(data.case)},
         "seizures": _by_uid(data.seizures),
@@ -46,6 +46,13 @@ def fingerprint_document(data: CaseDetail) -> dict[str, Any]:
                                 "molar_mass": str(f.molar_mass)}
                           for cas, f in data.yield_factors.items() if cas in cas_numbers},
     }
+    # Exhibits (custody, lab results, attachments): covered when the case has any, so the
+    # fingerprint of a case without them is what it was before they existed.
+    for name, records in (("custody", data.custody), ("lab_results", data.lab_results),
+                          ("attachments", data.attachments)):
+        if records:
+            doc[name] = _by_uid(records)
+    return doc
 
 
 def fingerprint(data: CaseDetail) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from caseapp.domain.custody import (
     lab_warnings,
 )
 from caseapp.domain.records import AttachmentRecord
+from caseapp.errors import CaseAppError
 from caseapp.services.json_out import record_json
 from caseapp.services.records import ListQuery
 
@@ -57,8 +59,8 @@ def attachments_json(ws: Workspace, case: str | None) -> list[dict[str, Any]]:
     """Attachments of one case (or all cases), with their case and the record they are on."""
     with ws.db.read() as s:
         case_uid = ws.cases.case_uid_in(s, case) if case else None
-        refs = dict(s.execute(select(Case.uid, Case.ref)).tuples().all())
-        exhibits = dict(s.execute(select(Seizure.uid, Seizure.exhibit_ref)).tuples().all())
+        refs = {str(u): str(r) for u, r in s.execute(select(Case.uid, Case.ref))}
+        exhibits = {str(u): str(r) for u, r in s.execute(select(Seizure.uid, Seizure.exhibit_ref))}
     out = []
     for a in ws.attachments.list_all(ListQuery(case_uid=case_uid, sort="created_at")):
         assert isinstance(a, AttachmentRecord)
@@ -72,3 +74,27 @@ def attachments_json(ws: Workspace, case: str | None) -> list[dict[str, Any]]:
                     "sha256": a.sha256, "target": target, "created_at": a.created_at,
                     "created_by": a.created_by})
     return out
+
+
+def custody_form(ws: Workspace, case: str, exhibit: str, path: Path | str, *,
+                 prepared_by: str | None = None) -> int:
+    """Print the custody form of one exhibit to `path` (audited as a report); returns pages."""
+    from caseapp.reports.custody import render_custody_form
+
+    seizure, events = ws.custody.chain(case, exhibit)
+    case_record = ws.cases.get(seizure.case_uid)
+    results = [r for r in ws.lab_results.case_results(seizure.case_uid)
+               if r.exhibit == seizure.uid]
+    names = ws.lab_results.substance_names({seizure.substance})
+    warnings = continuity_warnings(seizure, events) + lab_warnings(seizure, results, names)
+    out = Path(path)
+    try:
+        pages = render_custody_form(case_record.ref, case_record.handling, seizure,
+                                    names.get(seizure.substance, seizure.substance), events,
+                                    warnings, out, prepared_by=prepared_by or ws.identity.actor)
+    except OSError as exc:
+        raise CaseAppError(f"Cannot write {out}: {exc.strerror}.") from None
+    with ws.unit() as uow:
+        uow.audit("report", kind="seizure", record_uid=seizure.uid, case_uid=seizure.case_uid,
+                  detail=f"custody form of {seizure.exhibit_ref} ({pages} pages)")
+    return pages

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from caseapp.domain import kinds
 from caseapp.domain import types as t
-from caseapp.domain.records import Record
+from caseapp.domain.records import Record, SeizureRecord
 from caseapp.services.history import HistoryService
 from caseapp.services.overview import OverviewService
 from caseapp.services.paging import PagingService
@@ -192,6 +193,14 @@ class MainWindow(QMainWindow):
                     c, f"New {spec.label}\u2026", lambda _c=False, k=kind: self.new_record(k),
                     spec.new_shortcut)
         c.addSeparator()
+        self.act_exhibit = self._action(c, "E&xhibit: custody, lab, attachments\u2026",
+                                        self.show_exhibit, "Ctrl+Shift+X",
+                                        "The chain of custody of the selected seizure")
+        self._action(c, "A&ttachments\u2026", self.show_attachments)
+        self.tabs_by_kind["seizure"].add_button(
+            "Custody && lab\u2026", "Chain of custody, lab results and attachments of the "
+            "selected seizure (Ctrl+Shift+X)").clicked.connect(self.show_exhibit)
+        c.addSeparator()
         self._action(c, "Con&flicts\u2026", lambda: file_actions.show_conflicts(self))
         h = bar.addMenu("&Help")
         self._action(h, "&User guide", lambda: file_actions.open_user_guide(self),
@@ -296,6 +305,30 @@ class MainWindow(QMainWindow):
                     return tab
             return self.tabs_by_kind["company"]
         return None
+
+    def show_exhibit(self) -> QDialog | None:
+        """The exhibit window of the seizure selected in the Seizures tab."""
+        from caseapp.views.exhibit_dialog import ExhibitDialog
+
+        record = self.tabs_by_kind["seizure"].current_record()
+        case = self.current_case_ref()
+        if not isinstance(record, SeizureRecord) or case is None:
+            self.statusBar().showMessage("Select a seizure first.", 5000)
+            return None
+        dialog = ExhibitDialog(self.ws, case, record, self.run, self)
+        dialog.show()
+        return dialog
+
+    def show_attachments(self) -> QDialog | None:
+        from caseapp.views.exhibit_dialog import AttachmentsDialog
+
+        case = self.current_case_ref()
+        if case is None:
+            self.statusBar().showMessage("Select a case first.", 5000)
+            return None
+        dialog = AttachmentsDialog(self.ws, case, self.run, self)
+        dialog.show()
+        return dialog
 
     def focus_filter(self) -> None:
         tab = self.current_tab()

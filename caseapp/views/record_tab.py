@@ -96,6 +96,7 @@ class RecordTabWidget(QWidget):
         bar.addWidget(self.new_button)
         bar.addWidget(self.edit_button)
         bar.addWidget(self.delete_button)
+        self.bar = bar
         self.view = QTableView(self)
         configure_table(self.view, self.model, f"table_{self.kind}")
         layout = QVBoxLayout(self)
@@ -114,6 +115,14 @@ class RecordTabWidget(QWidget):
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.model.sig_ready.connect(self._update_count)
+
+    def add_button(self, text: str, tip: str = "") -> QPushButton:
+        """One more button on the tab's bar (a kind-specific action, e.g. a seizure's exhibit
+        window)."""
+        button = QPushButton(text, self)
+        button.setToolTip(tip)
+        self.bar.addWidget(button)
+        return button
 
     def set_case(self, case_uid: str | None) -> None:
         if case_uid is None:
