@@ -14,6 +14,7 @@ from PySide6.QtCore import QDateTime, QPointF, QRectF, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -349,6 +350,51 @@ class CustodyPanel(QWidget):
                                   Changes(case_uid=None), long=True, on_success=show))
 
 
+class LabResultDialog(QDialog):
+    """A new lab result (the fields of `caseapp lab add`)."""
+
+    FIELDS = (("sample_id", "Sample id *"), ("laboratory", "Laboratory"),
+              ("method", "Method (GC-MS, FTIR, …)"), ("substance", "Identified substance"),
+              ("purity_percent", "Purity %"), ("uncertainty_percent", "Uncertainty ± %"),
+              ("analysed_on", "Analysed on (YYYY-MM-DD)"), ("report_ref", "Lab report ref"),
+              ("attachment", "Report file (attachment name)"), ("notes", "Notes"))
+
+    def __init__(self, substance: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New lab result")
+        form = QFormLayout()
+        self.edits: dict[str, QLineEdit] = {}
+        for name, label in self.FIELDS:
+            self.edits[name] = QLineEdit(self)
+            form.addRow(label, self.edits[name])
+        self.edits["substance"].setText(substance)
+        self.accepted_box = QCheckBox("Accepted: the seizure's purity follows this result", self)
+        form.addRow("", self.accepted_box)
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color:#b00020")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(460, self.sizeHint().height())
+
+    def values(self) -> dict[str, str]:
+        out = {n: e.text().strip() for n, e in self.edits.items() if e.text().strip()}
+        if self.accepted_box.isChecked():
+            out["accepted"] = "yes"
+        return out
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+
 class LabPanel(QWidget):
     """The exhibit's lab results; accepting one sets the seizure's purity."""
 
@@ -361,16 +407,22 @@ class LabPanel(QWidget):
         self.ws, self.seizure, self.run = ws, seizure, run
         self.results: list[LabResultRecord] = []
         self.table = _table(self.HEADERS)
+        for i, w in enumerate((140, 200, 150, 100, 65, 45, 85, 150)):
+            self.table.setColumnWidth(i, w)
+        self.add_button = QPushButton("Add result\u2026", self)
         self.accept_button = QPushButton("Accept selected", self)
         self.accept_button.setToolTip("The seizure's purity and lab confirmation follow it")
         self.note = QLabel(self)
+        self.note.setWordWrap(True)
         bar = QHBoxLayout()
         bar.addWidget(self.note, 1)
+        bar.addWidget(self.add_button)
         bar.addWidget(self.accept_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(bar)
         self.accept_button.clicked.connect(self.accept_selected)
+        self.add_button.clicked.connect(self.new_result)
         self.refresh()
 
     def refresh(self) -> None:
@@ -388,8 +440,30 @@ class LabPanel(QWidget):
                 self.table.setItem(row, col, _item(value))
         purity = self.seizure.purity_percent
         self.note.setText(f"Seizure purity: {purity if purity is not None else 'unknown'} %"
-                          f"{' (lab confirmed)' if self.seizure.lab_confirmed else ''}. "
-                          "Add results with caseapp lab add or a lab_results CSV.")
+                          f"{' (lab confirmed)' if self.seizure.lab_confirmed else ''}; "
+                          "it follows the accepted result.")
+
+    def new_result(self) -> LabResultDialog:
+        names = self.ws.lab_results.substance_names({self.seizure.substance})
+        dialog = LabResultDialog(names.get(self.seizure.substance, ""), self)
+        dialog.accepted.connect(lambda: self.save(dialog))
+        dialog.open()
+        return dialog
+
+    def save(self, dialog: LabResultDialog) -> Any:
+        values, seizure = dialog.values(), self.seizure
+        case_ref = self.ws.cases.get(seizure.case_uid).ref
+
+        def failed(exc: BaseException) -> bool:
+            dialog.show_error(getattr(exc, "message", str(exc)))
+            dialog.open()
+            return True
+
+        return self.run(Operation(
+            "Add a lab result",
+            lambda _p, _c: self.ws.lab_results.add_result(case_ref, seizure.uid, values),
+            Changes(frozenset({"lab_result", "seizure"}), seizure.case_uid),
+            on_success=lambda _r: self.refresh(), on_failure=failed))
 
     def accept_selected(self) -> Any:
         row = self.table.currentRow()

@@ -104,6 +104,19 @@ def test_accepting_a_lab_result_sets_the_seizure_purity(window: Any, qtbot: Any)
     idle(window, qtbot)
     assert window.ws.seizures.get(lab.seizure.uid).purity_percent == Decimal("11.9")
     assert "11.9" in lab.note.text()
+    form = lab.new_result()
+    qtbot.addWidget(form)
+    assert form.edits["substance"].text() == "Fentanyl"
+    form.edits["purity_percent"].setText("12.4")
+    form.accept()   # no sample id: refused beside the fields, nothing written
+    idle(window, qtbot)
+    assert form.isVisible() and "Sample id" in form.error.text()
+    form.edits["sample_id"].setText("DEA-SW-26-1872-B")
+    form.accepted_box.setChecked(True)
+    form.accept()
+    idle(window, qtbot)
+    assert lab.table.rowCount() == 3
+    assert window.ws.seizures.get(lab.seizure.uid).purity_percent == Decimal("12.4")
 
 
 def test_attachments_open_save_and_verify_the_hash(window: Any, qtbot: Any, tmp_path: Path,
