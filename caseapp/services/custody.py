@@ -159,6 +159,8 @@ class CustodyService(RecordService[CustodyRecord]):
             {r.substance for r in results if r.substance} | {s.substance for s in seizures})
         out: list[CustodyWarning] = []
         for seizure in seizures:
+            if seizure.uid not in events and seizure.uid not in by_exhibit:
+                continue   # nothing recorded, nothing to check (a big case has many such)
             out += continuity_warnings(seizure, events.get(seizure.uid, []))
             out += lab_warnings(seizure, by_exhibit.get(seizure.uid, []), names)
         return out
