@@ -26,7 +26,7 @@ from caseapp.domain.custody import (
 from caseapp.domain.records import CustodyRecord, LabResultRecord, SeizureRecord
 from caseapp.domain.validation import Errors
 from caseapp.errors import ConflictError, NotFoundError, ValidationError
-from caseapp.services.records import ListQuery, RecordService
+from caseapp.services.records import RecordService
 
 # How far ahead of this machine's clock an event may be dated (clocks differ a little).
 FUTURE_SLACK = dt.timedelta(minutes=10)
@@ -145,13 +145,16 @@ class CustodyService(RecordService[CustodyRecord]):
     def warnings(self, case_uid: str, seizures: tuple[SeizureRecord, ...] | None = None,
                  results: tuple[LabResultRecord, ...] | None = None) -> list[CustodyWarning]:
         """Continuity and lab warnings of every live exhibit of the case, exhibit by exhibit."""
-        if seizures is None:
-            seizures = tuple(self.ws.seizures.list_all(ListQuery(case_uid=case_uid,
-                                                                 sort="exhibit_ref")))
         if results is None:
             results = self.ws.lab_results.case_results(case_uid)
         with self.ws.db.read() as s:
             events = self.events_in(s, case_uid)
+            if seizures is None:   # only the exhibits with something recorded
+                wanted = set(events) | {r.exhibit for r in results}
+                t = self.ws.seizures.table
+                seizures = tuple(self.ws.seizures.to_record(row) for row in s.execute(
+                    select(t).where(t.c.case_uid == case_uid, t.c.deleted_at.is_(None),
+                                    t.c.uid.in_(wanted)).order_by(t.c.exhibit_ref)).mappings())
         by_exhibit: dict[str, list[LabResultRecord]] = defaultdict(list)
         for r in results:
             by_exhibit[r.exhibit].append(r)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -197,6 +198,7 @@ class MainWindow(QMainWindow):
                                         self.show_exhibit, "Ctrl+Shift+X",
                                         "The chain of custody of the selected seizure")
         self._action(c, "A&ttachments\u2026", self.show_attachments)
+        self._action(c, "Custody &warnings\u2026", self.show_custody_warnings)
         self.tabs_by_kind["seizure"].add_button(
             "Custody && lab\u2026", "Chain of custody, lab results and attachments of the "
             "selected seizure (Ctrl+Shift+X)").clicked.connect(self.show_exhibit)
@@ -318,6 +320,18 @@ class MainWindow(QMainWindow):
         dialog = ExhibitDialog(self.ws, case, record, self.run, self)
         dialog.show()
         return dialog
+
+    def custody_warning_lines(self) -> list[str]:
+        """The case's custody and lab warnings, one line each (exhibit: message)."""
+        if self.case_uid is None:
+            return []
+        return [f"{w.exhibit_ref}: {w.message}" for w in self.ws.custody.warnings(self.case_uid)]
+
+    def show_custody_warnings(self) -> None:
+        lines = self.custody_warning_lines()
+        text = ("\n\n".join(lines) if lines else
+                "No custody or lab warnings: every chain of custody is continuous.")
+        QMessageBox.information(self, "Custody warnings", text)
 
     def show_attachments(self) -> QDialog | None:
         from caseapp.views.exhibit_dialog import AttachmentsDialog

@@ -34,6 +34,7 @@ def test_the_custody_tab_shows_the_gap_and_a_transfer_proposes_the_holder(
     assert "C. Lee" in panel.summary.text() and "LSSD-SD-90155" in panel.summary.text()
     assert panel.warnings.isVisibleTo(dialog) and "M. Pryor" in panel.warnings.text()
     assert panel.table.rowCount() == 6
+    assert [line.split(":")[0] for line in window.custody_warning_lines()] == ["EX-0007-05"]
     assert len(panel.timeline.flagged) == 1
     dialog.resize(1000, 620)
     dialog.grab().save(str(tmp_path / "custody.png"))
