@@ -251,9 +251,10 @@ class ReportService:
         printing, file_answer = self._check_file(raw, sigs)
         try:
             printed = read_printed_report(path)
-        except ValidationError:
+        except ValidationError as exc:
             if printing is None:
-                raise
+                raise ValidationError(f"{exc} The file was CHANGED or is not a caseapp "
+                                      "report: it matches no report printed here.") from None
             printed = None
         key = printing.case_uid if printing else (printed.case_uid or printed.case_ref
                                                   if printed else None)
