@@ -21,6 +21,8 @@ def register(sub: Any) -> None:
     a.add_argument("--role", required=True,
                    choices=("investigator", "supervisor", "reviewer", "admin"))
     a.add_argument("--name", help="the member's name (default: the name in the key file)")
+    a.add_argument("--from", dest="start", metavar="WHEN",
+                   help="effective from this moment (ISO 8601 UTC; default: now)")
     a.set_defaults(handler=cmd_add)
     a = tsub.add_parser("revoke", help="end a member's key (a lost laptop, someone leaving)")
     a.add_argument("key", metavar="KEY", help="key id (or its start), or the member's name")
@@ -40,8 +42,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from caseapp.services.team import parse_when
+
     with open_workspace(args, must_exist=True) as ws:
-        team = ws.team.add(Path(args.pubkey), args.role, name=args.name)
+        team = ws.team.add(Path(args.pubkey), args.role, name=args.name,
+                           start=parse_when(args.start) if args.start else None)
     m = team.members[-1]
     print(f"Added {m.name} as {m.role} (team list version {team.version}).")
     return 0

@@ -119,7 +119,7 @@ def sign_pdf(data: bytes, signer: Signer, *, field: str, role: str | None = None
     hanko_signer = signers.SimpleSigner(
         signing_cert=asn1_x509.Certificate.load(leaf.public_bytes(serialization.Encoding.DER)),
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs([ca_cert]))
+        cert_registry=SimpleCertificateStore.from_certs([ca_cert]))  # type: ignore[no-untyped-call]
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     if approval_box is not None:
         page, *box = approval_box

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from caseapp.db.changelog import utc_now
 from caseapp.db.models import TeamVersion, TrustedKey
 from caseapp.errors import BundleRejected, CaseAppError, PermissionDenied, ValidationError
+from caseapp.sync.changesets import SPECIAL_AUTHORS
 from caseapp.sync.hlc import parse_hlc
 from caseapp.sync.ids import uuid7
 from caseapp.sync.signing import read_public_key, short_fingerprint
@@ -69,6 +70,8 @@ def check_bundle_ops(session: Session, ops: list[dict[str, Any]]) -> None:
     if team is None:
         return
     for op in ops:
+        if op["author_key"] in SPECIAL_AUTHORS:  # caseapp's shipped catalogue
+            continue
         at = _iso_of_hlc(str(op["hlc"]))
         why = team.write_refusal(str(op["author_key"]), at)
         if why is not None:
@@ -185,17 +188,20 @@ class TeamService:
         return self._publish(str(name or f"{signer.name}'s team"), uuid7(), 1, None, [me], now,
                              f"founded the team list with {signer.name} as admin")
 
-    def add(self, pub_path: Path, role: str, *, name: str | None = None) -> TeamList:
-        """Add a key with a role, or give a member a new role (from now)."""
+    def add(self, pub_path: Path, role: str, *, name: str | None = None,
+            start: str | None = None) -> TeamList:
+        """Add a key with a role, or give a member a new role, from now (or from `start`, e.g.
+        to cover work a new member did before joining)."""
         if role not in ROLES:
             raise ValidationError(f"Unknown role {role!r}; roles: {', '.join(ROLES)}.")
         key_id, public_hex, file_name = read_public_key(pub_path)
         team, now = self._as_admin(), utc_now()
+        begin = start or now
         members = [m if m.key_id != key_id or m.end is not None else
-                   Member(m.key_id, m.public_key, m.name, m.role, m.start, now)
+                   Member(m.key_id, m.public_key, m.name, m.role, m.start, max(m.start, begin))
                    for m in team.members]
         label = (name or file_name or f"key {key_id[:8]}").strip()
-        members.append(Member(key_id, public_hex, label, role, now, None))
+        members.append(Member(key_id, public_hex, label, role, begin, None))
         return self._publish(team.name, team.team_id, team.version + 1, team.digest, members,
                              now, f"team list: {label} ({short_fingerprint(key_id)}) as {role}")
 

@@ -75,8 +75,16 @@ class TeamList:
     def entries(self, key_id: str) -> list[Member]:
         return [m for m in self.members if m.key_id == key_id]
 
+    @property
+    def governs_from(self) -> str:
+        """The earliest moment the list speaks of: before it, there were no roles."""
+        return min((m.start for m in self.members), default=self.issued_at)
+
     def write_refusal(self, key_id: str, at: str) -> str | None:
-        """Why `key_id` may not write at `at`, or None when it may."""
+        """Why `key_id` may not write at `at`, or None when it may. Changes made before the
+        list governs (work from before the team was founded) are allowed."""
+        if at < self.governs_from:
+            return None
         m = self.member(key_id, at)
         if m is not None and m.role in WRITERS:
             return None

@@ -4,7 +4,6 @@ update, and `verify-report` says which of file, signatures and data do not hold.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from caseapp.errors import PermissionDenied, ValidationError
 from caseapp.reports.pdf_sign import read_signatures
 from caseapp.services.reporting import ReportService
 from caseapp.services.workspace import Workspace
-from tests.sync.helpers import new_signer
+from tests.sync.helpers import new_signer, pub_file
 
 REF = "CASE-2026-0007"
 
@@ -85,11 +84,8 @@ def test_a_changed_record_is_named(demo_ws, printed: Path,  # type: ignore[no-un
 def _supervisor(demo_ws, tmp_path: Path) -> Workspace:  # type: ignore[no-untyped-def]
     """A team founded by demo_ws's key (admin) with a supervisor; her workspace, same file."""
     sup = new_signer("Sgt. Maria Lopez")
-    pub = tmp_path / "sup.pub"
-    pub.write_text(json.dumps({"name": sup.name, "key_id": sup.key_id,
-                               "public_key": sup.public_hex}))
     demo_ws.team.init("Precursor desk")
-    demo_ws.team.add(pub, "supervisor")
+    demo_ws.team.add(pub_file(sup, tmp_path), "supervisor")
     return Workspace.open(demo_ws.db.path, signer=sup)
 
 
