@@ -109,7 +109,10 @@ def cmd_whoami(args: argparse.Namespace) -> int:
 def cmd_trust_add(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         key = ws.trust.add(Path(args.pubkey), name=args.name)
-    print(f"Trusted {key.name or '(no name)'} key {key.key_id}.")
+    from caseapp.sync.signing import short_fingerprint
+
+    print(f"Trusted {key.name or '(no name)'} key {short_fingerprint(key.key_id)} "
+          f"({key.key_id}). Check the fingerprint with its owner (caseapp whoami).")
     return 0
 
 
