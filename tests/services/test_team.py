@@ -114,3 +114,22 @@ def test_revoked_keys_later_changes_are_refused_earlier_ones_stay(tmp_path: Path
     assert seizure.lab_ref != "LAB-after-revocation"
     alice.close()
     bob.close()
+
+
+def test_verify_checks_the_team_list(ws, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    ws.team.init()
+    ws.team.add(pub_file(new_signer("Carol"), tmp_path), "investigator")
+    path = ws.db.path
+    ws.close()
+    assert main(["--db", str(path), "verify"]) == 0
+    assert "2 team list versions" in capsys.readouterr().out
+    con = sqlite3.connect(path)
+    con.execute("UPDATE team_versions SET document = replace(document, '\"investigator\"', "
+                "'\"admin\"') WHERE version = 2")
+    con.commit()
+    con.close()
+    assert main(["--db", str(path), "verify"]) == 1
+    assert "does not verify" in capsys.readouterr().out
