@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +92,7 @@ def cmd_whoami(args: argparse.Namespace) -> int:
 
     signer = local_signer()
     role = None
-    if args.db or os.environ.get("CASEAPP_DB") or db_path(args).exists():
+    if db_path(args).exists():  # the role comes from the database's team list
         with open_workspace(args, must_exist=True) as ws:
             role = ws.team.role_of(signer.key_id) if ws.team.active() else None
     if args.json:
