@@ -200,7 +200,6 @@ def read_signatures(data: bytes) -> list[SignatureInfo]:
     """Every signature in the PDF `data`, oldest first, each checked cryptographically
     (the bytes it covers are unchanged, the signature verifies with its certificate) and for
     who issued its certificate. Raises ValidationError when the file is not a readable PDF."""
-    from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
@@ -211,13 +210,15 @@ def read_signatures(data: bytes) -> list[SignatureInfo]:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError) as exc:
-        raise ValidationError(f"not a readable PDF ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - a hostile file may break the parser any way
+        raise ValidationError(f"not a readable PDF ({type(exc).__name__})") from exc
     found: list[SignatureInfo] = []
     for sig in embedded:
-        byte_range = [int(v) for v in sig.sig_object["/ByteRange"]]
-        end = byte_range[2] + byte_range[3]
-        field = str(sig.field_name)
+        try:
+            byte_range = [int(v) for v in sig.sig_object["/ByteRange"]]
+            end, field = byte_range[2] + byte_range[3], str(sig.field_name)
+        except Exception:  # noqa: BLE001 - as above
+            raise ValidationError("not a readable PDF (a signature without a byte range)") from None
         try:
             # No trust roots: whose key issued the certificate is caseapp's check, below.
             context = ValidationContext(trust_roots=[], allow_fetching=False)

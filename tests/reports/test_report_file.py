@@ -134,3 +134,21 @@ def test_an_approval_by_a_non_supervisor_does_not_count(demo_ws, printed: Path, 
     check = ReportService(demo_ws).verify(forged)
     assert not check.matches and check.approved_by == ()
     assert any("approval does not count" in a.text for a in check.signatures)
+
+
+def test_cut_or_garbled_files_get_an_answer_not_a_crash(demo_ws, printed: Path,  # type: ignore[no-untyped-def]
+                                                        tmp_path: Path) -> None:
+    from caseapp.errors import CaseAppError
+
+    raw = printed.read_bytes()
+    service = ReportService(demo_ws)
+    sig_at = raw.index(b"/ByteRange")
+    for n, data in enumerate((raw[:len(raw) // 2], raw[:-10], raw[:sig_at + 12],
+                              raw.replace(b"/ByteRange", b"/ByteRangf"),
+                              raw.replace(b"/Contents <", b"/Contents (", 1), b"%PDF-1.4\n")):
+        bad = tmp_path / f"cut{n}.pdf"
+        bad.write_bytes(data)
+        try:
+            assert not service.verify(bad).matches, n
+        except CaseAppError:
+            pass
