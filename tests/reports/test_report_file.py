@@ -138,6 +138,8 @@ def test_an_approval_by_a_non_supervisor_does_not_count(demo_ws, printed: Path, 
 
 def test_cut_or_garbled_files_get_an_answer_not_a_crash(demo_ws, printed: Path,  # type: ignore[no-untyped-def]
                                                         tmp_path: Path) -> None:
+    import contextlib
+
     from caseapp.errors import CaseAppError
 
     raw = printed.read_bytes()
@@ -148,7 +150,5 @@ def test_cut_or_garbled_files_get_an_answer_not_a_crash(demo_ws, printed: Path, 
                               raw.replace(b"/Contents <", b"/Contents (", 1), b"%PDF-1.4\n")):
         bad = tmp_path / f"cut{n}.pdf"
         bad.write_bytes(data)
-        try:
+        with contextlib.suppress(CaseAppError):  # a clear error is an answer too
             assert not service.verify(bad).matches, n
-        except CaseAppError:
-            pass
