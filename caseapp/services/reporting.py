@@ -291,19 +291,22 @@ class ReportService:
         if role != "supervisor":
             raise PermissionDenied(
                 "Only a supervisor may approve a report: " + (
-                    "this database has no team list (caseapp team init)." if not
+                    "this database has no team list to say who is a supervisor." if not
                     self.ws.team.active() else
                     f"your key {short_fingerprint(signer.key_id)} "
                     + (f"has the role {role}" if role else "is not a member") + " in the team list.")
                 + " Nothing was changed.")
-        check = self.verify(path)
-        bad = [a.text for a in check.signatures if not a.ok and "approval" not in a.text]
-        if bad or not check.signatures:
-            raise ValidationError(f"{path} cannot be approved: {'; '.join(bad) or 'unsigned'}")
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
         sigs = read_signatures(raw)
         if any(x.field == APPROVAL_FIELD for x in sigs):
             raise ValidationError(f"{path} is already approved; nothing was changed.")
+        check = self.verify(path)
+        bad = [a.text for a in check.signatures if not a.ok]
+        if bad:
+            raise ValidationError(f"{path} cannot be approved: {'; '.join(bad)}")
         if sigs[-1].end != len(raw):
             raise ValidationError(f"{path} was changed after its last signature; it cannot be "
                                   "approved.")

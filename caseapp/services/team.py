@@ -223,8 +223,7 @@ class TeamService:
     def _as_admin(self) -> TeamList:
         team = self.current()
         if team is None:
-            raise ValidationError("This database has no team list yet; found one first "
-                                  "(team init).")
+            raise ValidationError("This database has no team list yet; found one first.")
         me = self.ws.identity.signer.key_id
         if self.role_of(me) != "admin":
             raise PermissionDenied(f"Only a team admin may change the team list; your key "
