@@ -80,12 +80,13 @@ def check_bundle_ops(session: Session, ops: list[dict[str, Any]]) -> None:
                 f"the team list does not allow: {why}. Nothing was imported.")
 
 
-def receive_versions(session: Session, entries: Any, now: str) -> int:
-    """Store the team list versions a bundle carries (all or none); returns how many were new.
-    Raises BundleRejected when they do not chain from what is here, belong to another team,
-    or found a team whose founder this database does not trust."""
+def accepted_versions(session: Session, entries: Any) -> list[TeamList]:
+    """The team list versions a bundle carries, checked against what is held here (all of
+    them, oldest first; [] for none). Raises BundleRejected when they do not chain from what
+    is here, belong to another team, or found a team whose founder this database does not
+    trust."""
     if not entries:
-        return 0
+        return []
     try:
         if not isinstance(entries, list) or len(entries) > MAX_VERSIONS:
             raise TeamListInvalid("malformed")
@@ -95,6 +96,7 @@ def receive_versions(session: Session, entries: Any, now: str) -> int:
     except (TeamListInvalid, KeyError, TypeError) as exc:
         raise BundleRejected(f"The bundle's team list is not valid ({exc}). Nothing was "
                              "imported.") from None
+    incoming.sort(key=lambda v: v.version)
     held = load_versions(session)
     if held and held[0].team_id != incoming[0].team_id:
         raise BundleRejected(f"The bundle carries the team list of another team "
@@ -113,7 +115,20 @@ def receive_versions(session: Session, entries: Any, now: str) -> int:
         if mine is not None and mine.digest != v.digest:
             raise BundleRejected(f"The bundle's team list version {v.version} differs from "
                                  "the one held here. Nothing was imported.")
-    new = [v for v in incoming if v.version not in by_version]
+    return incoming
+
+
+def vouched_keys(session: Session, entries: Any) -> dict[str, tuple[str, str]]:
+    """Keys the bundle's (accepted) team list names: key id -> (public key, name). A bundle
+    may carry a new member's changes together with the list that adds them."""
+    versions = accepted_versions(session, entries)
+    return {m.key_id: (m.public_key, m.name) for m in versions[-1].members} if versions else {}
+
+
+def receive_versions(session: Session, entries: Any, now: str) -> int:
+    """Store the new team list versions a bundle carries (all or none); returns how many."""
+    held = {v for (v,) in session.execute(select(TeamVersion.version))}
+    new = [v for v in accepted_versions(session, entries) if v.version not in held]
     for v in new:
         _store(session, v, now)
     return len(new)

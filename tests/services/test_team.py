@@ -133,3 +133,22 @@ def test_verify_checks_the_team_list(ws, tmp_path: Path,  # type: ignore[no-unty
     con.close()
     assert main(["--db", str(path), "verify"]) == 1
     assert "does not verify" in capsys.readouterr().out
+
+
+def test_a_new_members_bundle_brings_the_list_that_vouches_for_them(tmp_path: Path) -> None:
+    alice, carol = open_ws(tmp_path / "a.db", "alice"), open_ws(tmp_path / "c.db", "carol")
+    bob = open_ws(tmp_path / "b.db", "bob")
+    trust(carol, alice)
+    trust(bob, alice)  # bob knows only the admin's key
+    load_demo(alice)
+    alice.team.init("Precursor desk")
+    alice.team.add(pub_file(carol.identity.signer, tmp_path), "investigator")
+    BundleService(alice).export_case(REF, tmp_path / "a.casebundle")
+    BundleService(carol).import_bundle(tmp_path / "a.casebundle")
+    carol.seizures.edit("EX-0007-03", {"purity_percent": "50"}, case=REF)
+    BundleService(carol).export_case(REF, tmp_path / "c.casebundle")
+    summary = BundleService(bob).import_bundle(tmp_path / "c.casebundle")
+    assert summary.exporter == "carol" and purity(bob) == "50"
+    assert bob.team.role_of(carol.identity.signer.key_id) == "investigator"
+    for ws in (alice, bob, carol):
+        ws.close()
