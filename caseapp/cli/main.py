@@ -27,6 +27,7 @@ from caseapp.errors import (
     DatabaseDamaged,
     NotFoundError,
     OlderSchema,
+    PermissionDenied,
     UntrustedKey,
 )
 from caseapp.logs import log_file, setup_logging
@@ -129,4 +130,6 @@ def hint(exc: CaseAppError, args: argparse.Namespace) -> str | None:
         return f"Upgrade it (a backup is made first) with: caseapp --db {exc.path} init"
     if isinstance(exc, DatabaseDamaged):
         return f"Check it with: caseapp --db {db_path(args)} verify"
+    if isinstance(exc, PermissionDenied):
+        return "See the roles and who the admins are with: caseapp team show"
     return None

@@ -84,6 +84,7 @@ def test_a_reviewer_reads_and_prints_but_cannot_write(demo_ws, tmp_path: Path,  
     assert main([*db, "edit", "seizure", "EX-0007-03", "purity_percent=50", "--case", REF]) == 1
     err = capsys.readouterr().err
     assert "a reviewer may not change records" in err and "nothing was changed" in err
+    assert "caseapp team show" in err  # the next step
     assert purity(demo_ws) == before
     assert main([*db, "report", REF, "-o", str(tmp_path / "r.pdf")]) == 0  # printing is reading
     assert main([*db, "search", "vitamin"]) == 0
