@@ -134,3 +134,7 @@ class Cancelled(CaseAppError):
 
     def __init__(self, message: str = "Cancelled; nothing was changed.") -> None:
         super().__init__(message)
+
+
+class PermissionDenied(CaseAppError):
+    """The investigator's role in the team list does not allow this (services/team.py)."""

@@ -88,28 +88,42 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_whoami(args: argparse.Namespace) -> int:
     from caseapp.services.identity import local_signer
+    from caseapp.sync.signing import short_fingerprint
 
     signer = local_signer()
+    role = None
+    if db_path(args).exists():  # the role comes from the database's team list
+        with open_workspace(args, must_exist=True) as ws:
+            role = ws.team.role_of(signer.key_id) if ws.team.active() else None
     if args.json:
         print_json({"name": signer.name, "key_id": signer.key_id,
-                    "public_key": signer.public_hex})
+                    "public_key": signer.public_hex,
+                    "fingerprint": short_fingerprint(signer.key_id), "role": role})
     else:
-        print(f"{signer.name}  key {signer.key_id}")
+        print(f"{signer.name}  {role or 'no team role'}  key {short_fingerprint(signer.key_id)}"
+              f"  ({signer.key_id})")
     return 0
 
 
 def cmd_trust_add(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         key = ws.trust.add(Path(args.pubkey), name=args.name)
-    print(f"Trusted {key.name or '(no name)'} key {key.key_id}.")
+    from caseapp.sync.signing import short_fingerprint
+
+    print(f"Trusted {key.name or '(no name)'} key {short_fingerprint(key.key_id)} "
+          f"({key.key_id}). Check the fingerprint with its owner (caseapp whoami).")
     return 0
 
 
 def cmd_trust_list(args: argparse.Namespace) -> int:
+    from caseapp.sync.signing import short_fingerprint
+
     with open_workspace(args, must_exist=True) as ws:
         keys = ws.trust.list()
     if args.json:
-        print_json([k.__dict__ for k in keys])
+        print_json([{**k.__dict__, "fingerprint": short_fingerprint(k.key_id)} for k in keys])
     else:
-        print_table(["key id", "name", "added"], [(k.key_id, k.name, k.added_at) for k in keys])
+        print_table(["fingerprint", "name", "added", "key id"],
+                    [(short_fingerprint(k.key_id), k.name, k.added_at, k.key_id)
+                     for k in keys])
     return 0

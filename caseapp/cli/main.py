@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 
 from caseapp import __version__
-from caseapp.cli import admin, bundles, data, exhibits, records, reports
+from caseapp.cli import admin, bundles, data, exhibits, records, reports, team
 from caseapp.cli.context import db_path
 from caseapp.errors import (
     CaseAppError,
@@ -27,6 +27,7 @@ from caseapp.errors import (
     DatabaseDamaged,
     NotFoundError,
     OlderSchema,
+    PermissionDenied,
     UntrustedKey,
 )
 from caseapp.logs import log_file, setup_logging
@@ -34,7 +35,7 @@ from caseapp.logs import log_file, setup_logging
 log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
-COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits)
+COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,4 +130,6 @@ def hint(exc: CaseAppError, args: argparse.Namespace) -> str | None:
         return f"Upgrade it (a backup is made first) with: caseapp --db {exc.path} init"
     if isinstance(exc, DatabaseDamaged):
         return f"Check it with: caseapp --db {db_path(args)} verify"
+    if isinstance(exc, PermissionDenied):
+        return "See the roles and who the admins are with: caseapp team show"
     return None

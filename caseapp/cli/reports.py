@@ -24,6 +24,10 @@ def register(sub: Any) -> None:
     p.add_argument("pdf", metavar="FILE.pdf")
     p.set_defaults(handler=cmd_verify_report)
 
+    p = sub.add_parser("approve", help="a supervisor's signature on a printed report")
+    p.add_argument("pdf", metavar="FILE.pdf")
+    p.set_defaults(handler=cmd_approve)
+
 
 def cmd_report(args: argparse.Namespace) -> int:
     from caseapp.services.reporting import ReportService
@@ -40,17 +44,21 @@ def cmd_verify_report(args: argparse.Namespace) -> int:
 
     with open_workspace(args, must_exist=True) as ws:
         check = ReportService(ws).verify(Path(args.pdf))
-    problems = []
-    if not check.data_matches:
-        problems.append(f"{check.path} (case {check.case_ref}) no longer matches the database: "
-                        f"the case's data changed since it was printed.\n  printed: "
-                        f"{check.printed}\n  now:     {check.current}")
-    if check.head is not None and not check.head[0]:
-        problems.append(f"{check.path}: {check.head[1]}.")
-    if problems:
-        raise CaseAppError("\n".join(problems))
-    print(f"{check.path} matches: the database still holds the data of case {check.case_ref} "
-          f"that this report was made from ({check.printed}).")
-    if check.head is not None:
-        print(f"  Audit: {check.head[1]}.")
+    lines = [f"  {line}" for line in check.lines()]
+    if not check.matches:
+        raise CaseAppError(f"{check.path} (case {check.case_ref}) does not check out:\n"
+                           + "\n".join(lines))
+    print(f"{check.path} matches: the file, its signatures and the data of case "
+          f"{check.case_ref} check out.")
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from caseapp.services.reporting import ReportService
+
+    with open_workspace(args, must_exist=True) as ws:
+        check = ReportService(ws).approve(Path(args.pdf))
+    print(f"Approved {check.path} (case {check.case_ref}) as supervisor.")
+    print("\n".join(f"  {line}" for line in check.lines()))
     return 0

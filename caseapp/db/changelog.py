@@ -19,18 +19,19 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.db import fts
-from caseapp.db.audit import append_entries
+from caseapp.db.audit import append_entries, chain_head
 from caseapp.db.checkpoints import NEW_CHANGESETS, note_changeset, write_checkpoint, write_witness
 from caseapp.db.engine import Database
-from caseapp.db.models import Changeset, Meta, Op, core_table, table_of
+from caseapp.db.models import Changeset, Meta, Op, TeamVersion, core_table, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
-from caseapp.errors import NotFoundError
+from caseapp.errors import NotFoundError, PermissionDenied
 from caseapp.paths import keys_dir
 from caseapp.sync.canonical import canonical_hash, canonical_json
 from caseapp.sync.hlc import HybridClock, wall_ms_now
 from caseapp.sync.ids import new_site_id, uuid7
 from caseapp.sync.merge import OpView, current_heads
 from caseapp.sync.signing import Signer
+from caseapp.sync.team import parse as parse_team
 
 ALL_FIELDS = "*"
 
@@ -107,6 +108,7 @@ class UnitOfWork:
         self._ops_by_record: dict[tuple[str, str], list[OpView]] = defaultdict(list)
         self._audit: list[dict[str, Any]] = []
         self.checkpoint: dict[str, Any] | None = None
+        self._may_write = False
 
     # --- records -------------------------------------------------------------------------
     def create(self, kind: str, values: dict[str, Any], *, uid: str | None = None,
@@ -183,6 +185,10 @@ class UnitOfWork:
         return dict(found)
 
     # --- audit ---------------------------------------------------------------------------
+    def next_audit_seq(self) -> int:
+        """The seq the next `audit()` entry of this unit will get (the unit holds the lock)."""
+        return chain_head(self.session)[0] + len(self._audit) + 1
+
     def audit(self, action: str, *, kind: str | None = None, record_uid: str | None = None,
               case_uid: str | None = None, changes: dict[str, Any] | None = None,
               detail: str | None = None, outcome: str = "ok") -> None:
@@ -209,8 +215,22 @@ class UnitOfWork:
         heads = current_heads(self._record_ops(kind, uid), names)
         return {n: h for n, h in heads.items() if h or n in fields}
 
+    def _check_role(self) -> None:
+        """With a team list, only a writing member's key may change records (services/team.py)."""
+        if self._may_write:
+            return
+        row = self.session.execute(select(TeamVersion.document, TeamVersion.signed_by,
+                                          TeamVersion.signature)
+                                   .order_by(TeamVersion.version.desc()).limit(1)).first()
+        if row is not None:
+            why = parse_team(*row).write_refusal(self.identity.signer.key_id, self.now)
+            if why is not None:
+                raise PermissionDenied(f"{why}; nothing was changed.")
+        self._may_write = True
+
     def _add_op(self, kind: str, uid: str, fields: dict[str, Any],
                 prev: dict[str, list[str]], case_uid: str | None) -> None:
+        self._check_role()
         op = {
             "kind": kind, "uid": uid, "case_uid": case_uid, "fields": fields, "prev": prev,
             "hlc": self.clock.tick(), "site_id": self.site_id,

@@ -479,3 +479,31 @@ class PeerHead(Base):
     audit_hash: Mapped[str] = mapped_column(String(64))
     bundle_id: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[str] = mapped_column(String(40))
+
+
+class ReportPrinting(Base):
+    """A printed report: the SHA-256 of its exact bytes (also in its audit entry) and the
+    value hash of every record it was made from, so verify-report can name what changed."""
+
+    __tablename__ = "report_printings"
+    file_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    audit_seq: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(20))          # "report" or "approve"
+    case_uid: Mapped[str] = mapped_column(String(36))
+    fingerprint: Mapped[str] = mapped_column(String(71))
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(32))
+    records: Mapped[dict[str, object]] = mapped_column(JSONText)
+
+
+class TeamVersion(Base):
+    """One signed version of the team list (services/team.py); the highest version rules."""
+
+    __tablename__ = "team_versions"
+    team_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[str] = mapped_column(Text)       # the canonical JSON that was signed
+    signed_by: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[str] = mapped_column(String(40))

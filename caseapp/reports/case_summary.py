@@ -13,7 +13,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.reports.cells import Sources
 from caseapp.reports.charts import quantity_by_substance, seizures_over_time
-from caseapp.reports.cover import cover
+from caseapp.reports.cover import SignOffBlock, cover
 from caseapp.reports.custody import attachments_appendix, custody_section
 from caseapp.reports.data import CaseDetail, ReportContext, ReportResult
 from caseapp.reports.document import DEFAULT_MARKING, PageChrome, build_pdf
@@ -63,7 +63,8 @@ def charts(data: CaseDetail) -> list[Flowable]:
 
 def build_story(data: CaseDetail, ctx: ReportContext, fp: str, *,
                 progress: ProgressCallback = no_progress,
-                cancel: CancelToken | None = None) -> list[Flowable]:
+                cancel: CancelToken | None = None,
+                sign_off: SignOffBlock | None = None) -> list[Flowable]:
     """Every flowable of the report, in order."""
     steps, done = 4, 0
 
@@ -75,7 +76,7 @@ def build_story(data: CaseDetail, ctx: ReportContext, fp: str, *,
         progress(done, steps, f"preparing {label}")
 
     sources = Sources()
-    story: list[Flowable] = [*cover(data, ctx, fp), PageBreak()]
+    story: list[Flowable] = [*cover(data, ctx, fp, sign_off), PageBreak()]
     step("key figures")
     story += key_figures(data, sources)
     step("charts")
@@ -98,7 +99,8 @@ def render_case_summary(data: CaseDetail, ctx: ReportContext, path: Path, *,
     """
     register_fonts()
     fp = fingerprint(data)
-    story = build_story(data, ctx, fp, progress=progress, cancel=cancel)
+    sign_off = SignOffBlock()
+    story = build_story(data, ctx, fp, progress=progress, cancel=cancel, sign_off=sign_off)
     chrome = PageChrome(
         marking=(data.case.handling or DEFAULT_MARKING).strip() or DEFAULT_MARKING,
         case_ref=data.case.ref,
@@ -108,4 +110,4 @@ def render_case_summary(data: CaseDetail, ctx: ReportContext, path: Path, *,
     pages = build_pdf(story, path, chrome, title=f"Case summary {data.case.ref}",
                       author=ctx.prepared_by, keywords=keywords_for(data, fp, ctx),
                       progress=progress, cancel=cancel, work_estimate=estimate)
-    return ReportResult(str(path), pages, fp)
+    return ReportResult(str(path), pages, fp, sign_off.box)

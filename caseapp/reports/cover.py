@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from caseapp.reports.data import CaseDetail, ReportContext
 from caseapp.reports.styles import (
@@ -68,20 +68,44 @@ def _facts(data: CaseDetail, ctx: ReportContext, fingerprint: str) -> Table:
     return table
 
 
-def _signature_block() -> Table:
-    blank = "_" * 34
-    rows = [[Paragraph("Reviewed and approved by (supervisor)", CELL_BOLD), "", ""],
-            [Paragraph(f"Name: {blank}", BODY), Paragraph(f"Signature: {blank}", BODY), ""],
-            [Paragraph(f"Date: {blank}", BODY), "", ""]]
-    table = Table(rows, colWidths=[FRAME_WIDTH / 2, FRAME_WIDTH / 2, 0], hAlign="LEFT")
-    table.setStyle(TableStyle([("BOX", (0, 0), (1, -1), 0.6, INK),
-                               ("TOPPADDING", (0, 0), (-1, -1), 7),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 7)]))
-    return table
+class SignOffBlock(Flowable):  # type: ignore[misc]  # untyped base
+    """The supervisor's sign-off block; remembers where it was drawn (`box`), so printing can
+    put the approval signature field over it (reports/pdf_sign.py)."""
+
+    HEIGHT = 30 * mm
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.box: tuple[int, float, float, float, float] | None = None
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = min(avail_width, FRAME_WIDTH)
+        return self.width, self.HEIGHT
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setStrokeColor(INK)
+        canvas.setLineWidth(0.6)
+        canvas.rect(0, 0, self.width, self.HEIGHT)
+        label = Paragraph("Reviewed and approved by (supervisor)", CELL_BOLD)
+        _w, h = label.wrap(self.width - 12, self.HEIGHT)
+        label.drawOn(canvas, 6, self.HEIGHT - h - 5)
+        hint = Paragraph("Signed digitally with <i>caseapp approve</i>: name, role and date "
+                         "appear here.", SMALL)
+        _w, h2 = hint.wrap(self.width * 0.4 - 8, self.HEIGHT)
+        hint.drawOn(canvas, 6, self.HEIGHT - h - h2 - 10)
+        canvas.restoreState()
+        x, y = canvas.absolutePosition(0, 0)
+        # The signature appearance: right of the label column, inside the frame.
+        left = x + self.width * 0.42
+        self.box = (canvas.getPageNumber() - 1, left, y + 3, x + self.width - 3,
+                    y + self.HEIGHT - 3)
 
 
-def cover(data: CaseDetail, ctx: ReportContext, fingerprint: str) -> list[Flowable]:
-    """The flowables of the cover page."""
+def cover(data: CaseDetail, ctx: ReportContext, fingerprint: str,
+          sign_off: SignOffBlock | None = None) -> list[Flowable]:
+    """The flowables of the cover page (`sign_off`: the block to use, to read its box)."""
     story: list[Flowable] = [Paragraph("Case summary", TITLE),
                              para(data.case.title, SUBTITLE, bold=True)]
     if ctx.open_conflicts > 0:
@@ -89,11 +113,12 @@ def cover(data: CaseDetail, ctx: ReportContext, fingerprint: str) -> list[Flowab
     story += [_facts(data, ctx, fingerprint), Spacer(1, 8)]
     if data.case.summary:
         story += [Paragraph("Summary", H2), para(data.case.summary, BODY, lines=True)]
-    story += [Spacer(1, 10), KeepTogether([_signature_block()]), Spacer(1, 8), Paragraph(
+    story += [Spacer(1, 10), sign_off or SignOffBlock(), Spacer(1, 8), Paragraph(
         "Every figure in this report is computed from the case's records, and each cites the "
         "records it comes from. The fingerprint (SHA-256 over those records and the assumptions "
         "stated beside the figures) is printed on every page; <i>caseapp verify-report "
-        "FILE.pdf</i> tells whether the database still holds exactly that data. The audit chain "
+        "FILE.pdf</i> tells whether this file is byte for byte the one printed, whether its digital "
+        "signatures hold, and whether the database still holds exactly that data. The audit chain "
         "head identifies the last entry of the tamper-evident audit log when the report was "
         "printed, signed with the key of whoever printed it: verify-report also tells whether "
         "that history was rewritten or cut since.", SMALL)]

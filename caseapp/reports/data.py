@@ -111,3 +111,7 @@ class ReportResult:
     path: str
     pages: int
     fingerprint: str
+    # Where the sign-off block was drawn: (page index, x1, y1, x2, y2) in PDF points.
+    sign_off_box: tuple[int, float, float, float, float] | None = None
+    # SHA-256 of the exact bytes of the signed file (recorded in the printing's audit entry).
+    sha256: str = ""

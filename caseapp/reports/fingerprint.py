@@ -58,3 +58,16 @@ def fingerprint_document(data: CaseDetail) -> dict[str, Any]:
 def fingerprint(data: CaseDetail) -> str:
     """`sha256:<64 hex digits>` over `fingerprint_document(data)`."""
     return PREFIX + canonical_hash(fingerprint_document(data))
+
+
+_KINDS = {"case": "case", "seizures": "seizure", "shipments": "shipment",
+          "companies": "company", "persons": "person", "links": "link",
+          "substances": "substance"}
+
+
+def record_hashes(data: CaseDetail) -> dict[str, str]:
+    """`{"KIND/UID": hash of its values}` for every record the fingerprint covers: kept with a
+    printing so verify-report can name the records that changed since."""
+    doc = fingerprint_document(data)
+    return {f"{kind}/{uid}": canonical_hash(values)
+            for section, kind in _KINDS.items() for uid, values in doc[section].items()}

@@ -21,7 +21,7 @@ from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import BundleImport, Changeset
 from caseapp.errors import BundleRejected, ImportIntoDamagedDatabase
 from caseapp.progress import CancelToken
-from caseapp.services import bundle_heads
+from caseapp.services import bundle_heads, team
 from caseapp.services.bundle_apply import Applier
 from caseapp.services.bundle_store import (
     existing_op_ids,
@@ -106,6 +106,8 @@ def check_receiver(uow: UnitOfWork, bundle: VerifiedBundle, incoming: list[dict[
     known = existing_op_ids(s, [op["op_id"] for op in incoming])
     new_ops = [op for op in incoming if op["op_id"] not in known]
     _check_authorship(s, bundle, new_ops, uow.site_id)
+    team.receive_versions(s, bundle.manifest.get("team"), uow.now)
+    team.check_bundle_ops(s, new_ops)
     bundle_heads.check_and_remember(s, bundle.manifest, uow.now)
     return Pending(incoming, new_ops, held, before)
 

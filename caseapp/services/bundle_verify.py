@@ -20,6 +20,7 @@ from caseapp.db.engine import Database
 from caseapp.db.models import TrustedKey
 from caseapp.errors import UntrustedKey
 from caseapp.progress import CancelToken, ProgressCallback
+from caseapp.services.team import vouched_keys
 from caseapp.sync.bundle_file import BundleReader, Limits, sha256_file
 from caseapp.sync.changesets import IncomingChangeset, read_changesets
 from caseapp.sync.manifest import check_exporter_key, check_manifest, check_signature
@@ -55,14 +56,16 @@ def verify_bundle(db: Database, path: Path, limits: Limits, cancel: CancelToken,
         reader.check_directory()
         manifest = check_manifest(reader.read_manifest())
         check_exporter_key(manifest)
-        _trust_exporter(db, manifest)
+        with db.read() as s:  # members of the team list it carries count as trusted
+            vouched = vouched_keys(s, manifest.get("team"))
+        _trust_exporter(db, manifest, vouched)
         check_signature(manifest, reader.signature, reader.manifest_bytes)
         progress(1, 5, "Checking file hashes")
         reader.check_files(manifest["files"], cancel.check)
         reader.check_canonical()
         progress(2, 5, "Checking signatures")
         changesets = read_changesets(reader.lines(), manifest, limits, cancel.check, now_ms)
-        _trust_authors(db, changesets)
+        _trust_authors(db, changesets, vouched)
         with path.open("rb") as fh:
             file_sha = sha256_file(fh)[0]
         return VerifiedBundle(reader, manifest, changesets, file_sha)
@@ -71,18 +74,29 @@ def verify_bundle(db: Database, path: Path, limits: Limits, cancel: CancelToken,
         raise
 
 
-def _trust_exporter(db: Database, manifest: dict[str, Any]) -> None:
-    """The exporter's key is trusted; its name becomes the trust store's."""
+def _trust_exporter(db: Database, manifest: dict[str, Any],
+                    vouched: dict[str, tuple[str, str]]) -> None:
+    """The exporter's key is trusted (or a member of the team list the bundle carries); its
+    name becomes the trust store's (or the list's)."""
     exp = manifest["exporter"]
-    names = require_trusted(db, {exp["key_id"]: (exp["public_key"], str(exp.get("name"))[:60])})
-    exp["name"] = names[exp["key_id"]]
+    key = exp["key_id"]
+    if key in vouched and vouched[key][0] == exp["public_key"]:
+        exp["name"] = vouched[key][1]
+        return
+    names = require_trusted(db, {key: (exp["public_key"], str(exp.get("name"))[:60])})
+    exp["name"] = names[key]
 
 
-def _trust_authors(db: Database, changesets: list[IncomingChangeset]) -> None:
-    """Every changeset's author is trusted; each is stored and shown under the name this
-    machine trusts the key as."""
+def _trust_authors(db: Database, changesets: list[IncomingChangeset],
+                   vouched: dict[str, tuple[str, str]]) -> None:
+    """Every changeset's author is trusted, or a member of the team list the bundle carries
+    (services/team.py, checked against this database's); each is stored and shown under the
+    name this machine trusts the key as (or the list's)."""
     authors = {cs.author_key: (cs.doc["public_key"], cs.doc["author_name"]) for cs in changesets}
-    names = require_trusted(db, authors)
+    members = {k: vouched[k][1] for k, (pub, _n) in authors.items()
+               if k in vouched and vouched[k][0] == pub}
+    names = require_trusted(db, {k: v for k, v in authors.items() if k not in members})
+    names.update(members)
     for cs in changesets:
         cs.doc["author_name"] = names[cs.author_key]
 

@@ -129,7 +129,7 @@ class BundleService:
         content = got.content
         blobs = [{"sha256": sha, "size": size, "media_type": media}
                  for sha, (size, media) in sorted(content.blobs.items())]
-        return build_manifest(
+        manifest = build_manifest(
             bundle_id=uuid7(), created_at=changelog.utc_now(), app_version=__version__,
             exporter={"site_id": got.site_id, "key_id": signer.key_id, "name": signer.name,
                       "public_key": signer.public_hex},
@@ -138,6 +138,10 @@ class BundleService:
                     "records": content.record_count, "blobs": len(blobs)},
             changesets_sha256=sha256_hex(lines), changesets_size=len(lines), blobs=blobs,
             audit=got.audit)
+        versions = self.ws.team.versions_for_bundle()
+        if versions:  # the signed team list travels with every bundle (services/team.py)
+            manifest["team"] = versions
+        return manifest
 
     def _record_export(self, got: _Collected, manifest: dict[str, Any], out_path: Path,
                        encrypted: bool) -> None:

@@ -13,33 +13,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from caseapp.db.audit import chain_head
-from caseapp.db.models import AuditEntry, TrustedKey
-from caseapp.errors import CaseAppError, ConflictError, NotFoundError
+from caseapp.db.models import AuditEntry, ReportPrinting, TrustedKey
+from caseapp.errors import CaseAppError, ConflictError, NotFoundError, ValidationError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.reports.data import AuditLine, CaseDetail, ReportContext, ReportResult
-from caseapp.reports.fingerprint import fingerprint
+from caseapp.reports.fingerprint import fingerprint, record_hashes
+from caseapp.reports.pdf_sign import (
+    APPROVAL_FIELD,
+    PRINTED_FIELD,
+    SignatureInfo,
+    file_sha256,
+    read_signatures,
+    sign_pdf,
+)
 from caseapp.services.conflicts import open_conflicts
 from caseapp.sync.canonical import canonical_json
-from caseapp.sync.signing import verify_signature
+from caseapp.sync.signing import short_fingerprint, verify_signature
 
 if TYPE_CHECKING:
+    from caseapp.db.changelog import UnitOfWork
     from caseapp.reports.pdf_meta import PrintedReport
     from caseapp.services.workspace import Workspace
 
 AUDIT_LINES = 300
 # Actions that read or hand out data without changing it: not listed in the appendix, so two
 # reports of unchanged data read the same (they stay in the audit chain).
-READ_ONLY_ACTIONS = ("report", "export", "login", "verify")
+READ_ONLY_ACTIONS = ("report", "export", "login", "verify", "approve")
 
 __all__ = ["ReportCheck", "ReportResult", "ReportService"]
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One answer of `verify-report`: yes or no, and what it rests on."""
+
+    ok: bool
+    text: str
+
+
+@dataclass(frozen=True)
 class ReportCheck:
-    """The outcome of `verify-report`."""
+    """The outcome of `verify-report`: (a) the file, (b) its signatures, (c) the data."""
 
     path: str
     case_ref: str
@@ -48,6 +65,10 @@ class ReportCheck:
     # The audit head printed on the report, against its signature and this database's chain:
     # (True, what holds) or (False, what does not); None for a report printed without one.
     head: tuple[bool, str] | None = None
+    file: Answer = Answer(True, "")
+    signatures: tuple[Answer, ...] = ()
+    data: Answer = Answer(True, "")
+    approved_by: tuple[str, ...] = ()   # supervisors whose approval counts
 
     @property
     def data_matches(self) -> bool:
@@ -55,13 +76,43 @@ class ReportCheck:
 
     @property
     def matches(self) -> bool:
-        return self.data_matches and (self.head is None or self.head[0])
+        return (self.file.ok and all(a.ok for a in self.signatures) and self.data.ok
+                and self.data_matches and (self.head is None or self.head[0]))
+
+    def lines(self) -> list[str]:
+        """The answers as the command line prints them."""
+        out = [f"File: {self.file.text}"]
+        out += [f"Signature: {a.text}" for a in self.signatures]
+        out.append(f"Data: {self.data.text}")
+        if self.head is not None:
+            out.append(f"Audit: {self.head[1]}.")
+        return out
 
 
 def head_payload(case_uid: str, fp: str, seq: int, head: str) -> bytes:
     """What the printing investigator signs: this case, these data, this audit head."""
     return canonical_json({"audit_hash": head, "audit_seq": seq, "case_uid": case_uid,
                            "fingerprint": fp})
+
+
+def _iso(stamp: str | None) -> str | None:
+    """"2026-11-30 06:00:00 UTC" as "2026-11-30T06:00:00Z"."""
+    return stamp.replace(" UTC", "Z").replace(" ", "T") if stamp else None
+
+
+def changed_records(printed: dict[str, object], data: CaseDetail) -> list[str]:
+    """The records added, removed or changed since a printing, by name."""
+    now = record_hashes(data)
+    out = []
+    for key in sorted(set(printed) | set(now)):
+        kind, _, uid = key.partition("/")
+        if key not in now:
+            out.append(f"{kind} {uid}: removed from the case since")
+        elif key not in printed:
+            out.append(f"{kind} {data.name_of(kind, uid)}: added since")
+        elif printed[key] != now[key]:
+            out.append(f"{kind} {data.name_of(kind, uid)}: changed since")
+    return out or ["(the records are as printed; the assumptions behind the figures changed)"]
 
 
 def _changed_fields(action: str, changes: dict[str, object] | None) -> tuple[str, ...]:
@@ -135,17 +186,28 @@ class ReportService:
             result = render_case_summary(data, ctx, part, progress=progress, cancel=cancel)
             if cancel is not None:
                 cancel.check()
+            progress(0, 1, "signing")
+            signed = sign_pdf(part.read_bytes(), self.ws.identity.signer, field=PRINTED_FIELD,
+                              role=self.ws.team.role_of(self.ws.identity.signer.key_id),
+                              approval_box=result.sign_off_box,
+                              reason=f"Printed case summary {data.case.ref}")
+            part.write_bytes(signed)
+            sha = file_sha256(signed)
+            progress(1, 1, "signing")
             with self.ws.unit() as uow:
                 # The unit holds the write lock: nobody can change the case until it commits,
                 # so this check ties the audit entry to the data as it is now.
-                if fingerprint(self.gather(data.case.uid)) != result.fingerprint:
+                now = self.gather(data.case.uid)
+                if fingerprint(now) != result.fingerprint:
                     raise ConflictError(f"Case {data.case.ref} changed while the report was "
                                         "being printed; print it again.")
+                self._record_file(uow, "report", sha, now, result.fingerprint)
                 uow.audit("report", kind="case", record_uid=data.case.uid,
                           case_uid=data.case.uid,
                           detail=(f"case summary {data.case.ref}: {result.pages} pages, "
                                   f"fingerprint {result.fingerprint}, prepared by "
-                                  f"{ctx.prepared_by}, file {out.name}"))
+                                  f"{ctx.prepared_by}, file {out.name}, "
+                                  f"file sha256 {sha}"))
                 os.replace(part, out)
                 moved = True
         except BaseException as exc:
@@ -156,26 +218,211 @@ class ReportService:
             raise
         finally:
             part.unlink(missing_ok=True)
-        return ReportResult(str(out), result.pages, result.fingerprint)
+        return ReportResult(str(out), result.pages, result.fingerprint, result.sign_off_box,
+                            sha)
+
+    def _record_file(self, uow: UnitOfWork, action: str, sha: str, data: CaseDetail,
+                     fp: str) -> None:
+        """Keep a printed or approved file's SHA-256 with its audit entry's seq and the value
+        hash of every record it was made from."""
+        signer = self.ws.identity.signer
+        uow.session.execute(insert(ReportPrinting).prefix_with("OR IGNORE").values(
+            file_sha256=sha, audit_seq=uow.next_audit_seq(), action=action,
+            case_uid=data.case.uid, fingerprint=fp, at=uow.now, actor=signer.name,
+            key_id=signer.key_id, records=record_hashes(data)))
 
     def verify(self, pdf_path: Path | str) -> ReportCheck:
-        """Does the database still hold the data a printed report was made from?
+        """Is this file byte for byte a report printed here (or that plus valid signatures),
+        do its signatures hold, and does the database still hold the data it was made from?
 
         Raises ValidationError (not a caseapp report) or NotFoundError (case not here).
         """
         from caseapp.reports.pdf_meta import read_printed_report
 
-        printed = read_printed_report(Path(pdf_path))
-        key = printed.case_uid or printed.case_ref
+        path = Path(pdf_path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        try:
+            sigs: list[SignatureInfo] | None = read_signatures(raw)
+        except ValidationError:
+            sigs = None
+        printing, file_answer = self._check_file(raw, sigs)
+        try:
+            printed = read_printed_report(path)
+        except ValidationError as exc:
+            if printing is None:
+                raise ValidationError(f"{exc} The file was CHANGED or is not a caseapp "
+                                      "report: it matches no report printed here.") from None
+            printed = None
+        key = printing.case_uid if printing else (printed.case_uid or printed.case_ref
+                                                  if printed else None)
         if key is None:
             raise NotFoundError(f"{pdf_path} does not say which case it reports on.")
         try:
             data = self.gather(key)
         except NotFoundError:
-            raise NotFoundError(f"The case {printed.case_ref or key} that {pdf_path} reports on "
-                                "is not in this database.") from None
-        return ReportCheck(str(pdf_path), data.case.ref, printed.fingerprint,
-                           fingerprint(data), self._check_head(printed, data.case.uid))
+            ref = printed.case_ref if printed and printed.case_ref else key
+            raise NotFoundError(f"The case {ref} that {pdf_path} reports on is not in this "
+                                "database.") from None
+        sig_answers, approved = self._check_signatures(sigs)
+        fp_printed = printing.fingerprint if printing else printed.fingerprint if printed else ""
+        current = fingerprint(data)
+        return ReportCheck(
+            str(pdf_path), data.case.ref, fp_printed, current,
+            self._check_head(printed, data.case.uid) if printed else None,
+            file=file_answer, signatures=sig_answers, approved_by=approved,
+            data=self._check_data(data, fp_printed, current, printing))
+
+    def approve(self, pdf_path: Path | str) -> ReportCheck:
+        """Sign a printed report as its approving supervisor: the approval signature fills the
+        sign-off block, in an incremental update (the printed bytes stay as they were).
+
+        Refused (PermissionDenied) unless the local key is a supervisor's in the team list;
+        refused (ValidationError) when the file's signatures do not hold, it was already
+        approved, or the database no longer holds the data it was made from. Returns the
+        check of the approved file."""
+        from caseapp.services.team import PermissionDenied
+
+        path = Path(pdf_path)
+        signer = self.ws.identity.signer
+        role = self.ws.team.role_of(signer.key_id)
+        if role != "supervisor":
+            raise PermissionDenied(
+                "Only a supervisor may approve a report: " + (
+                    "this database has no team list to say who is a supervisor." if not
+                    self.ws.team.active() else
+                    f"your key {short_fingerprint(signer.key_id)} "
+                    + (f"has the role {role}" if role else "is not a member") + " in the team list.")
+                + " Nothing was changed.")
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        sigs = read_signatures(raw)
+        if any(x.field == APPROVAL_FIELD for x in sigs):
+            raise ValidationError(f"{path} is already approved; nothing was changed.")
+        check = self.verify(path)
+        bad = [a.text for a in check.signatures if not a.ok]
+        if bad:
+            raise ValidationError(f"{path} cannot be approved: {'; '.join(bad)}")
+        if sigs[-1].end != len(raw):
+            raise ValidationError(f"{path} was changed after its last signature; it cannot be "
+                                  "approved.")
+        if not check.data.ok:
+            raise ValidationError(f"{path} cannot be approved: {check.data.text}")
+        data = self.gather(check.case_ref)
+        signed = sign_pdf(raw, signer, field=APPROVAL_FIELD, role=role,
+                          reason=f"Approved case summary {check.case_ref}")
+        sha = file_sha256(signed)
+        part = path.with_name(f".{path.name}.part")
+        try:
+            part.write_bytes(signed)
+            with self.ws.unit() as uow:
+                self._record_file(uow, "approve", sha, data, check.current)
+                uow.audit("approve", kind="case", record_uid=data.case.uid,
+                          case_uid=data.case.uid,
+                          detail=(f"approved case summary {data.case.ref} as supervisor, "
+                                  f"fingerprint {check.current}, file {path.name}, "
+                                  f"file sha256 {sha}"))
+                os.replace(part, path)
+        except OSError as exc:
+            raise CaseAppError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+        finally:
+            part.unlink(missing_ok=True)
+        return self.verify(path)
+
+    def _printing(self, sha: str) -> ReportPrinting | None:
+        with self.ws.db.read() as s:
+            row = s.execute(select(ReportPrinting).where(
+                ReportPrinting.file_sha256 == sha)).scalar()
+            if row is None:
+                return None
+            detail = s.execute(select(AuditEntry.detail).where(
+                AuditEntry.seq == row.audit_seq)).scalar()
+            s.expunge(row)
+        # The audit entry (hash-chained) must carry the same SHA-256, not only this table.
+        return row if detail and f"file sha256 {sha}" in detail else None
+
+    def _check_file(self, raw: bytes, sigs: list[SignatureInfo] | None
+                    ) -> tuple[ReportPrinting | None, Answer]:
+        """(a): the printing this file is, or is the start of; then only valid signatures may
+        follow the printed bytes (an approval adds one in an incremental update)."""
+        whole = file_sha256(raw)
+        ends = sorted({s.end for s in sigs or [] if s.end < len(raw)}) + [len(raw)]
+        for end in ends:
+            row = self._printing(whole if end == len(raw) else file_sha256(raw[:end]))
+            if row is None or (row.action != "report" and end != len(raw)):
+                continue
+            what = "printed" if row.action == "report" else "approved"
+            when = (f"{what} on {row.at[:19].replace('T', ' ')} UTC by {row.actor} (audit "
+                    f"entry {row.audit_seq:,})")
+            if end == len(raw):
+                return row, Answer(True, f"byte for byte the report {when}.")
+            after = [s for s in sigs or [] if s.end > end]
+            if after and all(s.holds for s in after) and after[-1].end == len(raw):
+                names = ", ".join(f"{s.field} by {s.signer_name}" for s in after)
+                also = self._printing(whole)
+                here = (f"; approved here by {also.actor} (audit entry {also.audit_seq:,})"
+                        if also is not None else "")
+                return row, Answer(True, f"the report {when}, byte for byte, plus signatures "
+                                         f"added since ({names}){here}.")
+            return row, Answer(False, f"CHANGED after it was {when}: bytes were added that "
+                                      "are not a valid signature.")
+        return None, Answer(False, f"CHANGED, or not printed from this database: its SHA-256 "
+                                   f"({whole[:16]}…) matches no report printed here, nor does "
+                                   "any signed part of it.")
+
+    def _check_signatures(self, sigs: list[SignatureInfo] | None
+                          ) -> tuple[tuple[Answer, ...], tuple[str, ...]]:
+        """(b): each signature verifies, was made by a key this database knows, and an
+        approval by a supervisor."""
+        if sigs is None:
+            return (Answer(False, "the file's signatures cannot be read: it was damaged."),), ()
+        if not sigs:
+            return (Answer(False, "the file carries no digital signature."),), ()
+        answers, approved = [], []
+        with self.ws.db.read() as s:
+            trusted = dict(s.execute(select(TrustedKey.key_id, TrustedKey.public_key)).all())
+        for sig in sigs:
+            label = f"{sig.field} by {sig.signer_name}" + (
+                f" at {sig.signed_at}" if sig.signed_at else "")
+            if not sig.holds:
+                answers.append(Answer(False, f"{label} does NOT hold: {sig.problem}."))
+                continue
+            member = self.ws.team.member(sig.key_id or "", _iso(sig.signed_at))
+            known = (sig.key_id in trusted and trusted[sig.key_id] == sig.public_key) or (
+                member is not None and member.public_key == sig.public_key)
+            if not known:
+                answers.append(Answer(False, f"{label} verifies, but its key {sig.key_id} is "
+                                             "neither trusted here nor in the team list."))
+                continue
+            role = f", {member.role}" if member else ""
+            if sig.field == APPROVAL_FIELD:
+                if member is None or member.role != "supervisor":
+                    why = ("there is no team list here to say who is a supervisor"
+                           if not self.ws.team.active() else
+                           f"key {sig.key_id} was not a supervisor's when it signed")
+                    answers.append(Answer(False, f"{label} verifies, but the approval does "
+                                                 f"not count: {why}."))
+                    continue
+                approved.append(sig.signer_name)
+            answers.append(Answer(True, f"{label} holds (key {sig.key_id}{role})."))
+        return tuple(answers), tuple(approved)
+
+    def _check_data(self, data: CaseDetail, printed: str, current: str,
+                    printing: ReportPrinting | None) -> Answer:
+        """(c): the case's data as printed, or which records changed since."""
+        if printed == current:
+            return Answer(True, f"the database still holds the data of case {data.case.ref} "
+                                f"that this report was made from ({printed}).")
+        text = (f"the report (case {data.case.ref}) no longer matches the database: the "
+                f"case's data changed since it was printed.\n  printed: {printed}\n  now:     "
+                f"{current}")
+        if printing is not None:
+            text += "\n  " + "\n  ".join(changed_records(printing.records, data))
+        return Answer(False, text)
 
     def _check_head(self, printed: PrintedReport, case_uid: str) -> tuple[bool, str] | None:
         """Is the printed audit head signed, and does this database's chain still hold it?"""

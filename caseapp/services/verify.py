@@ -173,6 +173,20 @@ def _cases(s: Session) -> CheckResult:
                        problems)
 
 
+def _team(s: Session) -> CheckResult:
+    """The team list's versions chain, each signed by an admin of the one before."""
+    from caseapp.services.team import load_versions
+    from caseapp.sync.team import TeamListInvalid, check_chain
+
+    try:
+        versions = load_versions(s)
+        check_chain(versions)
+    except TeamListInvalid as exc:
+        return CheckResult("team list", False, "team list versions checked", [str(exc)])
+    return CheckResult("team list", True, f"{len(versions)} team list versions, signatures "
+                       "and chain checked" if versions else "no team list")
+
+
 def _norm(value: Any) -> Any:
     return canonical_json(value)
 
@@ -188,7 +202,8 @@ def verify_database(db: Database, progress: ProgressCallback = no_progress,
     def _signed_checkpoints(s: Session) -> CheckResult:
         return _checkpoints(s, witness)
 
-    checks = [_integrity, _foreign_keys, _audit, _signed_checkpoints, _signatures, _cases]
+    checks = [_integrity, _foreign_keys, _audit, _signed_checkpoints, _signatures, _cases,
+              _team]
     results = []
     with db.read() as s:
         for i, check in enumerate(checks):

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from caseapp.services.search import SearchService
     from caseapp.services.seizures import SeizureService
     from caseapp.services.shipments import ShipmentService
+    from caseapp.services.team import TeamService
     from caseapp.services.trust import TrustService
 
 
@@ -174,6 +175,11 @@ class Workspace:
     def trust(self) -> TrustService:
         from caseapp.services.trust import TrustService
         return TrustService(self)
+
+    @cached_property
+    def team(self) -> TeamService:
+        from caseapp.services.team import TeamService
+        return TeamService(self)
 
     @cached_property
     def bundles(self) -> BundleService:

@@ -108,3 +108,10 @@ def read_public_key(path: Path) -> tuple[str, str, str | None]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CaseAppError(f"{path} is not a caseapp public key file: {exc}") from exc
     return key_id_of(raw), public_hex, doc.get("name")
+
+
+def short_fingerprint(key_id: str) -> str:
+    """The first 80 bits of a key id in five groups of four, to compare by phone:
+    `3f2a 9c01 77be 0d45 e1c8`."""
+    head = key_id[:20].upper()
+    return " ".join(head[i:i + 4] for i in range(0, len(head), 4))

@@ -31,7 +31,7 @@ from caseapp.services.history import HistoryService
 from caseapp.services.overview import OverviewService
 from caseapp.services.paging import PagingService
 from caseapp.services.workspace import Workspace
-from caseapp.views import file_actions, settings
+from caseapp.views import file_actions, settings, team_actions
 from caseapp.views.editors.record_editor import (
     EditorContext,
     RecordEditorDialog,
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._restore_state()
+        team_actions.apply_role(self)
         self.case_model.set_query(sort="ref")
         if self.case_model.rowCount():
             self.case_view.selectRow(0)
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         self._action(f, "Import &bundle\u2026", lambda: file_actions.import_bundle(self))
         self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
                      QKeySequence.StandardKey.Print)
+        self._action(f, "&Team\u2026", lambda: team_actions.show_team(self))
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         e = bar.addMenu("&Edit")
@@ -184,7 +186,7 @@ class MainWindow(QMainWindow):
         c = bar.addMenu("&Case")
         self.act_new_case = self._action(c, "New &case\u2026", lambda: self.new_record("case"),
                                          kinds.spec_of("case").new_shortcut)
-        self._action(c, "Edit c&ase\u2026", self.edit_case)
+        self.act_edit_case = self._action(c, "Edit c&ase\u2026", self.edit_case)
         c.addSeparator()
         self.act_new = {}
         for kind, _title in kinds.TABS:  # in the order of the tabs
@@ -204,6 +206,12 @@ class MainWindow(QMainWindow):
             "selected seizure (Ctrl+Shift+X)").clicked.connect(self.show_exhibit)
         c.addSeparator()
         self._action(c, "Con&flicts\u2026", lambda: file_actions.show_conflicts(self))
+        r = bar.addMenu("&Report")
+        self.act_approve = self._action(r, "&Approve\u2026",
+                                        lambda: team_actions.approve_report(self),
+                                        tip="Sign a printed report as its approving supervisor")
+        self._action(r, "&Check report\u2026", lambda: team_actions.check_report(self),
+                     tip="Is a report file as printed, its signatures valid, its data current?")
         h = bar.addMenu("&Help")
         self._action(h, "&User guide", lambda: file_actions.open_user_guide(self),
                      QKeySequence.StandardKey.HelpContents)
@@ -290,6 +298,7 @@ class MainWindow(QMainWindow):
         """Reload the case list and every view of the selected case (F5)."""
         uid = self.case_uid
         self.case_uid = None
+        team_actions.apply_role(self)  # a bundle may have brought a new team list
         self.case_model.refresh()
         if uid is not None:
             self.set_case(uid)

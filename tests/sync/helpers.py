@@ -25,6 +25,14 @@ def new_signer(name: str) -> Signer:
     return Signer(Ed25519PrivateKey.generate(), name)
 
 
+def pub_file(signer: Signer, folder: Path) -> Path:
+    """The signer's public key file (`caseapp keygen`'s `.pub`) in `folder`."""
+    path = folder / f"{signer.key_id}.pub"
+    path.write_text(json.dumps({"name": signer.name, "key_id": signer.key_id,
+                                "public_key": signer.public_hex}))
+    return path
+
+
 def open_ws(path: Path, name: str) -> Workspace:
     """A workspace on a new database with its own investigator key."""
     return Workspace.open(path, signer=new_signer(name))
