@@ -1,0 +1,43 @@
+"""Commands that hand a case to partners' systems: export-table (CSV, xlsx), export-stix
+(STIX 2.1), export-ftm and import-ftm (FollowTheMoney). docs/interchange.md has the mappings."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from caseapp.cli.context import open_workspace
+from caseapp.cli.output import TerminalProgress, print_json
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("export-table",
+                       help="write a table of a case (or the case list) to xlsx or CSV")
+    p.add_argument("kind", metavar="KIND",
+                   help="seizures, shipments, companies, persons, links, notes, cases or "
+                        "history")
+    p.add_argument("--case", metavar="REF", help="the case (not needed for cases)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx|FILE.csv")
+    p.add_argument("--include-deleted", action="store_true", help="list deleted records too")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_export_table)
+
+
+def _done(args: argparse.Namespace, result: Any) -> int:
+    if args.json:
+        print_json(result.__dict__)
+    else:
+        print(f"Wrote {result.what} to {result.path}.")
+    return 0
+
+
+def cmd_export_table(args: argparse.Namespace) -> int:
+    from caseapp.services.records import ListQuery
+    from caseapp.services.table_export import TableExportService
+
+    with open_workspace(args, must_exist=True) as ws:
+        result = TableExportService(ws).export(
+            args.kind, Path(args.output), case=args.case,
+            query=ListQuery(include_deleted=args.include_deleted), progress=TerminalProgress())
+    return _done(args, result)

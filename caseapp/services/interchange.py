@@ -1,0 +1,77 @@
+"""What every export to a partner's format shares: the file written beside its target and
+moved into place, and the `export` audit entry (what, to which file, how many records).
+
+The exports themselves are `table_export.py` (spreadsheets), `stix_export.py` (STIX 2.1)
+and `ftm_export.py` (FollowTheMoney); docs/interchange.md gives their mappings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from caseapp.errors import CaseAppError
+from caseapp.progress import CancelToken
+
+if TYPE_CHECKING:
+    from caseapp.services.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A written export: the file, its format, how many records (objects, entities, rows)
+    it holds, and what they are in words ("5 seizures of CASE-2026-0007")."""
+
+    path: str
+    format: str
+    records: int
+    what: str
+
+
+def json_lines(objects: list[dict[str, Any]]) -> bytes:
+    """One JSON object per line, keys sorted: the same objects always give the same bytes."""
+    return b"".join(json.dumps(o, ensure_ascii=False, sort_keys=True,
+                               separators=(",", ":")).encode("utf-8") + b"\n"
+                    for o in objects)
+
+
+def json_document(doc: dict[str, Any]) -> bytes:
+    """A JSON document, indented, keys sorted: the same document always gives the same bytes."""
+    return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def write_export(ws: Workspace, out: Path | str, *, fmt: str, what: str, records: int,
+                 case_uid: str | None, kind: str | None,
+                 write: Callable[[Path], None], cancel: CancelToken | None = None
+                 ) -> ExportResult:
+    """Write an export with `write(part)` to a file beside `out`, record the `export` audit
+    entry, then move the file into place: a failed or cancelled export leaves neither a file
+    nor an entry. Raises CaseAppError (the folder is missing, the file cannot be written)."""
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise CaseAppError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    part = out.with_name(f".{out.name}.part")
+    try:
+        try:
+            write(part)
+        except OSError as exc:
+            raise CaseAppError(f"Cannot write {out}: {exc.strerror or exc}.") from None
+        if cancel is not None:
+            cancel.check()
+        with ws.unit() as uow:
+            uow.audit("export", kind=kind, case_uid=case_uid,
+                      changes={"format": fmt, "file": str(out.resolve()), "records": records},
+                      detail=f"exported {what} as {fmt} to {out.name}")
+            try:
+                os.replace(part, out)  # inside the unit: no entry without the file
+            except OSError as exc:
+                raise CaseAppError(f"Cannot write {out}: {exc.strerror or exc}.") from None
+    finally:
+        with suppress(OSError):
+            part.unlink()
+    return ExportResult(str(out), fmt, records, what)
