@@ -130,6 +130,35 @@ def export_bundle(window: MainWindow) -> BackgroundTask | None:
                     Changes(case_uid=window.case_uid))  # its audit entry: the History tab
 
 
+def export_table(window: MainWindow, table: str, query: Any = None,
+                 path: Path | None = None) -> BackgroundTask | None:
+    """Write a table as the window shows it (filter, sort, deleted rows) to xlsx or CSV;
+    `table` is a record kind, "case" (the case list) or "history"."""
+    from caseapp.services.table_export import TableExportService, export_format
+
+    case = None if table == "case" else window.current_case_ref()
+    if case is None and table != "case":
+        window.statusBar().showMessage("Select a case first.", 5000)
+        return None
+    if path is None:
+        stem = f"{case}-{table}" if case else "cases"
+        name, _ = QFileDialog.getSaveFileName(window, "Export table", f"{stem}.xlsx",
+                                              "Excel workbook (*.xlsx);;CSV (*.csv)")
+        if not name:
+            return None
+        path = Path(name)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            path = path.with_name(path.name + ".xlsx")
+    export_format(path)
+    service = TableExportService(window.ws)
+    return run_task(window, f"Exporting to {path.name}",
+                    lambda progress, cancel: service.export(table, path, case=case, query=query,
+                                                            progress=progress, cancel=cancel),
+                    lambda r: window.statusBar().showMessage(
+                        f"Wrote {r.what} to {r.path}.", 10000),
+                    Changes(case_uid=window.case_uid))  # its audit entry: the History tab
+
+
 def import_bundle(window: MainWindow) -> BackgroundTask | None:
     from caseapp.services.bundles import BundleService
 

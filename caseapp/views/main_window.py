@@ -41,7 +41,7 @@ from caseapp.views.models.history_model import HistoryTableModel
 from caseapp.views.models.record_table_model import RecordTableModel
 from caseapp.views.operations import Changes, Operation, OperationRunner
 from caseapp.views.overview_tab import OverviewWidget
-from caseapp.views.record_tab import RecordTabWidget, configure_table
+from caseapp.views.record_tab import RecordTabWidget, add_export_menu, configure_table
 from caseapp.views.undo_commands import (
     AddRecordCommand,
     DeleteRecordCommand,
@@ -154,6 +154,8 @@ class MainWindow(QMainWindow):
                                            lambda: file_actions.import_csv(self), "Ctrl+I")
         self._action(f, "&Export bundle\u2026", lambda: file_actions.export_bundle(self), "Ctrl+E")
         self._action(f, "Import &bundle\u2026", lambda: file_actions.import_bundle(self))
+        self._action(f, "Export &table\u2026", self.export_current_table, tip=(
+            "Write the table in view (the case list when it has the focus) to xlsx or CSV"))
         self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
                      QKeySequence.StandardKey.Print)
         f.addSeparator()
@@ -217,6 +219,9 @@ class MainWindow(QMainWindow):
             tab.sig_new.connect(self.new_record)
             tab.sig_edit.connect(self.edit_record)
             tab.sig_delete.connect(self.delete_record)
+            tab.sig_export.connect(self.export_table)
+        add_export_menu(self.case_view, lambda: self.export_table("case"))
+        add_export_menu(self.history_view, lambda: self.export_table("history"))
         self.runner.sig_changed.connect(self._on_runner_changed)
 
     # --- state ---------------------------------------------------------------------------
@@ -296,6 +301,23 @@ class MainWindow(QMainWindow):
                     return tab
             return self.tabs_by_kind["company"]
         return None
+
+    def export_table(self, table: str) -> BackgroundTask | None:
+        """Export a table as shown: a record tab (its filter, sort, deleted rows), the case
+        list ("case") or the History tab ("history")."""
+        tab = self.tabs_by_kind.get(table)
+        query = tab.model.query if tab is not None else None
+        if table == "case":
+            query = self.case_model.query
+        return file_actions.export_table(self, table, query)
+
+    def export_current_table(self) -> BackgroundTask | None:
+        if self.case_view.hasFocus():
+            return self.export_table("case")
+        if self.tabs.currentWidget() is self.history_view:
+            return self.export_table("history")
+        tab = self.current_tab()
+        return self.export_table(tab.kind if tab is not None else "case")
 
     def focus_filter(self) -> None:
         tab = self.current_tab()
