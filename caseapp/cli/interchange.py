@@ -23,6 +23,12 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_export_table)
 
+    p = sub.add_parser("export-stix", help="write a case as a STIX 2.1 bundle")
+    p.add_argument("ref", metavar="REF", help="the case reference (or uid)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.json")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_export_stix)
+
 
 def _done(args: argparse.Namespace, result: Any) -> int:
     if args.json:
@@ -40,4 +46,13 @@ def cmd_export_table(args: argparse.Namespace) -> int:
         result = TableExportService(ws).export(
             args.kind, Path(args.output), case=args.case,
             query=ListQuery(include_deleted=args.include_deleted), progress=TerminalProgress())
+    return _done(args, result)
+
+
+def cmd_export_stix(args: argparse.Namespace) -> int:
+    from caseapp.services.stix_export import StixExportService
+
+    with open_workspace(args, must_exist=True) as ws:
+        result = StixExportService(ws).export(args.ref, Path(args.output),
+                                              progress=TerminalProgress())
     return _done(args, result)

@@ -95,6 +95,7 @@ class RecordTabWidget(QWidget):
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText(f"Filter {self.title.lower()} (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
+        self.filter.setMinimumWidth(140)
         self.count_label = QLabel(self)
         self.show_deleted = QCheckBox("Show deleted", self)
         self.show_deleted.setToolTip("List deleted records too (struck out), to restore them")
