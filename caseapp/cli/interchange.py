@@ -29,6 +29,12 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_export_stix)
 
+    p = sub.add_parser("export-ftm", help="write a case as FollowTheMoney entities (one a line)")
+    p.add_argument("ref", metavar="REF", help="the case reference (or uid)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.ftm.json")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_export_ftm)
+
 
 def _done(args: argparse.Namespace, result: Any) -> int:
     if args.json:
@@ -55,4 +61,13 @@ def cmd_export_stix(args: argparse.Namespace) -> int:
     with open_workspace(args, must_exist=True) as ws:
         result = StixExportService(ws).export(args.ref, Path(args.output),
                                               progress=TerminalProgress())
+    return _done(args, result)
+
+
+def cmd_export_ftm(args: argparse.Namespace) -> int:
+    from caseapp.services.ftm_export import FtmExportService
+
+    with open_workspace(args, must_exist=True) as ws:
+        result = FtmExportService(ws).export(args.ref, Path(args.output),
+                                             progress=TerminalProgress())
     return _done(args, result)

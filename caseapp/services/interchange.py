@@ -7,6 +7,7 @@ and `ftm_export.py` (FollowTheMoney); docs/interchange.md gives their mappings.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from caseapp.errors import CaseAppError
+from caseapp.errors import CaseAppError, NotFoundError
 from caseapp.progress import CancelToken
+from caseapp.reports.data import CaseDetail
 
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
@@ -43,6 +45,34 @@ def json_lines(objects: list[dict[str, Any]]) -> bytes:
 def json_document(doc: dict[str, Any]) -> bytes:
     """A JSON document, indented, keys sorted: the same document always gives the same bytes."""
     return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def bytes_writer(data: bytes) -> Callable[[Path], None]:
+    """A `write` for `write_export` that writes `data`."""
+    def write(path: Path) -> None:
+        path.write_bytes(data)
+    return write
+
+
+def case_with_link_ends(ws: Workspace, detail: CaseDetail) -> CaseDetail:
+    """The case with the companies and persons its links name that it does not list itself
+    (live ones only), so that every exported link has both ends."""
+    have = {r.uid for r in (*detail.companies, *detail.persons)}
+    extra: dict[str, list[Any]] = {"company": [], "person": []}
+    for link in detail.links:
+        for kind, uid in ((link.subject_kind, link.subject), (link.object_kind, link.object)):
+            if kind in extra and uid not in have:
+                have.add(uid)
+                try:
+                    record = ws.service(kind).get(uid)
+                except NotFoundError:
+                    continue
+                if not record.deleted:
+                    extra[kind].append(record)
+    if not extra["company"] and not extra["person"]:
+        return detail
+    return dataclasses.replace(detail, companies=(*detail.companies, *extra["company"]),
+                               persons=(*detail.persons, *extra["person"]))
 
 
 def write_export(ws: Workspace, out: Path | str, *, fmt: str, what: str, records: int,

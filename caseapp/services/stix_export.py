@@ -21,10 +21,15 @@ from typing import TYPE_CHECKING, Any
 import pycountry
 
 from caseapp.domain.records import Record, spec_map
-from caseapp.errors import NotFoundError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.reports.data import CaseDetail
-from caseapp.services.interchange import ExportResult, json_document, write_export
+from caseapp.services.interchange import (
+    ExportResult,
+    bytes_writer,
+    case_with_link_ends,
+    json_document,
+    write_export,
+)
 
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
@@ -278,40 +283,13 @@ class StixExportService:
         Raises NotFoundError (no such case), Cancelled, CaseAppError (cannot write)."""
         progress(0, 2, "reading the case")
         detail = self.ws.cases.show(case)
-        bundle = stix_bundle(_with_link_ends(self.ws, detail))
+        bundle = stix_bundle(case_with_link_ends(self.ws, detail))
         progress(1, 2, "writing STIX")
         count = len(bundle["objects"])
         data = json_document(bundle)
         result = write_export(self.ws, out, fmt="stix", kind="case", case_uid=detail.case.uid,
                               what=f"case {detail.case.ref} ({count} STIX objects)",
-                              records=count, write=lambda part: _write(part, data),
+                              records=count, write=bytes_writer(data),
                               cancel=cancel)
         progress(2, 2, "writing STIX")
         return result
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.write_bytes(data)
-
-
-def _with_link_ends(ws: Workspace, detail: CaseDetail) -> CaseDetail:
-    """The case with the companies and persons its links name that it does not list itself
-    (live ones only), so that every relationship has both ends."""
-    import dataclasses
-
-    have = {r.uid for r in (*detail.companies, *detail.persons)}
-    extra: dict[str, list[Any]] = {"company": [], "person": []}
-    for link in detail.links:
-        for kind, uid in ((link.subject_kind, link.subject), (link.object_kind, link.object)):
-            if kind in extra and uid not in have:
-                have.add(uid)
-                try:
-                    record = ws.service(kind).get(uid)
-                except NotFoundError:
-                    continue
-                if not record.deleted:
-                    extra[kind].append(record)
-    if not extra["company"] and not extra["person"]:
-        return detail
-    return dataclasses.replace(detail, companies=(*detail.companies, *extra["company"]),
-                               persons=(*detail.persons, *extra["person"]))
