@@ -35,6 +35,14 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_export_ftm)
 
+    p = sub.add_parser("import-ftm",
+                       help="import the companies and persons of a FollowTheMoney file into a "
+                            "case (all or nothing)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--case", required=True, metavar="REF")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_import_ftm)
+
 
 def _done(args: argparse.Namespace, result: Any) -> int:
     if args.json:
@@ -71,3 +79,18 @@ def cmd_export_ftm(args: argparse.Namespace) -> int:
         result = FtmExportService(ws).export(args.ref, Path(args.output),
                                              progress=TerminalProgress())
     return _done(args, result)
+
+
+def cmd_import_ftm(args: argparse.Namespace) -> int:
+    from caseapp.services.ftm_import import FtmImporter
+
+    with open_workspace(args, must_exist=True) as ws:
+        result = FtmImporter(ws).import_file(Path(args.file), args.case,
+                                             progress=TerminalProgress())
+    if args.json:
+        print_json(result.__dict__)
+    else:
+        print(f"Imported {result.companies_created} companies and {result.persons_created} "
+              f"persons into {args.case} ({result.duplicates} already present, skipped; "
+              f"{result.skipped} entities of other schemata skipped).")
+    return 0
