@@ -156,6 +156,11 @@ class MainWindow(QMainWindow):
         self._action(f, "Import &bundle\u2026", lambda: file_actions.import_bundle(self))
         self._action(f, "Export &table\u2026", self.export_current_table, tip=(
             "Write the table in view (the case list when it has the focus) to xlsx or CSV"))
+        self._action(f, "Export &STIX\u2026",
+                     lambda: file_actions.export_interchange(self, "stix"))
+        self._action(f, "Export &FollowTheMoney\u2026",
+                     lambda: file_actions.export_interchange(self, "ftm"))
+        self._action(f, "Import Follow&TheMoney\u2026", lambda: file_actions.import_ftm(self))
         self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
                      QKeySequence.StandardKey.Print)
         f.addSeparator()

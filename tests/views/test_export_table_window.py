@@ -40,3 +40,24 @@ def test_window_exports_each_table(window: Any, qtbot: Any, tmp_path: Path,
     qtbot.waitUntil(lambda: (tmp_path / "history.csv").exists(), timeout=20000)
     assert read_csv(tmp_path / "history.csv")[0]["action"] == "export"
     qtbot.waitUntil(lambda: "Wrote" in window.statusBar().currentMessage(), timeout=5000)
+
+
+def test_window_exports_stix_and_ftm_and_imports_ftm(window: Any, qtbot: Any,
+                                                     tmp_path: Path) -> None:
+    import json
+
+    from caseapp.views import file_actions
+
+    stix, ftm = tmp_path / "case.json", tmp_path / "case.ftm.json"
+    file_actions.export_interchange(window, "stix", stix)
+    qtbot.waitUntil(stix.exists, timeout=20000)
+    assert json.loads(stix.read_text(encoding="utf-8"))["type"] == "bundle"
+    file_actions.export_interchange(window, "ftm", ftm)
+    qtbot.waitUntil(ftm.exists, timeout=20000)
+    window.ws.cases.add({"ref": "NEW-3", "title": "Partner data"})
+    window.set_case(window.ws.cases.find("NEW-3").uid)
+    assert window.current_case_ref() == "NEW-3"
+    file_actions.import_ftm(window, ftm)
+    companies = window.tabs_by_kind["company"]
+    qtbot.waitUntil(lambda: companies.model.rowCount() == 5, timeout=20000)
+    assert "Imported 0 companies" in window.statusBar().currentMessage()
