@@ -290,9 +290,8 @@ class FtmExportService:
         data = json_lines(entities)
         progress(1, 2, "writing FollowTheMoney")
         result = write_export(self.ws, out, fmt="ftm", kind="case", case_uid=detail.case.uid,
-                              what=f"case {detail.case.ref} ({len(entities)} FtM entities)",
-                              records=len(entities), write=bytes_writer(data),
-                              cancel=cancel)
+                              what=lambda n: f"case {detail.case.ref} ({n} FtM entities)",
+                              write=bytes_writer(data, len(entities)), cancel=cancel)
         progress(2, 2, "writing FollowTheMoney")
         return result
 

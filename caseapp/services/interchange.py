@@ -47,10 +47,11 @@ def json_document(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
 
 
-def bytes_writer(data: bytes) -> Callable[[Path], None]:
-    """A `write` for `write_export` that writes `data`."""
-    def write(path: Path) -> None:
+def bytes_writer(data: bytes, records: int) -> Callable[[Path], int]:
+    """A `write` for `write_export` that writes `data`, which holds `records` records."""
+    def write(path: Path) -> int:
         path.write_bytes(data)
+        return records
     return write
 
 
@@ -75,20 +76,21 @@ def case_with_link_ends(ws: Workspace, detail: CaseDetail) -> CaseDetail:
                                persons=(*detail.persons, *extra["person"]))
 
 
-def write_export(ws: Workspace, out: Path | str, *, fmt: str, what: str, records: int,
+def write_export(ws: Workspace, out: Path | str, *, fmt: str, what: Callable[[int], str],
                  case_uid: str | None, kind: str | None,
-                 write: Callable[[Path], None], cancel: CancelToken | None = None
+                 write: Callable[[Path], int], cancel: CancelToken | None = None
                  ) -> ExportResult:
-    """Write an export with `write(part)` to a file beside `out`, record the `export` audit
-    entry, then move the file into place: a failed or cancelled export leaves neither a file
-    nor an entry. Raises CaseAppError (the folder is missing, the file cannot be written)."""
+    """Write an export with `write(part)` (which returns how many records it wrote) to a file
+    beside `out`, record the `export` audit entry (`what(records)` says what was exported),
+    then move the file into place: a failed or cancelled export leaves neither a file nor an
+    entry. Raises CaseAppError (the folder is missing, the file cannot be written)."""
     out = Path(out)
     if not out.parent.is_dir():
         raise CaseAppError(f"Cannot write {out}: the folder {out.parent} does not exist.")
     part = out.with_name(f".{out.name}.part")
     try:
         try:
-            write(part)
+            records = write(part)
         except OSError as exc:
             raise CaseAppError(f"Cannot write {out}: {exc.strerror or exc}.") from None
         if cancel is not None:
@@ -96,7 +98,7 @@ def write_export(ws: Workspace, out: Path | str, *, fmt: str, what: str, records
         with ws.unit() as uow:
             uow.audit("export", kind=kind, case_uid=case_uid,
                       changes={"format": fmt, "file": str(out.resolve()), "records": records},
-                      detail=f"exported {what} as {fmt} to {out.name}")
+                      detail=f"exported {what(records)} as {fmt} to {out.name}")
             try:
                 os.replace(part, out)  # inside the unit: no entry without the file
             except OSError as exc:
@@ -104,4 +106,4 @@ def write_export(ws: Workspace, out: Path | str, *, fmt: str, what: str, records
     finally:
         with suppress(OSError):
             part.unlink()
-    return ExportResult(str(out), fmt, records, what)
+    return ExportResult(str(out), fmt, records, what(records))

@@ -288,8 +288,7 @@ class StixExportService:
         count = len(bundle["objects"])
         data = json_document(bundle)
         result = write_export(self.ws, out, fmt="stix", kind="case", case_uid=detail.case.uid,
-                              what=f"case {detail.case.ref} ({count} STIX objects)",
-                              records=count, write=bytes_writer(data),
-                              cancel=cancel)
+                              what=lambda n: f"case {detail.case.ref} ({n} STIX objects)",
+                              write=bytes_writer(data, count), cancel=cancel)
         progress(2, 2, "writing STIX")
         return result

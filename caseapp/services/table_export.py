@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,7 @@ HISTORY_COLUMNS = ("seq", "at", "actor", "action", "kind", "record_uid", "record
 META_COLUMNS = ("created_at", "updated_at", "created_by")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PAGE = 2000
+XLSX_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows, less the header
 Cell = str | Decimal | int | bool | dt.date | None
 
 
@@ -100,14 +101,25 @@ class TableExportService:
         elif kind != "case":
             raise ValidationError(f"Name the case whose {self._plural(kind)} to export.")
         columns = table_columns(kind, include_deleted=q.include_deleted)
-        rows = list(self._rows(kind, case_uid, q, progress, cancel))
-        what = (f"{len(rows)} {self._plural(kind)}"
-                + (f" of {case_ref}" if case_ref and kind != "case" else ""))
+        if fmt == "xlsx" and self._count(kind, case_uid, q) > XLSX_MAX_ROWS:
+            raise ValidationError(f"The table has more than {XLSX_MAX_ROWS:,} rows, the most "
+                                  "an xlsx sheet holds; export it as CSV.")
+        # Rows stream from the database to the file, a page at a time.
+        rows = self._rows(kind, case_uid, q, progress, cancel)
+        plural = self._plural(kind)
+        where = f" of {case_ref}" if case_ref and kind != "case" else ""
         writer = _write_csv if fmt == "csv" else _write_xlsx
-        return write_export(self.ws, out, fmt=fmt, what=what, records=len(rows),
+        return write_export(self.ws, out, fmt=fmt, what=lambda n: f"{n} {plural}{where}",
                             case_uid=case_uid, kind=None if kind == HISTORY else kind,
-                            write=lambda part: writer(part, self._plural(kind), columns, rows),
+                            write=lambda part: writer(part, plural, columns, rows),
                             cancel=cancel)
+
+    def _count(self, kind: str, case_uid: str | None, q: ListQuery) -> int:
+        if kind == HISTORY:
+            return HistoryService(self.ws).count(case_uid or "")
+        if kind == "case" and case_uid is not None:
+            return 1
+        return self.ws.service(kind).count(dataclasses.replace(q, case_uid=case_uid))
 
     @staticmethod
     def _plural(kind: str) -> str:
@@ -202,18 +214,21 @@ def _csv_text(value: Cell) -> str:
 
 
 def _write_csv(path: Path, _title: str, columns: Sequence[str],
-               rows: Sequence[Sequence[Cell]]) -> None:
+               rows: Iterable[Sequence[Cell]]) -> int:
     # UTF-8 with a byte-order mark: what spreadsheets need to read it as UTF-8 (and what
     # `caseapp import-csv` accepts).
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
+        count = 0
         for row in rows:
             writer.writerow([_csv_text(v) for v in row])
+            count += 1
+    return count
 
 
 def _write_xlsx(path: Path, title: str, columns: Sequence[str],
-                rows: Sequence[Sequence[Cell]]) -> None:
+                rows: Iterable[Sequence[Cell]]) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -232,6 +247,9 @@ def _write_xlsx(path: Path, title: str, columns: Sequence[str],
         return value
 
     sheet.append([cell(c) for c in columns])
+    count = 0
     for row in rows:
+        count += 1
         sheet.append([cell(v) for v in row])
     book.save(path)
+    return count

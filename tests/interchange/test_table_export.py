@@ -125,3 +125,22 @@ def test_cli_export_table(demo_ws: Any, db_path: Path, tmp_path: Path) -> None:
     assert load_workbook(out).active.max_row == 33
     bad = run("export-table", "links", "--case", "NOPE", "-o", str(out), db=db_path, check=1)
     assert "No case 'NOPE'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_control_characters_and_the_sheet_size(demo_ws: Any, tmp_path: Path,
+                                               monkeypatch: Any) -> None:
+    from caseapp.services import table_export
+
+    demo_ws.companies.add({"name": "Bell\x07 Trading"}, case=DEMO)
+    service = TableExportService(demo_ws)
+    service.export("companies", tmp_path / "c.xlsx", case=DEMO)
+    names = [r[1] for r in load_workbook(tmp_path / "c.xlsx").active.values]
+    assert "Bell\ufffd Trading" in names  # XML cannot hold U+0007
+    service.export("companies", tmp_path / "c1.csv", case=DEMO)
+    service.export("companies", tmp_path / "c2.csv", case=DEMO)
+    assert (tmp_path / "c1.csv").read_bytes() == (tmp_path / "c2.csv").read_bytes()
+    assert "Bell\x07 Trading" in (tmp_path / "c1.csv").read_text(encoding="utf-8-sig")
+    monkeypatch.setattr(table_export, "XLSX_MAX_ROWS", 3)
+    with pytest.raises(ValidationError, match="more than 3 rows"):
+        service.export("seizures", tmp_path / "s.xlsx", case=DEMO)
+    assert not (tmp_path / "s.xlsx").exists() and not (tmp_path / ".s.xlsx.part").exists()
