@@ -136,19 +136,23 @@ class TableExportService:
                                    limit=PAGE, with_total=False)
         specs = [s for s in field_specs(kind) if s.name not in ("case_uid", "deleted_at")]
         done, total = 0, service.count(base)
-        while True:
+        after = None
+        while done < total:
             if cancel is not None:
                 cancel.check()
-            page = service.list_page(dataclasses.replace(base, offset=done)).records
-            if kind == "case" and case_uid is not None:
-                page = tuple(r for r in page if r.uid == case_uid)
-            names = self._names(kind, page)
-            for record in page:
-                yield self._row(record, specs, names, q.include_deleted)
-            done += PAGE
-            progress(min(done, total), total, f"Exporting {self._plural(kind)}")
-            if done >= total:
+            # Keyset paging from the last row's key: no OFFSET scan per page.
+            page = self.paging.page(kind, base, done, PAGE, total, after=after)
+            if not page.records:
                 return
+            after = page.keys[-1]
+            records = page.records
+            if kind == "case" and case_uid is not None:
+                records = tuple(r for r in records if r.uid == case_uid)
+            names = self._names(kind, records)
+            for record in records:
+                yield self._row(record, specs, names, q.include_deleted)
+            done += len(page.records)
+            progress(done, total, f"Exporting {self._plural(kind)}")
 
     def _names(self, kind: str, records: Sequence[Record]) -> dict[tuple[str, str], str]:
         """Readable keys of the records that `records` name (one query per kind)."""
