@@ -248,6 +248,19 @@ def _notes(b: _Bundle, group: str) -> None:
                     **_ext(fields_of(note, {}, ("body", "author", "target_uid")))))
 
 
+def _mark(b: _Bundle, handling: str | None) -> None:
+    """The case's handling marking as a statement Marking Definition on every case object."""
+    if not handling:
+        return
+    marking = stix_id("marking-definition", f"statement:{handling}")
+    for obj in b.objects.values():
+        if obj["id"] not in (CASEAPP_IDENTITY, EXTENSION):
+            obj["object_marking_refs"] = [marking]
+    b.add({"type": "marking-definition", "spec_version": "2.1", "id": marking,
+           "created": FIXED_TIME, "name": handling, "definition_type": "statement",
+           "definition": {"statement": handling}})
+
+
 def stix_bundle(detail: CaseDetail) -> dict[str, Any]:
     """The STIX 2.1 bundle of a case (plain dicts, sorted by id)."""
     b = _Bundle(detail)
@@ -266,6 +279,7 @@ def stix_bundle(detail: CaseDetail) -> dict[str, Any]:
     if case.summary:
         grouping["description"] = case.summary
     b.add(grouping)
+    _mark(b, case.handling)
     return {"type": "bundle", "id": stix_id("bundle", case.uid),
             "objects": [b.objects[i] for i in sorted(b.objects)]}
 

@@ -11,6 +11,7 @@ import pytest
 from stix2validator import ValidationOptions, validate_instance
 
 from caseapp.services.stix_export import (
+    CASEAPP_IDENTITY,
     EXTENSION,
     SEIZURE,
     SHIPMENT,
@@ -55,6 +56,12 @@ def test_demo_cases_validate(demo_ws: Any, tmp_path: Path, ref: str) -> None:
     rels = [o for o in bundle["objects"] if o["type"] == "relationship"
             and o["relationship_type"] != "located-at"]
     assert len(rels) == len(detail.links)
+    # The handling marking travels on every object of the case.
+    marking = next(o for o in bundle["objects"] if o["type"] == "marking-definition")
+    assert marking["definition"] == {"statement": detail.case.handling}
+    case_objects = [o for o in bundle["objects"] if o["type"] not in (
+        "marking-definition", "extension-definition") and o["id"] != CASEAPP_IDENTITY]
+    assert all(o["object_marking_refs"] == [marking["id"]] for o in case_objects)
 
 
 def test_hostile_text_validates_and_survives(ws: Any, tmp_path: Path) -> None:
