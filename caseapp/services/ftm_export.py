@@ -116,8 +116,10 @@ class _Builder:
         return out
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
-_URL = re.compile(r"https?://(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:[/?#]\S*)?")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
+_EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+@{_DOMAIN}")
+_URL = re.compile(rf"https?://{_DOMAIN}(?:[/?#][!-~]*)?")  # a port: a description line
 
 
 def _valid_phone(text: str) -> bool:
@@ -142,16 +144,16 @@ TYPED: dict[str, tuple[str, Callable[[str], bool]]] = {
 
 def _contacts(b: _Builder, eid: str, record: Record, names: Iterable[str]
               ) -> dict[str, list[str]]:
-    """The typed FtM properties of a record's contact fields; refused values -> lines."""
+    """The typed FtM properties of a record's contact fields. When FtM would refuse a value
+    of a field, a line "field: every value; in order" keeps them all."""
     props: dict[str, list[str]] = {}
     for name in names:
         value = getattr(record, name)
         values = [value] if isinstance(value, str) else list(value or ())
         prop, ok = TYPED[name]
         props[prop] = [v for v in values if ok(v)]
-        refused = [v for v in values if not ok(v)]
-        if refused:
-            b.lines.setdefault(eid, []).append(f"{name}: {'; '.join(refused)}")
+        if len(props[prop]) < len(values):  # the line lists them all, in their order
+            b.lines.setdefault(eid, []).append(f"{name}: {'; '.join(values)}")
     return props
 
 

@@ -69,14 +69,14 @@ def _names(entity: Entity) -> tuple[str | None, str | None, list[str]]:
     return names[0], original, list(dict.fromkeys(aliases))
 
 
-def _refused(entity: Entity, name: str) -> list[str]:
-    """Values export-ftm kept out of a typed property, from its description line
-    ("phones: a; b"): see ftm_export.TYPED."""
+def _contact(entity: Entity, name: str, prop: str) -> list[str]:
+    """A contact field: the description line export-ftm writes when FtM would refuse one of
+    its values ("phones: a; b", every value in order: ftm_export.TYPED), else the property."""
     for text in _values(entity, "description"):
         for line in text.splitlines():
             if line.startswith(f"{name}: "):
                 return [v.strip() for v in line[len(name) + 2:].split(";") if v.strip()]
-    return []
+    return _values(entity, prop)
 
 
 def _upper(code: str | None) -> str | None:
@@ -139,10 +139,10 @@ class FtmImporter:
                                                         "mainCountry")),
                                "registration_no": _first(entity, "registrationNumber",
                                                          "idNumber"),
-                               "website": _first(entity, "website")
-                               or next(iter(_refused(entity, "website")), None),
-                               "emails": _values(entity, "email") + _refused(entity, "emails"),
-                               "phones": _values(entity, "phone") + _refused(entity, "phones")}
+                               "website": next(iter(_contact(entity, "website", "website")),
+                                               None),
+                               "emails": _contact(entity, "emails", "email"),
+                               "phones": _contact(entity, "phones", "phone")}
         roles = _values(entity, "classification")
         row["roles"] = [r for r in roles if r in COMPANY_ROLES]
         notes = _values(entity, "notes")
@@ -173,8 +173,8 @@ class FtmImporter:
             "nationality": _upper(_first(entity, "nationality", "citizenship", "country")),
             "date_of_birth": born if _iso_date(born) else None,
             "role_note": _first(entity, "position"),
-            "emails": _values(entity, "email") + _refused(entity, "emails"),
-            "phones": _values(entity, "phone") + _refused(entity, "phones"),
+            "emails": _contact(entity, "emails", "email"),
+            "phones": _contact(entity, "phones", "phone"),
             "notes": "\n\n".join(notes) or None}
         return {k: v for k, v in row.items() if v not in (None, "", [])} | {
             "full_name": name or ""}

@@ -158,3 +158,51 @@ def test_cli_export_and_import_ftm(demo_ws: Any, db_path: Path, tmp_path: Path) 
     bad = run("import-ftm", str(tmp_path / "missing.json"), "--case", "NEW-2", db=db_path,
               check=1)
     assert "Cannot read" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_every_value_caseapp_types_is_one_ftm_keeps() -> None:
+    """What export-ftm puts in a typed property, FtM keeps: every country caseapp accepts,
+    and every e-mail and website its stricter tests let through (the rest go to lines)."""
+    import pycountry
+    from followthemoney.types import registry
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from caseapp.services import ftm_export
+
+    assert [c.alpha_2 for c in pycountry.countries
+            if registry.country.clean(c.alpha_2.lower()) is None] == []
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(ftm_export._EMAIL, fullmatch=True),
+           st.from_regex(ftm_export._URL, fullmatch=True))
+    def kept(email: str, url: str) -> None:
+        assert registry.email.clean(email) is not None, email
+        assert registry.url.clean(url) is not None, url
+
+    kept()
+
+
+def test_values_ftm_would_refuse_become_lines(ws: Any, tmp_path: Path) -> None:
+    ws.cases.add({"ref": "ODD-1", "title": "Odd contacts"})
+    odd = ws.companies.add({"name": "Odd Ltd", "emails": ["sales@localhost", "ok@odd.example"],
+                            "phones": ["12345", "+86 21 5555 0101"],
+                            "website": "http://odd.example:8080/shop"}, case="ODD-1")
+    entities = export(ws, "ODD-1", tmp_path / "o.ftm.json")
+    check_with_ftm(entities)
+    props = next(e for e in entities if e["id"] == ftm_id("company", odd.uid))["properties"]
+    assert props["email"] == ["ok@odd.example"] and props["phone"] == ["+86 21 5555 0101"]
+    lines = props["description"][0].splitlines()
+    assert {"emails: sales@localhost; ok@odd.example", "phones: 12345; +86 21 5555 0101",
+            "website: http://odd.example:8080/shop"} <= set(lines)
+    fresh = Workspace.open(tmp_path / "fresh.db")
+    try:
+        fresh.cases.add({"ref": "ODD-1", "title": "Odd contacts"})
+        FtmImporter(fresh).import_file(tmp_path / "o.ftm.json", "ODD-1")
+        back = fresh.companies.find("Odd Ltd")
+        assert (back.emails, back.phones, back.website) == (odd.emails, odd.phones,
+                                                            odd.website)
+        again = FtmImporter(fresh).import_file(tmp_path / "o.ftm.json", "ODD-1")
+        assert again.duplicates == 1  # the same values, in the same order
+    finally:
+        fresh.close()
