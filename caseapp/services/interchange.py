@@ -56,20 +56,23 @@ def bytes_writer(data: bytes, records: int) -> Callable[[Path], int]:
 
 
 def case_with_link_ends(ws: Workspace, detail: CaseDetail) -> CaseDetail:
-    """The case with the companies and persons its links name that it does not list itself
-    (live ones only), so that every exported link has both ends."""
+    """The case with the companies and persons its links and shipments name that it does
+    not list itself (live ones only), so that every exported reference has its target."""
     have = {r.uid for r in (*detail.companies, *detail.persons)}
     extra: dict[str, list[Any]] = {"company": [], "person": []}
-    for link in detail.links:
-        for kind, uid in ((link.subject_kind, link.subject), (link.object_kind, link.object)):
-            if kind in extra and uid not in have:
-                have.add(uid)
-                try:
-                    record = ws.service(kind).get(uid)
-                except NotFoundError:
-                    continue
-                if not record.deleted:
-                    extra[kind].append(record)
+    named = [pair for link in detail.links
+             for pair in ((link.subject_kind, link.subject), (link.object_kind, link.object))]
+    named += [("company", uid) for s in detail.shipments
+              for uid in (s.shipper, s.consignee, s.carrier) if uid]
+    for kind, uid in named:
+        if kind in extra and uid not in have:
+            have.add(uid)
+            try:
+                record = ws.service(kind).get(uid)
+            except NotFoundError:
+                continue
+            if not record.deleted:
+                extra[kind].append(record)
     if not extra["company"] and not extra["person"]:
         return detail
     return dataclasses.replace(detail, companies=(*detail.companies, *extra["company"]),

@@ -56,6 +56,16 @@ def test_demo_cases_validate(demo_ws: Any, tmp_path: Path, ref: str) -> None:
     rels = [o for o in bundle["objects"] if o["type"] == "relationship"
             and o["relationship_type"] != "located-at"]
     assert len(rels) == len(detail.links)
+    # Every reference a record makes arrives as a _ref to an object of the bundle.
+    ids = {o["id"] for o in bundle["objects"]}
+    for shipment in detail.shipments:
+        obj = next(o for o in bundle["objects"] if o["id"] == stix_id(SHIPMENT, shipment.uid))
+        for name in ("shipper", "consignee", "carrier"):
+            assert (f"{name}_ref" in obj) == bool(getattr(shipment, name))
+            assert obj.get(f"{name}_ref", CASEAPP_IDENTITY) in ids
+    for seizure in detail.seizures:
+        obj = next(o for o in bundle["objects"] if o["id"] == stix_id(SEIZURE, seizure.uid))
+        assert obj["substance_ref"] in ids
     # The handling marking travels on every object of the case.
     marking = next(o for o in bundle["objects"] if o["type"] == "marking-definition")
     assert marking["definition"] == {"statement": detail.case.handling}
