@@ -173,7 +173,7 @@ def test_every_value_caseapp_types_is_one_ftm_keeps() -> None:
     assert [c.alpha_2 for c in pycountry.countries
             if registry.country.clean(c.alpha_2.lower()) is None] == []
 
-    @settings(max_examples=100, deadline=None)
+    @settings(max_examples=50, deadline=None)
     @given(st.from_regex(ftm_export._EMAIL, fullmatch=True),
            st.from_regex(ftm_export._URL, fullmatch=True))
     def kept(email: str, url: str) -> None:
