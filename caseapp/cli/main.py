@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 
 from caseapp import __version__
-from caseapp.cli import admin, bundles, data, exhibits, records, reports, team
+from caseapp.cli import admin, bundles, data, exhibits, interchange, records, reports, team
 from caseapp.cli.context import db_path
 from caseapp.errors import (
     CaseAppError,
@@ -35,7 +35,7 @@ from caseapp.logs import log_file, setup_logging
 log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
-COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team)
+COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team, interchange)
 
 
 def build_parser() -> argparse.ArgumentParser:

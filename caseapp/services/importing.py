@@ -77,6 +77,19 @@ class RowError:
         return f"line {self.line}{where}: {self.message}"
 
 
+def read_text(path: Path) -> str:
+    """The UTF-8 text of a file to import (a byte-order mark dropped); ValidationError for
+    one over MAX_FILE_BYTES or not UTF-8, CaseAppError for one that cannot be read."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValidationError(f"{path.name} is larger than 512 MB; split it.")
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path.name} is not UTF-8 text (byte {exc.start}).") from None
+    except OSError as exc:
+        raise CaseAppError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
 def read_rows(path: Path, kind: str) -> list[tuple[int, dict[str, str] | RowError]]:
     """Rows of a template CSV, each with the file line it starts on; checks the header.
 
@@ -86,15 +99,7 @@ def read_rows(path: Path, kind: str) -> list[tuple[int, dict[str, str] | RowErro
     """
     if kind not in TEMPLATES:
         raise ValidationError(f"Cannot import {kind!r}; kinds: {', '.join(TEMPLATES)}.")
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ValidationError(f"{path.name} is larger than 512 MB; split it.")
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"{path.name} is not UTF-8 text (byte {exc.start}).") from None
-    except OSError as exc:
-        raise CaseAppError(f"Cannot read {path}: {exc.strerror}.") from None
-    records = _Records(text, path.name)
+    records = _Records(read_text(path), path.name)
     header = records.read_header()
     _check_header(path, kind, header)
     rows: list[tuple[int, dict[str, str] | RowError]] = []
@@ -216,6 +221,18 @@ def _cell_problem(text: str, pos: int, line: int, header: list[str]) -> str | No
     return None
 
 
+def raise_row_errors(name: str, errors: list[RowError], rows: int) -> None:
+    """ValidationError listing the bad rows (the first MAX_ERRORS_LISTED), if any."""
+    if not errors:
+        return
+    listed = [str(e) for e in errors[:MAX_ERRORS_LISTED]]
+    if len(errors) > MAX_ERRORS_LISTED:
+        listed.append(f"... and {len(errors) - MAX_ERRORS_LISTED} more")
+    bad_lines = len({e.line for e in errors})
+    raise ValidationError(f"{name}: {bad_lines} bad row(s) of {rows}; nothing was imported.",
+                          details=listed)
+
+
 class CsvImporter:
     """Imports one template CSV into a case in one unit of work."""
 
@@ -227,41 +244,45 @@ class CsvImporter:
                     cancel: CancelToken | None = None) -> ImportResult:
         """Import every row or none; raises ValidationError listing every bad row."""
         rows = read_rows(path, kind)
-        service = self.ws.service(KIND_OF[kind])
         errors: list[RowError] = []
-        created = duplicates = 0
+        self._companies_created = 0
         with self.ws.unit() as uow:
             case_uid = self.ws.cases.case_uid_in(uow.session, case)
-            self._seen: dict[str, int] = {}
-            self._companies_created = 0
-            # Existing keys in one query each, instead of one query (and flush) per row.
-            self._known = self._known_keys(uow, service, kind, case_uid)
-            self._companies = (self._known_keys(uow, self.ws.companies, "companies", case_uid)
-                               if kind == "shipments" else {})
-            for i, (line, raw) in enumerate(rows):
-                if cancel is not None and i % 200 == 0:
-                    cancel.check()
-                if i % 500 == 0:
-                    progress(i, len(rows), f"Importing {kind}")
-                outcome = self._row(uow, service, kind, line, raw, case_uid, errors)
-                created += outcome == "created"
-                duplicates += outcome == "duplicate"
-            progress(len(rows), len(rows), f"Importing {kind}")
-            if errors:
-                listed = [str(e) for e in errors[:MAX_ERRORS_LISTED]]
-                if len(errors) > MAX_ERRORS_LISTED:
-                    listed.append(f"... and {len(errors) - MAX_ERRORS_LISTED} more")
-                bad_lines = len({e.line for e in errors})
-                raise ValidationError(
-                    f"{path.name}: {bad_lines} bad row(s) of {len(rows)}; nothing was imported.",
-                    details=listed)
+            created, duplicates = self.import_rows_in(uow, kind, rows, case_uid, errors,
+                                                      progress=progress, cancel=cancel)
+            raise_row_errors(path.name, errors, len(rows))
             uow.audit("import", case_uid=case_uid,
                       detail=f"import-csv {kind} {path.name}: {len(rows)} rows, {created} "
                              f"created, {duplicates} duplicates skipped")
         return ImportResult(kind, len(rows), created, duplicates, self._companies_created)
 
+    def import_rows_in(self, uow: UnitOfWork, kind: str,
+                       rows: list[tuple[int, dict[str, Any] | RowError]], case_uid: str,
+                       errors: list[RowError], *, progress: ProgressCallback = no_progress,
+                       cancel: CancelToken | None = None) -> tuple[int, int]:
+        """Import rows of a template `kind` (values by column, each with its line) inside a
+        caller's unit of work; bad rows are added to `errors`. Returns (created, duplicates).
+        Other importers (import-ftm) bring their rows through here too."""
+        service = self.ws.service(KIND_OF[kind])
+        created = duplicates = 0
+        self._seen: dict[str, int] = {}
+        # Existing keys in one query each, instead of one query (and flush) per row.
+        self._known = self._known_keys(uow, service, kind, case_uid)
+        self._companies = (self._known_keys(uow, self.ws.companies, "companies", case_uid)
+                           if kind == "shipments" else {})
+        for i, (line, raw) in enumerate(rows):
+            if cancel is not None and i % 200 == 0:
+                cancel.check()
+            if i % 500 == 0:
+                progress(i, len(rows), f"Importing {kind}")
+            outcome = self._row(uow, service, kind, line, raw, case_uid, errors)
+            created += outcome == "created"
+            duplicates += outcome == "duplicate"
+        progress(len(rows), len(rows), f"Importing {kind}")
+        return created, duplicates
+
     def _row(self, uow: UnitOfWork, service: RecordService[Any], kind: str, line: int,
-             raw: dict[str, str] | RowError, case_uid: str, errors: list[RowError]) -> str:
+             raw: dict[str, Any] | RowError, case_uid: str, errors: list[RowError]) -> str:
         if isinstance(raw, RowError):
             errors.append(raw)
             return "error"

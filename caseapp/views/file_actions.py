@@ -130,6 +130,89 @@ def export_bundle(window: MainWindow) -> BackgroundTask | None:
                     Changes(case_uid=window.case_uid))  # its audit entry: the History tab
 
 
+def export_table(window: MainWindow, table: str, query: Any = None,
+                 path: Path | None = None) -> BackgroundTask | None:
+    """Write a table as the window shows it (filter, sort, deleted rows) to xlsx or CSV;
+    `table` is a record kind, "case" (the case list) or "history"."""
+    from caseapp.services.table_export import TableExportService, export_format
+
+    case = None if table == "case" else window.current_case_ref()
+    if case is None and table != "case":
+        window.statusBar().showMessage("Select a case first.", 5000)
+        return None
+    if path is None:
+        stem = f"{case}-{table}" if case else "cases"
+        name, _ = QFileDialog.getSaveFileName(window, "Export table", f"{stem}.xlsx",
+                                              "Excel workbook (*.xlsx);;CSV (*.csv)")
+        if not name:
+            return None
+        path = Path(name)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            path = path.with_name(path.name + ".xlsx")
+    export_format(path)
+    service = TableExportService(window.ws)
+    return run_task(window, f"Exporting to {path.name}",
+                    lambda progress, cancel: service.export(table, path, case=case, query=query,
+                                                            progress=progress, cancel=cancel),
+                    lambda r: window.statusBar().showMessage(
+                        f"Wrote {r.what} to {r.path}.", 10000),
+                    Changes(case_uid=window.case_uid))  # its audit entry: the History tab
+
+
+def export_interchange(window: MainWindow, fmt: str, path: Path | None = None
+                       ) -> BackgroundTask | None:
+    """Export the current case as STIX 2.1 (`fmt` "stix") or FollowTheMoney ("ftm")."""
+    from caseapp.services.ftm_export import FtmExportService
+    from caseapp.services.stix_export import StixExportService
+
+    case = window.current_case_ref()
+    if case is None:
+        window.statusBar().showMessage("Select a case first.", 5000)
+        return None
+    title, suffix, kind = (("Export STIX 2.1", ".json", "STIX bundle (*.json)") if fmt == "stix"
+                           else ("Export FollowTheMoney", ".ftm.json",
+                                 "FollowTheMoney entities (*.json)"))
+    if path is None:
+        name, _ = QFileDialog.getSaveFileName(window, title, f"{case}{suffix}", kind)
+        if not name:
+            return None
+        path = Path(name)
+    service = (StixExportService if fmt == "stix" else FtmExportService)(window.ws)
+    return run_task(window, f"Exporting {case}",
+                    lambda progress, cancel: service.export(case, path, progress=progress,
+                                                            cancel=cancel),
+                    lambda r: window.statusBar().showMessage(f"Wrote {r.what} to {r.path}.",
+                                                             10000),
+                    Changes(case_uid=window.case_uid))  # its audit entry: the History tab
+
+
+def import_ftm(window: MainWindow, path: Path | None = None) -> BackgroundTask | None:
+    """Import the companies and persons of a FollowTheMoney file into the current case."""
+    from caseapp.services.ftm_import import FtmImporter
+
+    case = window.current_case_ref()
+    if case is None:
+        window.statusBar().showMessage("Select the case to import into first.", 5000)
+        return None
+    if path is None:
+        name, _ = QFileDialog.getOpenFileName(window, "Import FollowTheMoney", "",
+                                              "FollowTheMoney entities (*.json);;All files (*)")
+        if not name:
+            return None
+        path = Path(name)
+    importer = FtmImporter(window.ws)
+
+    def done(r: Any) -> None:
+        window.statusBar().showMessage(
+            f"Imported {r.companies_created} companies and {r.persons_created} persons from "
+            f"{path.name} ({r.duplicates} already present).", 10000)
+
+    return run_task(window, f"Importing {path.name}",
+                    lambda progress, cancel: importer.import_file(path, case, progress=progress,
+                                                                  cancel=cancel), done,
+                    Changes(frozenset({"company", "person"}), window.case_uid))
+
+
 def import_bundle(window: MainWindow) -> BackgroundTask | None:
     from caseapp.services.bundles import BundleService
 

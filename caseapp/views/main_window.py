@@ -43,7 +43,7 @@ from caseapp.views.models.history_model import HistoryTableModel
 from caseapp.views.models.record_table_model import RecordTableModel
 from caseapp.views.operations import Changes, Operation, OperationRunner
 from caseapp.views.overview_tab import OverviewWidget
-from caseapp.views.record_tab import RecordTabWidget, configure_table
+from caseapp.views.record_tab import RecordTabWidget, add_export_menu, configure_table
 from caseapp.views.undo_commands import (
     AddRecordCommand,
     DeleteRecordCommand,
@@ -157,6 +157,13 @@ class MainWindow(QMainWindow):
                                            lambda: file_actions.import_csv(self), "Ctrl+I")
         self._action(f, "&Export bundle\u2026", lambda: file_actions.export_bundle(self), "Ctrl+E")
         self._action(f, "Import &bundle\u2026", lambda: file_actions.import_bundle(self))
+        self._action(f, "Export &table\u2026", self.export_current_table, tip=(
+            "Write the table in view (the case list when it has the focus) to xlsx or CSV"))
+        self._action(f, "Export &STIX\u2026",
+                     lambda: file_actions.export_interchange(self, "stix"))
+        self._action(f, "Export &FollowTheMoney\u2026",
+                     lambda: file_actions.export_interchange(self, "ftm"))
+        self._action(f, "Import Follow&TheMoney\u2026", lambda: file_actions.import_ftm(self))
         self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
                      QKeySequence.StandardKey.Print)
         self._action(f, "&Team\u2026", lambda: team_actions.show_team(self))
@@ -236,6 +243,9 @@ class MainWindow(QMainWindow):
             tab.sig_new.connect(self.new_record)
             tab.sig_edit.connect(self.edit_record)
             tab.sig_delete.connect(self.delete_record)
+            tab.sig_export.connect(self.export_table)
+        add_export_menu(self.case_view, lambda: self.export_table("case"))
+        add_export_menu(self.history_view, lambda: self.export_table("history"))
         self.runner.sig_changed.connect(self._on_runner_changed)
 
     # --- state ---------------------------------------------------------------------------
@@ -352,6 +362,22 @@ class MainWindow(QMainWindow):
         dialog = AttachmentsDialog(self.ws, case, self.run, self)
         dialog.show()
         return dialog
+    def export_table(self, table: str) -> BackgroundTask | None:
+        """Export a table as shown: a record tab (its filter, sort, deleted rows), the case
+        list ("case") or the History tab ("history")."""
+        tab = self.tabs_by_kind.get(table)
+        query = tab.model.query if tab is not None else None
+        if table == "case":
+            query = self.case_model.query
+        return file_actions.export_table(self, table, query)
+
+    def export_current_table(self) -> BackgroundTask | None:
+        if self.case_view.hasFocus():
+            return self.export_table("case")
+        if self.tabs.currentWidget() is self.history_view:
+            return self.export_table("history")
+        tab = self.current_tab()
+        return self.export_table(tab.kind if tab is not None else "case")
 
     def focus_filter(self) -> None:
         tab = self.current_tab()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -59,6 +61,14 @@ def configure_table(view: QTableView, model: RecordTableModel, name: str) -> Non
         model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
 
+def add_export_menu(view: QTableView, export: Callable[[], object]) -> None:
+    """A context menu with "Export table\u2026" on a table view."""
+    action = QAction("Export table\u2026", view)
+    action.triggered.connect(export)
+    view.addAction(action)
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+
 class RecordTabWidget(QWidget):
     """Records of one kind in the current case."""
 
@@ -68,6 +78,8 @@ class RecordTabWidget(QWidget):
     """The user asked to edit a record."""
     sig_delete = Signal(object)
     """The user asked to delete a record."""
+    sig_export = Signal(str)
+    """The user asked to export the table (as shown) to a spreadsheet."""
 
     def __init__(self, paging: PagingService, kind: str, title: str,
                  parent: QWidget | None = None) -> None:
@@ -83,12 +95,15 @@ class RecordTabWidget(QWidget):
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText(f"Filter {self.title.lower()} (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
+        self.filter.setMinimumWidth(140)
         self.count_label = QLabel(self)
         self.show_deleted = QCheckBox("Show deleted", self)
         self.show_deleted.setToolTip("List deleted records too (struck out), to restore them")
         self.new_button = QPushButton(f"New {self.kind}\u2026", self)
         self.edit_button = QPushButton("Edit\u2026", self)
         self.delete_button = QPushButton("Delete", self)
+        self.export_button = QPushButton("Export table\u2026", self)
+        self.export_button.setToolTip("Write this table, as filtered and sorted, to xlsx or CSV")
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
         bar.addWidget(self.count_label)
@@ -96,6 +111,7 @@ class RecordTabWidget(QWidget):
         bar.addWidget(self.new_button)
         bar.addWidget(self.edit_button)
         bar.addWidget(self.delete_button)
+        bar.addWidget(self.export_button)
         self.bar = bar
         self.view = QTableView(self)
         configure_table(self.view, self.model, f"table_{self.kind}")
@@ -111,6 +127,8 @@ class RecordTabWidget(QWidget):
         self.show_deleted.toggled.connect(self._on_show_deleted_toggled)
         self.edit_button.clicked.connect(self._on_edit_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.export_button.clicked.connect(lambda: self.sig_export.emit(self.kind))
+        add_export_menu(self.view, lambda: self.sig_export.emit(self.kind))
         self.view.doubleClicked.connect(self._on_edit_clicked)
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
