@@ -96,14 +96,19 @@ class RecordService(Generic[R]):
             raise NotFoundError(f"No {self.kind} with uid {key!r}.")
         column = self.table.c[self.key_field]
         query = select(self.table.c.uid, column).where(func.lower(column) == key.lower())
-        if self.case_scoped:
-            if case_uid is None:
-                raise CaseRequired(self.kind, key)
+        if self.case_scoped and case_uid is not None:
             query = query.where(self.table.c.case_uid == case_uid)
         rows = session.execute(query.order_by(self.table.c.deleted_at.is_not(None))).all()
+        if self.case_scoped and case_uid is None and len(rows) > 1:
+            # One rule for every command: a readable key needs its case only when it is
+            # used in more than one case.
+            cases = session.execute(select(self.table.c.case_uid).where(
+                self.table.c.uid.in_([r[0] for r in rows]))).scalars()
+            if len(set(cases)) > 1:
+                raise CaseRequired(self.kind, key)
         exact = [r for r in rows if r[1] == key] or rows
         if not exact:
-            where = " in that case" if self.case_scoped else ""
+            where = " in that case" if self.case_scoped and case_uid else ""
             raise NotFoundError(f"No {self.kind} {key!r}{where}.")
         if len(exact) > 1:
             raise NotFoundError(f"{len(exact)} {self.kind} records match {key!r}; use a uid: "
