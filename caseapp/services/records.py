@@ -150,12 +150,17 @@ class RecordService(Generic[R]):
             clauses.append(self.case_clause(q.case_uid))
         if q.text:
             pattern = f"%{q.text.strip()}%"
-            clauses.append(or_(*(type_coerce(self.table.c[n], Text).ilike(pattern) for n in self.text_fields)))
+            clauses.append(or_(*self.text_clauses(pattern)))
         for name, value in q.filters.items():
             if name not in spec_map(self.kind):
                 raise ValidationError(f"Cannot filter {self.kind} records by {name!r}.")
             clauses.append(self.table.c[name] == value)
         return and_(True, *clauses)
+
+    def text_clauses(self, pattern: str) -> list[Any]:
+        """What a text filter (an ILIKE `pattern`) matches: the kind's text fields; kinds
+        add the names of records they refer to (seizures: the substance's names)."""
+        return [type_coerce(self.table.c[n], Text).ilike(pattern) for n in self.text_fields]
 
     def case_clause(self, case_uid: str) -> Any:
         return self.table.c.case_uid == case_uid

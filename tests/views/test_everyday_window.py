@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, QLocale, Qt
-from PySide6.QtWidgets import QApplication
 
 from tests.views.test_main_window import idle, save, save_button
 
@@ -105,3 +104,144 @@ def test_exact_substance_abbreviation_before_longer_ones(window: Any, qtbot: Any
     rows = popup_rows(combo)
     assert rows[0] == "NPP" and "4-ANPP" in rows
     assert rows.index("NPP") < rows.index("4-ANPP")
+
+
+# --- item 6: the window keeps its place --------------------------------------------------
+def test_new_case_through_the_action_selects_it(window: Any, qtbot: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from caseapp.views.editors.record_editor import RecordEditorDialog
+
+    def run_dialog(dialog: Any) -> int:
+        dialog.set_values({"ref": "CASE-2026-0101", "title": "New one"})
+        dialog._on_buttons_accepted()
+        qtbot.waitUntil(lambda: not dialog.saving, timeout=10000)
+        return 1
+
+    monkeypatch.setattr(RecordEditorDialog, "exec", run_dialog)
+    window.act_new_case.trigger()
+    idle(window, qtbot)
+    qtbot.waitUntil(lambda: window.current_case_ref() == "CASE-2026-0101", timeout=5000)
+    assert window.case_view.selectionModel().hasSelection()
+
+
+def test_saving_a_case_keeps_it_selected(window: Any, qtbot: Any) -> None:
+    uid = window.case_uid
+    case = window.ws.cases.get(uid)
+    dialog = editor(window, qtbot, "case", case)
+    dialog.set_values({"title": case.title + " (edited)"})
+    save(dialog, qtbot)
+    idle(window, qtbot)
+    qtbot.wait(50)
+    assert window.case_uid == uid
+    assert window.case_view.selectionModel().isRowSelected(window.case_view.currentIndex().row())
+    assert window.overview.isEnabled() and window.tabs_by_kind["seizure"].model.rowCount() > 0
+
+
+def test_case_actions_say_why_they_are_unavailable(window: Any, qtbot: Any) -> None:
+    window.case_search.setText("no case is called like this")
+    qtbot.waitUntil(lambda: window.case_uid is None, timeout=5000)
+    action = window.act_new["seizure"]
+    assert not action.isEnabled()
+    assert "Select or create a case first" in action.toolTip()
+    window.new_record("seizure")
+    assert "Select or create a case first" in window.statusBar().currentMessage()
+    window.case_search.clear()
+    window.case_view.selectRow(0)
+    assert window.case_uid is not None and action.isEnabled()
+
+
+# --- item 7: small things that cost time every day -------------------------------------------
+def test_ctrl_y_redoes(window: Any, qtbot: Any) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    assert QKeySequence("Ctrl+Y") in window.act_redo.shortcuts()
+    record = window.tabs_by_kind["seizure"].model.record_at(0)
+    window.delete_record(record)
+    idle(window, qtbot)
+    window.undo_stack.undo()
+    idle(window, qtbot)
+    assert not window.ws.seizures.get(record.uid).deleted
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.case_view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    idle(window, qtbot)
+    assert window.ws.seizures.get(record.uid).deleted
+
+
+def test_menus_show_an_ampersand(window: Any) -> None:
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    texts = [a.text() for a in view.actions()]
+    assert "Companies && persons" in texts  # shown as "Companies & persons"
+
+
+def test_a_new_seizure_shows_no_errors_before_typing(window: Any, qtbot: Any) -> None:
+    dialog = editor(window, qtbot, "seizure")
+    qtbot.wait(400)  # longer than the check-as-you-type delay
+    assert [n for n, label in dialog.errors.items() if label.isVisible()] == []
+    assert not save_button(dialog).isEnabled()
+    qtbot.keyClicks(dialog.widgets["exhibit_ref"], "EX-9")
+    qtbot.waitUntil(lambda: dialog.errors["net_quantity"].isVisible(), timeout=3000)
+
+
+def test_notes_show_when_they_were_written_in_local_time(window: Any, qtbot: Any) -> None:
+    import re
+
+    window.ws.notes.add({"body": "Called the forwarder."}, case=window.case_uid)
+    tab = window.tabs_by_kind["note"]
+    tab.model.refresh()
+    text = tab.model.data(tab.model.index(0, 0))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", text), text
+
+
+def test_an_empty_case_overview_reads_as_sentences(window: Any, qtbot: Any) -> None:
+    from caseapp.services.overview import OverviewService
+    from caseapp.views.overview_tab import overview_html
+
+    case = window.ws.cases.add({"ref": "C-EMPTY", "title": "Nothing yet"})
+    html = overview_html(OverviewService(window.ws).overview(case.uid))
+    assert "no lead investigator yet" in html and "Nothing recorded yet" in html
+    assert "lead \u2014" not in html and "\u00b7 \n" not in html
+
+
+def test_the_seizure_filter_finds_substance_names_and_synonyms(window: Any,
+                                                                qtbot: Any) -> None:
+    tab = window.tabs_by_kind["seizure"]
+    for text, exhibit in (("NPP", "EX-0007-02"), ("phenethyl", "EX-0007-03"),
+                          ("4-AP", "EX-0007-01")):
+        tab.model.set_query(text=text)
+        model = tab.model
+        rows = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
+        assert exhibit in rows, (text, rows)
+
+
+def test_conflicts_dialog_shows_authors_whole_and_takes_a_typed_value(
+        window: Any, qtbot: Any, tmp_path: Any) -> None:
+    from caseapp.services.bundles import BundleService
+    from caseapp.services.conflicts import ConflictService
+    from caseapp.views.conflicts_dialog import ConflictsDialog
+    from tests.sync.helpers import open_ws, trust
+
+    a, ref = window.ws, window.current_case_ref()
+    b = open_ws(tmp_path / "b.db", "Investigator Bartholomew Okonkwo-Lindqvist")
+    trust(a, b)
+    trust(b, a)
+    BundleService(a).export_case(ref, tmp_path / "a.casebundle")
+    BundleService(b).import_bundle(tmp_path / "a.casebundle")
+    a.cases.edit(ref, {"title": "from the window " * 8})
+    b.cases.edit(ref, {"title": "from bob " * 8})
+    BundleService(b).export_case(ref, tmp_path / "b.casebundle")
+    b.close()
+    BundleService(a).import_bundle(tmp_path / "b.casebundle")
+    dialog = ConflictsDialog(a, ref, window.run, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    authors = [dialog.values.item(r, 1).text() for r in range(dialog.values.rowCount())]
+    assert any("Okonkwo-Lindqvist" in x for x in authors)
+    metrics = dialog.values.fontMetrics()
+    widest = max(metrics.horizontalAdvance(x) for x in authors)
+    assert dialog.values.columnWidth(1) >= widest
+    dialog.typed.setText("Agreed title")
+    dialog.use_typed.click()
+    qtbot.waitUntil(lambda: not window.runner.busy and dialog.list.count() == 0, timeout=10000)
+    assert ConflictService(a).list_open(ref) == []
+    assert a.cases.find(ref).title == "Agreed title"

@@ -179,7 +179,7 @@ def test_keeping_a_conflict_value_runs_on_the_writer_thread(window: Any, qtbot: 
 
     dialog.service.resolve = resolve  # type: ignore[method-assign]
     assert dialog.list.count() == 1
-    dialog.values.setCurrentRow(0)
+    dialog.values.selectRow(0)
     dialog.keep.click()
     qtbot.waitUntil(lambda: not window.runner.busy and dialog.list.count() == 0, timeout=10000)
     assert threads and threads[0] is not threading.main_thread()
