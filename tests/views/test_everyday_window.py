@@ -245,3 +245,25 @@ def test_conflicts_dialog_shows_authors_whole_and_takes_a_typed_value(
     qtbot.waitUntil(lambda: not window.runner.busy and dialog.list.count() == 0, timeout=10000)
     assert ConflictService(a).list_open(ref) == []
     assert a.cases.find(ref).title == "Agreed title"
+
+
+# --- item 8: report and bundle file names ----------------------------------------------------
+def test_report_and_bundle_names_are_safe_and_proposed_in_documents(
+        window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from caseapp.paths import documents_dir
+    from caseapp.views import file_actions
+
+    case = window.ws.cases.add({"ref": "JPITF/2026/0042", "title": "Slash in the ref"})
+    window.set_case(case.uid)
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _w, _title, start, _filter: (asked.append(start), ("", ""))[1])
+    file_actions.print_report(window)
+    file_actions.export_bundle(window)
+    assert [Path(a).name for a in asked] == ["JPITF-2026-0042-summary.pdf",
+                                            "JPITF-2026-0042.casebundle"]
+    assert all(Path(a).parent == documents_dir() for a in asked)
