@@ -13,21 +13,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from rich import box
 from rich.cells import cell_len
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
+
+# rich's console, table and progress modules load only when a terminal shows them: scripts
+# and pipes (most calls) do not pay for them.
 
 
 def print_json(doc: Any) -> None:
@@ -47,6 +36,11 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """An aligned table on stdout: a rich table on a terminal, plain text otherwise."""
     cells = [[_text(v) for v in row] for row in rows]
     if sys.stdout.isatty():
+        from rich import box
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(*headers, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         for row in cells:
             table.add_row(*(Text(c) for c in row))  # Text: no markup in user data
@@ -59,37 +53,42 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         print("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
-class _RateColumn(ProgressColumn):
-    """Items a second (records, changes, rows), not bytes."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if not speed else f"{speed:,.0f}/s", style="progress.data.speed")
-
-
 class TerminalProgress:
     """A progress bar with rate and time left on stderr, only when stderr is a terminal."""
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()
-        self._progress: Progress | None = None
+        self._progress: Any = None
         self._task: Any = None
-        self._label = ""
+        self._done = 0
         self._last = 0.0
 
     def __call__(self, done: int, total: int, label: str) -> None:
         if not self.enabled:
             return
         if self._progress is None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             self._progress = Progress(
                 TextColumn("{task.description:30.30}"), BarColumn(), TaskProgressColumn(),
-                MofNCompleteColumn(), _RateColumn(), TimeRemainingColumn(),
+                MofNCompleteColumn(), _rate_column(), TimeRemainingColumn(),
                 console=Console(file=sys.stderr), auto_refresh=False, transient=False)
             self._progress.start()
-        if label != self._label or self._task is None:
-            self._label = label
+        if self._task is None:
             self._task = self._progress.add_task(label[:30], total=total or None)
-        self._progress.update(self._task, completed=done, total=total or None)
+        if done < self._done:  # a new stage counts from 0 again: the rate starts over
+            self._progress.reset(self._task, total=total or None)
+        self._done = done
+        self._progress.update(self._task, completed=done, total=total or None,
+                              description=label[:30])
         now = time.monotonic()
         if done >= total or now - self._last >= 0.1:
             self._last = now
@@ -98,4 +97,17 @@ class TerminalProgress:
             self._progress.stop()
             self._progress = None
             self._task = None
-            self._label = ""
+            self._done = 0
+
+
+def _rate_column() -> Any:
+    """A rich column with items a second (records, changes, rows), not bytes."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if not speed else f"{speed:,.0f}/s", style="progress.data.speed")
+
+    return RateColumn()

@@ -119,3 +119,29 @@ def test_plain_tables_align_in_display_cells(demo_db: Path) -> None:
             cells += cell_len(ch)
         else:
             pytest.fail(f"row too short: {row}")
+
+
+def test_progress_on_a_terminal_shows_rate_and_time_left(demo_db: Path, tmp_path: Path) -> None:
+    """On a terminal (a pty here) the progress bar counts, with a rate and the time left;
+    piped, stderr stays free of it (the other tests)."""
+    import pty
+
+    argv = [sys.executable, "-m", "caseapp", "--db", str(demo_db), "export", "CASE-2026-0007",
+            "-o", str(tmp_path / "x.casebundle")]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real command on the pty
+        os.execve(sys.executable, argv, os.environ.copy())
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _pid, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "4/4" in text and "100%" in text and "0:00:00" in text
+    assert "Wrote" in text

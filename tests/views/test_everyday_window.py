@@ -267,3 +267,41 @@ def test_report_and_bundle_names_are_safe_and_proposed_in_documents(
     assert [Path(a).name for a in asked] == ["JPITF-2026-0042-summary.pdf",
                                             "JPITF-2026-0042.casebundle"]
     assert all(Path(a).parent == documents_dir() for a in asked)
+
+
+# --- item 9: the case's own history, in names ------------------------------------------------
+def history_rows(window: Any, qtbot: Any) -> list[str]:
+    model = window.history_model
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=5000)
+    return [" | ".join(str(model.index(r, c).data() or "") for c in range(model.columnCount()))
+            for r in range(model.rowCount())]
+
+
+def test_history_shows_who_opened_and_changed_the_case_in_names(
+        window: Any, qtbot: Any, tmp_path: Any) -> None:
+    import re
+
+    from pypdf import PdfReader
+
+    from caseapp.services.reporting import ReportService
+
+    ws = window.ws
+    case = ws.cases.add({"ref": "C-HIST", "title": "History"})
+    ws.cases.edit(case.uid, {"status": "suspended", "handling": "OFFICIAL USE ONLY"})
+    company = ws.companies.add({"name": "Ningbo Kaixin Trading Co., Ltd.", "country": "CN"},
+                               case=case.uid)
+    ws.shipments.add({"ref": "SH-H1", "consignee": company.name}, case=case.uid)
+    window.case_model.refresh()
+    window.set_case(case.uid)
+    rows = history_rows(window, qtbot)
+    text = "\n".join(rows)
+    assert any("create" in r and "C-HIST" in r for r in rows), text
+    assert any("suspended" in r for r in rows), text
+    assert "Ningbo Kaixin Trading" in text
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}|[0-9a-f]{8}\u2026", text), text
+    out = tmp_path / "r.pdf"
+    ReportService(ws).render("C-HIST", out)
+    pdf = " ".join(p.extract_text() for p in PdfReader(out).pages)
+    appendix = pdf.split("Appendix B")[-1]
+    assert "case: C-HIST" in appendix and "status" in appendix
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", appendix), appendix
