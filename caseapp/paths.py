@@ -82,6 +82,11 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "resources"
 
 
+def docs_dir() -> Path:
+    """The shipped `docs/` folder (the user guide; also inside a PyInstaller bundle)."""
+    return resources_dir().parent / "docs"
+
+
 def migrations_dir() -> Path:
     import sys
 

@@ -87,14 +87,16 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_whoami(args: argparse.Namespace) -> int:
-    from caseapp.services.identity import local_signer
+    from caseapp.services.identity import local_signer, public_key_path
 
     signer = local_signer()
     if args.json:
         print_json({"name": signer.name, "key_id": signer.key_id,
-                    "public_key": signer.public_hex})
+                    "public_key": signer.public_hex,
+                    "public_key_file": str(public_key_path())})
     else:
         print(f"{signer.name}  key {signer.key_id}")
+        print(f"Public key for colleagues (caseapp trust add): {public_key_path()}")
     return 0
 
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from caseapp import __version__
 from caseapp.domain import kinds
-from caseapp.paths import documents_dir, resources_dir, safe_file_name
+from caseapp.paths import docs_dir, documents_dir, safe_file_name
 from caseapp.progress import CancelToken
 from caseapp.views.operations import EVERYTHING, Changes, Operation
 from caseapp.views.workers import BackgroundTask
@@ -213,9 +213,17 @@ def show_conflicts(window: MainWindow) -> None:
     ConflictsDialog(window.ws, window.current_case_ref(), window.run, window).exec()
 
 
-def open_user_guide(window: MainWindow) -> None:
-    guide = resources_dir().parent / "docs" / "user-guide.md"
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(guide)))
+def open_user_guide(window: MainWindow) -> QDialog:
+    """Help > User guide, rendered inside the app (no desktop Markdown viewer needed)."""
+    from caseapp.views.user_guide import UserGuideDialog
+
+    dialog = getattr(window, "_user_guide", None)
+    if dialog is None:
+        dialog = UserGuideDialog(docs_dir(), window)
+        window._user_guide = dialog  # type: ignore[attr-defined]
+    dialog.show()
+    dialog.raise_()
+    return dialog
 
 
 def about(window: MainWindow) -> None:
