@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QImageReader, QTextCursor
 from PySide6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout, QWidget
 
 GUIDE = "user-guide.md"
@@ -40,7 +40,31 @@ class UserGuideDialog(QDialog):
                     "are in the `docs/` folder of the caseapp sources.")
         self.browser.document().setBaseUrl(QUrl.fromLocalFile(str(path)))
         self.browser.setMarkdown(text)
+        self._fit_images(760)
         self.setWindowTitle(f"caseapp \u2014 {name}")
+
+    def _fit_images(self, width: int) -> None:
+        """Screenshots at most `width` pixels wide (Markdown has no image size)."""
+        doc = self.browser.document()
+        block = doc.begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                fmt = fragment.charFormat()
+                if fmt.isImageFormat():
+                    image = fmt.toImageFormat()
+                    size = QImageReader(str(self.docs / image.name())).size()
+                    if size.isValid() and size.width() > width:
+                        image.setWidth(width)
+                        image.setHeight(size.height() * width / size.width())
+                        cursor = QTextCursor(doc)
+                        cursor.setPosition(fragment.position())
+                        cursor.setPosition(fragment.position() + fragment.length(),
+                                           QTextCursor.MoveMode.KeepAnchor)
+                        cursor.setCharFormat(image)
+                it += 1
+            block = block.next()
 
     def _on_browser_anchor_clicked(self, url: QUrl) -> None:
         if url.scheme() in ("http", "https", "mailto"):

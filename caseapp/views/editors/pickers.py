@@ -232,7 +232,8 @@ class DatePicker(QWidget):
         self.required = required
         self.not_future = not_future
         self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText(f"YYYY-MM-DD or {_short_format().lower()}")
+        example = QLocale().toString(QDate(2026, 11, 2), QLocale.FormatType.ShortFormat)
+        self.edit.setPlaceholderText(f"YYYY-MM-DD or {example}")
         self.edit.setClearButtonEnabled(not required)
         self.button = QToolButton(self)
         self.button.setText("\u25be")
