@@ -216,22 +216,13 @@ def test_the_seizure_filter_finds_substance_names_and_synonyms(window: Any,
 
 def test_conflicts_dialog_shows_authors_whole_and_takes_a_typed_value(
         window: Any, qtbot: Any, tmp_path: Any) -> None:
-    from caseapp.services.bundles import BundleService
     from caseapp.services.conflicts import ConflictService
     from caseapp.views.conflicts_dialog import ConflictsDialog
-    from tests.sync.helpers import open_ws, trust
+    from tests.sync.helpers import title_conflict
 
     a, ref = window.ws, window.current_case_ref()
-    b = open_ws(tmp_path / "b.db", "Investigator Bartholomew Okonkwo-Lindqvist")
-    trust(a, b)
-    trust(b, a)
-    BundleService(a).export_case(ref, tmp_path / "a.casebundle")
-    BundleService(b).import_bundle(tmp_path / "a.casebundle")
-    a.cases.edit(ref, {"title": "from the window " * 8})
-    b.cases.edit(ref, {"title": "from bob " * 8})
-    BundleService(b).export_case(ref, tmp_path / "b.casebundle")
-    b.close()
-    BundleService(a).import_bundle(tmp_path / "b.casebundle")
+    title_conflict(a, ref, tmp_path, "Investigator Bartholomew Okonkwo-Lindqvist",
+                   "from the window " * 8, "from bob " * 8)
     dialog = ConflictsDialog(a, ref, window.run, window)
     qtbot.addWidget(dialog)
     dialog.show()
