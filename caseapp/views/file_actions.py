@@ -116,6 +116,7 @@ def export_bundle(window: MainWindow) -> BackgroundTask | None:
 
     case = window.current_case_ref()
     if case is None:
+        window.statusBar().showMessage("Select the case to export first.", 5000)
         return None
     name, _ = QFileDialog.getSaveFileName(window, "Export bundle", proposed(
         f"{safe_file_name(case)}.casebundle"), "Case bundle (*.casebundle)")
@@ -159,6 +160,7 @@ def print_report(window: MainWindow) -> BackgroundTask | None:
 
     case = window.current_case_ref()
     if case is None:
+        window.statusBar().showMessage("Select the case to print first.", 5000)
         return None
     name, _ = QFileDialog.getSaveFileName(window, "Print report", proposed(
         f"{safe_file_name(case)}-summary.pdf"), "PDF (*.pdf)")

@@ -145,6 +145,10 @@ def test_case_actions_say_why_they_are_unavailable(window: Any, qtbot: Any) -> N
     assert "Select or create a case first" in action.toolTip()
     window.new_record("seizure")
     assert "Select or create a case first" in window.statusBar().currentMessage()
+    from caseapp.views import file_actions
+
+    assert file_actions.print_report(window) is None
+    assert "Select the case to print first" in window.statusBar().currentMessage()
     window.case_search.clear()
     window.case_view.selectRow(0)
     assert window.case_uid is not None and action.isEnabled()
