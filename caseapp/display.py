@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 # Debian package -> the shared library Qt's xcb plugin loads (pitfalls.md #6 and #13).
 XCB_LIBRARIES = {
+    "libxcb1": "libxcb.so.1",
     "libxkbcommon-x11-0": "libxkbcommon-x11.so.0",
     "libxcb-cursor0": "libxcb-cursor.so.0",
     "libxcb-icccm4": "libxcb-icccm.so.4",
