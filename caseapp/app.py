@@ -34,6 +34,12 @@ def open_workspace(db_path: Path, demo: bool):  # type: ignore[no-untyped-def]
     return ws
 
 
+def _has_application() -> bool:
+    """A QApplication already runs (tests, or a second window): Qt found its display."""
+    qt = sys.modules.get("PySide6.QtWidgets")
+    return qt is not None and qt.QApplication.instance() is not None
+
+
 def make_application(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
     """The QApplication with names (for QSettings), fonts and the error hook."""
     from PySide6.QtWidgets import QApplication
@@ -51,11 +57,30 @@ def make_application(argv: list[str] | None = None):  # type: ignore[no-untyped-
 
 
 def run_window(db_path: Path | None, demo: bool = False) -> int:
-    """Open the main window on `db_path` (or a fresh demo database) and run until closed."""
+    """Open the main window on `db_path` (or a fresh demo database) and run until closed.
+
+    Exits 1 with one sentence on stderr when the window cannot open here (no display, a
+    missing system library): Qt itself would abort the process."""
+    from caseapp.display import display_problem
+
+    problem = None if _has_application() else display_problem()
+    if problem is not None:
+        print(f"caseapp: {problem}", file=sys.stderr)
+        return 1
     setup_logging()
     app = make_application()
+    from caseapp.services import identity
     from caseapp.views.error_dialog import show_error
     from caseapp.views.main_window import MainWindow
+
+    first_start = identity.needs_name()
+    if first_start:
+        from caseapp.views.first_start import ask_investigator_name
+
+        name = ask_investigator_name(identity.public_key_path())
+        if name is None:
+            return 0  # cancelled: nothing was made; the next start asks again
+        identity.create_identity(name)
 
     path = Path(db_path) if db_path is not None else (
         demo_database() if demo else default_db_path())
@@ -67,6 +92,10 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
         return 1
     window = MainWindow(ws, path)
     window.show()
+    if first_start:
+        window.statusBar().showMessage(
+            f"Your public key for colleagues (caseapp trust add): "
+            f"{identity.public_key_path()}", 60000)
     code = int(app.exec())
     from PySide6.QtCore import QThreadPool
 

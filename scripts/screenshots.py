@@ -3,7 +3,10 @@
     python scripts/screenshots.py [--out docs/screenshots]
 
 Writes window-main.png (case list and Seizures tab), window-overview.png (Overview tab),
-window-seizure-editor.png (a seizure being edited) and window-shipment-editor.png.
+window-seizure-editor.png (a seizure being edited), window-shipment-editor.png,
+window-new-seizure.png (a blank form: no messages before typing), window-case-editor.png
+(dates typed), window-completer.png (suggestions for "US"), window-first-start.png and
+window-user-guide.png.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     from caseapp.views.main_window import MainWindow
 
     app = make_application()
+    from PySide6.QtCore import QLocale
+
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     db = home / "demo.db"
     ws = open_workspace(db, demo=True)
     window = MainWindow(ws, db)
@@ -64,6 +70,54 @@ def main(argv: list[str] | None = None) -> int:
         settle(app)
         dialog.grab().save(str(args.out / name))
         dialog.close()
+    dialog = window.editor("seizure")
+    assert dialog is not None
+    dialog.show()
+    settle(app, 0.5)
+    dialog.grab().save(str(args.out / "window-new-seizure.png"))
+    dialog.close()
+    case = window.ws.cases.get(window.case_uid)
+    dialog = window.editor("case", case)
+    assert dialog is not None
+    dialog.show()
+    dialog.widgets["closed_on"].edit.setText("11/2/26")  # US short form: 2026-11-02
+    settle(app, 0.5)
+    dialog.grab().save(str(args.out / "window-case-editor.png"))
+    dialog.close()
+    dialog = window.editor("shipment")
+    assert dialog is not None
+    dialog.show()
+    dialog.activateWindow()
+    combo = dialog.widgets["origin_country"]
+    combo.setFocus()
+    combo.lineEdit().setText("US")
+    combo.lineEdit().textEdited.emit("US")
+    combo.completer().complete()
+    settle(app, 0.5)
+    popup = combo.completer().popup()
+    shot = dialog.grab()
+    from PySide6.QtGui import QPainter
+
+    painter = QPainter(shot)
+    corner = dialog.mapFromGlobal(popup.mapToGlobal(popup.rect().topLeft()))
+    painter.drawPixmap(corner, popup.grab())
+    painter.end()
+    shot.save(str(args.out / "window-completer.png"))
+    dialog.close()
+    from caseapp.views.first_start import FirstStartDialog
+
+    first = FirstStartDialog(Path("/home/ana/.local/share/caseapp/keys/investigator.key.pub"))
+    first.name.setText("Det. Ana Ruiz")
+    first.show()
+    settle(app)
+    first.grab().save(str(args.out / "window-first-start.png"))
+    first.close()
+    from caseapp.views import file_actions
+
+    guide = file_actions.open_user_guide(window)
+    settle(app, 0.5)
+    guide.grab().save(str(args.out / "window-user-guide.png"))
+    guide.close()
     window.close()
     ws.close()
     print(f"screenshots written to {args.out}")

@@ -87,7 +87,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_whoami(args: argparse.Namespace) -> int:
-    from caseapp.services.identity import local_signer
+    from caseapp.services.identity import local_signer, public_key_path
     from caseapp.sync.signing import short_fingerprint
 
     signer = local_signer()
@@ -98,10 +98,12 @@ def cmd_whoami(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"name": signer.name, "key_id": signer.key_id,
                     "public_key": signer.public_hex,
-                    "fingerprint": short_fingerprint(signer.key_id), "role": role})
+                    "fingerprint": short_fingerprint(signer.key_id), "role": role,
+                    "public_key_file": str(public_key_path())})
     else:
         print(f"{signer.name}  {role or 'no team role'}  key {short_fingerprint(signer.key_id)}"
               f"  ({signer.key_id})")
+        print(f"Public key for colleagues (caseapp trust add): {public_key_path()}")
     return 0
 
 

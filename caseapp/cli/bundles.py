@@ -13,6 +13,7 @@ from typing import Any
 
 from caseapp.cli.context import open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
+from caseapp.domain.words import as_words, plural
 from caseapp.errors import ValidationError
 
 
@@ -43,6 +44,8 @@ def register(sub: Any) -> None:
     p.add_argument("kind")
     p.add_argument("key", help="the record's uid (or readable key)")
     p.add_argument("field", help='the field, or "*" for a delete conflict')
+    p.add_argument("--case", metavar="REF", help="as for edit: the case of a readable key "
+                   "used in more than one case")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--pick", type=int, metavar="N", help="keep competing value number N")
     g.add_argument("--value", metavar="V", help='a new value ("delete"/"keep" for "*")')
@@ -101,8 +104,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             args.ref, Path(args.output), progress=TerminalProgress(), recipients=recipients,
             passphrase=passphrase, signer=_signer(args))
     print(f"Wrote {result.path} ({result.size:,} bytes): case {result.case_ref}, "
-          f"{result.records} records, {result.ops} changes in {result.changesets} changesets, "
-          f"{result.blobs} attachments{', encrypted' if result.encrypted else ''}.")
+          f"{plural(result.records, 'record')}, {plural(result.ops, 'change')} in "
+          f"{plural(result.changesets, 'changeset')}, {plural(result.blobs, 'attachment')}"
+          f"{', encrypted' if result.encrypted else ''}.")
     return 0
 
 
@@ -135,7 +139,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         print("No open conflicts.")
         return 0
     for c in found:
-        print(f"{c.label} ({c.kind} {c.uid}), field {c.field}: {c.reason}")
+        print(f"{c.label} ({as_words(c.kind)} {c.uid}), field {c.field}: {c.reason}")
         print_table(["#", "value", "by", "when"], [
             (i, v.display[:70], v.author, v.time) for i, v in enumerate(c.values, start=1)])
         print(f"  settle with: caseapp resolve {c.kind} {c.uid} '{c.field}' --pick N\n")
@@ -147,9 +151,9 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
     with open_workspace(args, must_exist=True) as ws:
         left = ConflictService(ws).resolve(args.kind, args.key, args.field, pick=args.pick,
-                                           value=args.value)
+                                           value=args.value, case=args.case)
     print(f"Settled {args.kind} {args.key} {args.field}."
-          + (f" {len(left)} more open on this record." if left else ""))
+          + (f" {plural(len(left), 'more conflict')} open on this record." if left else ""))
     return 0
 
 

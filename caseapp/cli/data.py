@@ -9,6 +9,7 @@ from typing import Any
 from caseapp.cli.context import open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
 from caseapp.domain.kinds import CSV_TEMPLATES
+from caseapp.domain.words import as_words, plural, singular
 
 
 def register(sub: Any) -> None:
@@ -48,10 +49,10 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.__dict__)
     else:
-        extra = (f", {result.companies_created} new companies"
+        extra = (f", {plural(result.companies_created, 'new company', 'new companies')}"
                  if result.companies_created else "")
-        print(f"Imported {result.created} {args.kind} into {args.case} "
-              f"({result.duplicates} already present, skipped{extra}).")
+        print(f"Imported {plural(result.created, singular(args.kind))} into {args.case} "
+              f"({result.duplicates:,} already present, skipped{extra}).")
     return 0
 
 
@@ -62,7 +63,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print_json([h.__dict__ for h in hits])
     else:
         print_table(["kind", "title", "detail", "uid"],
-                    [(h.kind, h.title, h.detail, h.uid) for h in hits])
+                    [(as_words(h.kind), h.title, h.detail, h.uid) for h in hits])
         if not hits:
             print("No match.")
     return 0

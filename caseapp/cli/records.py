@@ -9,6 +9,7 @@ from caseapp.cli.context import open_workspace
 from caseapp.cli.output import print_json, print_table
 from caseapp.domain.kinds import CLI_KINDS
 from caseapp.domain.quantities import round_kg
+from caseapp.domain.words import as_words, plural
 from caseapp.errors import ValidationError
 
 KINDS = CLI_KINDS
@@ -40,7 +41,8 @@ def register(sub: Any) -> None:
     p.add_argument("kind", choices=KINDS)
     p.add_argument("key", help="uid or readable key (ref, exhibit, name)")
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
-    p.add_argument("--case", help="the case of a seizure, shipment or link named by its ref")
+    p.add_argument("--case", metavar="REF", help="the case of a seizure, shipment or link "
+                   "named by a readable key used in more than one case")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_edit)
 
@@ -48,7 +50,7 @@ def register(sub: Any) -> None:
         p = sub.add_parser(verb, help=f"{verb} a record ({'soft; restore undoes it' if verb == 'delete' else 'undo a delete'})")
         p.add_argument("kind", choices=KINDS)
         p.add_argument("key")
-        p.add_argument("--case")
+        p.add_argument("--case", metavar="REF", help="as for edit")
         p.set_defaults(handler=cmd_delete if verb == "delete" else cmd_restore)
 
 
@@ -63,7 +65,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
         print_json([record_json(c) for c in cases])
     else:
         print_table(["ref", "status", "opened", "lead", "title"],
-                    [(c.ref, c.status, c.opened_on, c.lead_investigator, c.title)
+                    [(c.ref, as_words(c.status), c.opened_on, c.lead_investigator, c.title)
                      for c in cases])  # type: ignore[attr-defined]
     return 0
 
@@ -98,7 +100,7 @@ def cmd_case_show(args: argparse.Namespace) -> int:
 
 def _print_case(d: Any) -> None:
     c = d.case
-    print(f"{c.ref}  {c.title}  [{c.status}]")
+    print(f"{c.ref}  {c.title}  [{as_words(c.status)}]")
     print(f"  lead {c.lead_investigator or '-'}, {c.agency or '-'}; opened {c.opened_on}"
           f"{', closed ' + str(c.closed_on) if c.closed_on else ''}; marking: {c.handling}")
     print(f"\nSeizures ({len(d.seizures)})")
@@ -107,26 +109,26 @@ def _print_case(d: Any) -> None:
                   f"{s.net_quantity} {s.unit}", s.purity_percent) for s in d.seizures])
     print(f"\nShipments ({len(d.shipments)})")
     print_table(["ref", "tracking", "mode", "shipper", "consignee", "route", "declared"],
-                [(s.ref, s.tracking_no, s.mode, d.name_of("company", s.shipper),
+                [(s.ref, s.tracking_no, as_words(s.mode), d.name_of("company", s.shipper),
                   d.name_of("company", s.consignee),
                   " > ".join(x for x in (s.origin_country, *s.transit_countries,
                                          s.destination_country) if x),
                   s.declared_description) for s in d.shipments])
     print(f"\nCompanies ({len(d.companies)})")
     print_table(["name", "original name", "country", "roles"],
-                [(x.name, x.name_original, x.country, ", ".join(x.roles)) for x in d.companies])
+                [(x.name, x.name_original, x.country, ", ".join(map(as_words, x.roles))) for x in d.companies])
     print(f"\nPersons ({len(d.persons)})")
     print_table(["name", "nationality", "role"],
                 [(p.full_name, p.nationality, p.role_note) for p in d.persons])
     print(f"\nLinks ({len(d.links)})")
     print_table(["subject", "relation", "object", "grade"],
-                [(d.name_of(x.subject_kind, x.subject), x.relation,
+                [(d.name_of(x.subject_kind, x.subject), as_words(x.relation),
                   d.name_of(x.object_kind, x.object),
                   f"{x.source_reliability or '?'}{x.info_credibility or '?'}") for x in d.links])
     f = d.figures
     print("\nKey figures")
     for s in f.substances:
-        print(f"  {s.substance} ({s.cas or 'no CAS'}): {s.seizures} seizures, "
+        print(f"  {s.substance} ({s.cas or 'no CAS'}): {plural(s.seizures, 'seizure')}, "
               f"net {round_kg(s.net_kg)} kg, pure {round_kg(s.pure_kg)} kg "
               f"(purity known for {s.purity_known})")
     print(f"  Fentanyl: {f.fentanyl_lethal_doses:,} potentially lethal doses at "
@@ -154,8 +156,14 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print_json(record_json(record))
     else:
         print(f"Saved {args.kind} {args.key}: " + ", ".join(
-            f"{k}={getattr(record, k)!s}" for k in changes))
+            f"{k}={_shown(getattr(record, k))}" for k in changes))
     return 0
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
 
 
 def cmd_delete(args: argparse.Namespace) -> int:

@@ -127,7 +127,9 @@ class UnitOfWork:
         fields = {n: specs[n].to_json(v) for n, v in row.items()
                   if n in specs and v not in (None, ())}
         self._add_op(kind, uid, fields, {}, row.get("case_uid") or case_uid)
-        self.audit("create", kind=kind, record_uid=uid, case_uid=row.get("case_uid") or case_uid,
+        # A case's own entries carry its uid: its History and report show who opened it.
+        self.audit("create", kind=kind, record_uid=uid,
+                   case_uid=row.get("case_uid") or case_uid or (uid if kind == "case" else None),
                    changes={n: [None, v] for n, v in fields.items()})
         return uid
 
@@ -157,7 +159,8 @@ class UnitOfWork:
         prev = self._prev_for(kind, uid, fields)
         record_case = current.get("case_uid") or case_uid
         self._add_op(kind, uid, fields, prev, record_case)
-        self.audit(action, kind=kind, record_uid=uid, case_uid=record_case,
+        self.audit(action, kind=kind, record_uid=uid,
+                   case_uid=record_case or (uid if kind == "case" else None),
                    changes={n: [specs[n].to_json(o), specs[n].to_json(v)]
                             for n, (o, v) in diff.items()})
         return diff

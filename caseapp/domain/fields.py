@@ -149,7 +149,8 @@ def _enum(spec: FieldSpec, value: Any) -> str:
         if choice.lower().replace("-", "_") == folded:
             return choice
     raise ValidationError(
-        f"{spec.title}: {word!r} is not one of {', '.join(spec.choices)}.", field=spec.name
+        f"{spec.title}: {word!r} is not one of "
+        f"{', '.join(c.replace('_', ' ') for c in spec.choices)}.", field=spec.name
     )
 
 

@@ -52,7 +52,7 @@ class CaseDetail:
     custody_warnings: tuple[CustodyWarning, ...] = ()
 
     def name_of(self, kind: str, uid: str | None) -> str:
-        """A readable name for a record of the case (its uid when it is not in the case)."""
+        """A readable name for a record of the case; never its uid (a note has no name: "")."""
         if uid is None:
             return ""
         if kind == "substance":
@@ -71,7 +71,7 @@ class CaseDetail:
         for rec in records:
             if rec.uid == uid:
                 return str(getattr(rec, attr))
-        return uid
+        return "" if not records else "(not in this report)"  # never a bare uid
 
 
 @dataclass(frozen=True)

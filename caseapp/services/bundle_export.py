@@ -26,6 +26,7 @@ from caseapp.db.engine import Database
 from caseapp.db.models import Blob, Changeset, ChangesetOpList, Op, table_of
 from caseapp.domain.kinds import CASE_KINDS, SHARED_KINDS
 from caseapp.domain.records import spec_map
+from caseapp.paths import check_output_folder
 from caseapp.progress import CancelToken
 from caseapp.services.bundle_store import chunks
 from caseapp.sync import envelope
@@ -165,7 +166,7 @@ def write_bundle_file(db: Database, out_path: Path, manifest: bytes, sig: bytes,
     Cancel. Blobs are read from `db` one at a time as the writer reaches them."""
     if seal is not None:  # refuse what no reader would accept, before writing anything
         envelope.check_seal_options(*seal)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    check_output_folder(out_path)
     entries = [(MANIFEST, len(manifest), _bytes_opener(manifest)),
                (SIGNATURE, len(sig), _bytes_opener(sig)),
                (CHANGESETS, len(lines), _bytes_opener(lines))]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import BundleImport, Changeset
+from caseapp.domain.words import plural
 from caseapp.errors import BundleRejected, ImportIntoDamagedDatabase
 from caseapp.progress import CancelToken
 from caseapp.services import bundle_heads, team
@@ -67,10 +68,12 @@ class ImportSummary:
         out = [f"Imported bundle {self.bundle_id} of case {self.case_ref} from "
                f"{self.exporter} (key {self.exporter_key})"
                + (" again; it was imported before." if self.imported_before else "."),
-               f"  {self.new_records} new records, {self.updated_fields} fields updated in "
-               f"{self.updated_records} records, {self.new_ops} new changes, "
-               f"{self.duplicate_ops} already here (skipped), {self.blobs_added} attachments.",
-               f"  {self.conflicts_opened} conflicts opened."]
+               f"  {plural(self.new_records, 'new record')}, "
+               f"{plural(self.updated_fields, 'field')} updated in "
+               f"{plural(self.updated_records, 'record')}, {plural(self.new_ops, 'new change')}, "
+               f"{self.duplicate_ops:,} already here (skipped), "
+               f"{plural(self.blobs_added, 'attachment')}.",
+               f"  {plural(self.conflicts_opened, 'conflict')} opened."]
         out += [f"  Renamed: {r}" for r in self.renamed]
         out += [f"  Quarantined {q.kind} {q.uid} change {q.op_id[:12]}…: {q.reason}"
                 for q in self.quarantined]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from caseapp.db.models import Case, Changeset, Conflict, Op, TrustedKey, table_of
 from caseapp.domain.kinds import LABEL_FIELDS, UNIQUE_KEYS
 from caseapp.domain.records import RECORD_TYPES, spec_map
-from caseapp.errors import ConflictNotFound, ValidationError
+from caseapp.errors import CaseRequired, ConflictNotFound, ValidationError
 from caseapp.services.bundle_apply import conflict_row, to_column
 from caseapp.services.records import looks_like_uid
 from caseapp.sync.merge import OpView, field_heads
@@ -157,7 +157,7 @@ class ConflictService:
         return len(self.list_open(case))
 
     def resolve(self, kind: str, key: str, field: str, *, pick: int | None = None,
-                value: Any = None) -> list[ConflictRecord]:
+                value: Any = None, case: str | None = None) -> list[ConflictRecord]:
         """Settle one conflict with a new op naming every head; returns what stays open.
 
         `pick` is the 1-based number of a competing value; `value` a new value typed by the
@@ -169,7 +169,7 @@ class ConflictService:
         if (pick is None) == (value is None):
             raise ValidationError("Give one of the two: the number of a competing value to "
                                   "keep, or a new value.")
-        uid = self._uid(kind, key)
+        uid = self._uid(kind, key, case)
         with self.ws.unit() as uow:
             s = uow.session
             found = [c for c in record_conflicts(s, kind, uid) if c.field == field]
@@ -215,16 +215,20 @@ class ConflictService:
             row = uow.row(c.kind, c.uid)
             self.ws.service(c.kind).check_unique(uow.session, {**row, c.field: new}, c.uid)
 
-    def _uid(self, kind: str, key: str) -> str:
+    def _uid(self, kind: str, key: str, case: str | None = None) -> str:
         if looks_like_uid(key):
             return key
         field = LABEL_FIELDS[kind]
         table = table_of(kind)
         with self.ws.db.read() as s:
-            uids = {r for r in s.execute(select(table.c.uid).where(table.c[field] == key))
-                    .scalars()}
+            query = select(table.c.uid).where(table.c[field] == key)
+            if case is not None and "case_uid" in table.c:
+                query = query.where(table.c.case_uid == self.ws.cases.case_uid_in(s, case))
+            uids = set(s.execute(query).scalars())
             if kind == "case" and not uids:
                 uids = set(s.execute(select(Case.uid).where(Case.ref == key)).scalars())
+        if len(uids) > 1 and case is None and "case_uid" in table.c:
+            raise CaseRequired(kind, key)
         if len(uids) != 1:
             raise ConflictNotFound(
                 f"{'No' if not uids else 'More than one'} {kind} {key!r}; name it by its uid.",

@@ -96,14 +96,19 @@ class RecordService(Generic[R]):
             raise NotFoundError(f"No {self.kind} with uid {key!r}.")
         column = self.table.c[self.key_field]
         query = select(self.table.c.uid, column).where(func.lower(column) == key.lower())
-        if self.case_scoped:
-            if case_uid is None:
-                raise CaseRequired(self.kind, key)
+        if self.case_scoped and case_uid is not None:
             query = query.where(self.table.c.case_uid == case_uid)
         rows = session.execute(query.order_by(self.table.c.deleted_at.is_not(None))).all()
+        if self.case_scoped and case_uid is None and len(rows) > 1:
+            # One rule for every command: a readable key needs its case only when it is
+            # used in more than one case.
+            cases = session.execute(select(self.table.c.case_uid).where(
+                self.table.c.uid.in_([r[0] for r in rows]))).scalars()
+            if len(set(cases)) > 1:
+                raise CaseRequired(self.kind, key)
         exact = [r for r in rows if r[1] == key] or rows
         if not exact:
-            where = " in that case" if self.case_scoped else ""
+            where = " in that case" if self.case_scoped and case_uid else ""
             raise NotFoundError(f"No {self.kind} {key!r}{where}.")
         if len(exact) > 1:
             raise NotFoundError(f"{len(exact)} {self.kind} records match {key!r}; use a uid: "
@@ -145,12 +150,17 @@ class RecordService(Generic[R]):
             clauses.append(self.case_clause(q.case_uid))
         if q.text:
             pattern = f"%{q.text.strip()}%"
-            clauses.append(or_(*(type_coerce(self.table.c[n], Text).ilike(pattern) for n in self.text_fields)))
+            clauses.append(or_(*self.text_clauses(pattern)))
         for name, value in q.filters.items():
             if name not in spec_map(self.kind):
                 raise ValidationError(f"Cannot filter {self.kind} records by {name!r}.")
             clauses.append(self.table.c[name] == value)
         return and_(True, *clauses)
+
+    def text_clauses(self, pattern: str) -> list[Any]:
+        """What a text filter (an ILIKE `pattern`) matches: the kind's text fields; kinds
+        add the names of records they refer to (seizures: the substance's names)."""
+        return [type_coerce(self.table.c[n], Text).ilike(pattern) for n in self.text_fields]
 
     def case_clause(self, case_uid: str) -> Any:
         return self.table.c.case_uid == case_uid

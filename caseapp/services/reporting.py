@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 from caseapp.db.audit import chain_head
 from caseapp.db.models import AuditEntry, ReportPrinting, TrustedKey
 from caseapp.errors import CaseAppError, ConflictError, NotFoundError, ValidationError
+from caseapp.paths import check_output_folder
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.reports.data import AuditLine, CaseDetail, ReportContext, ReportResult
 from caseapp.reports.fingerprint import fingerprint, record_hashes
@@ -175,8 +176,7 @@ class ReportService:
         from caseapp.reports.case_summary import render_case_summary
 
         out = Path(out_path)
-        if not out.parent.is_dir():
-            raise CaseAppError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+        check_output_folder(out)
         progress(0, 1, "reading the case")
         data = self.gather(case_ref)
         ctx = self.context(data, prepared_by)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Text, or_, select, type_coerce
+
 from caseapp.db.changelog import UnitOfWork
+from caseapp.db.models import table_of
 from caseapp.domain.records import SeizureRecord
 from caseapp.domain.validation import Errors
 from caseapp.errors import NotFoundError, ValidationError
@@ -17,6 +20,14 @@ class SeizureService(RecordService[SeizureRecord]):
     case_scoped = True
     text_fields = ("exhibit_ref", "place", "agency", "lab_ref", "concealment", "notes")
     default_sort = "seized_on"
+
+    def text_clauses(self, pattern: str) -> list[Any]:
+        """A filter for `NPP` also finds seizures of the substance of that name, synonym,
+        abbreviation or CAS number."""
+        subs = table_of("substance")
+        named = select(subs.c.uid).where(or_(*(
+            type_coerce(subs.c[n], Text).ilike(pattern) for n in ("name", "synonyms", "cas"))))
+        return [*super().text_clauses(pattern), self.table.c.substance.in_(named)]
 
     def resolve_refs(self, uow: UnitOfWork, values: dict[str, Any], case_uid: str | None,
                      errors: Errors) -> None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from caseapp import __version__
 from caseapp.domain import kinds
-from caseapp.paths import resources_dir
+from caseapp.paths import docs_dir, documents_dir, safe_file_name
 from caseapp.progress import CancelToken
 from caseapp.views.operations import EVERYTHING, Changes, Operation
 from caseapp.views.workers import BackgroundTask
@@ -116,9 +116,10 @@ def export_bundle(window: MainWindow) -> BackgroundTask | None:
 
     case = window.current_case_ref()
     if case is None:
+        window.statusBar().showMessage("Select the case to export first.", 5000)
         return None
-    name, _ = QFileDialog.getSaveFileName(window, "Export bundle", f"{case}.casebundle",
-                                          "Case bundle (*.casebundle)")
+    name, _ = QFileDialog.getSaveFileName(window, "Export bundle", proposed(
+        f"{safe_file_name(case)}.casebundle"), "Case bundle (*.casebundle)")
     if not name:
         return None
     service = BundleService(window.ws)
@@ -231,14 +232,21 @@ def import_bundle(window: MainWindow) -> BackgroundTask | None:
                     EVERYTHING)
 
 
+def proposed(file_name: str) -> str:
+    """Where a save dialog starts: `file_name` (made safe: `JPITF/2026/0042` is one name,
+    not folders) in the user's documents folder, not the working directory."""
+    return str(documents_dir() / file_name)
+
+
 def print_report(window: MainWindow) -> BackgroundTask | None:
     from caseapp.services.reporting import ReportService
 
     case = window.current_case_ref()
     if case is None:
+        window.statusBar().showMessage("Select the case to print first.", 5000)
         return None
-    name, _ = QFileDialog.getSaveFileName(window, "Print report", f"{case}-summary.pdf",
-                                          "PDF (*.pdf)")
+    name, _ = QFileDialog.getSaveFileName(window, "Print report", proposed(
+        f"{safe_file_name(case)}-summary.pdf"), "PDF (*.pdf)")
     if not name:
         return None
     service = ReportService(window.ws)
@@ -290,9 +298,17 @@ def show_conflicts(window: MainWindow) -> None:
     ConflictsDialog(window.ws, window.current_case_ref(), window.run, window).exec()
 
 
-def open_user_guide(window: MainWindow) -> None:
-    guide = resources_dir().parent / "docs" / "user-guide.md"
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(guide)))
+def open_user_guide(window: MainWindow) -> QDialog:
+    """Help > User guide, rendered inside the app (no desktop Markdown viewer needed)."""
+    from caseapp.views.user_guide import UserGuideDialog
+
+    dialog = getattr(window, "_user_guide", None)
+    if dialog is None:
+        dialog = UserGuideDialog(docs_dir(), window)
+        window._user_guide = dialog  # type: ignore[attr-defined]
+    dialog.show()
+    dialog.raise_()
+    return dialog
 
 
 def about(window: MainWindow) -> None:

@@ -55,6 +55,8 @@ from caseapp.views.undo_commands import (
 from caseapp.views.workers import BackgroundTask
 
 TABS = kinds.TABS
+NO_CASE = ("Select or create a case first (Case > New case, "
+           f"{kinds.spec_of('case').new_shortcut}).")
 
 
 class MainWindow(QMainWindow):
@@ -68,6 +70,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.runner = OperationRunner(self, self.undo_stack)
         self.case_uid: str | None = None
+        self._pending_select: tuple[str, str] | None = None
         self.tabs_by_kind: dict[str, RecordTabWidget] = {}
         self._build_ui()
         self._build_actions()
@@ -173,7 +176,11 @@ class MainWindow(QMainWindow):
         self.act_undo = self.undo_stack.createUndoAction(self, "Undo")
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
         self.act_redo = self.undo_stack.createRedoAction(self, "Redo")
-        self.act_redo.setShortcut(QKeySequence.StandardKey.Redo)
+        # Ctrl+Y (user guide) besides the platform's own redo key (Ctrl+Shift+Z on Linux).
+        # Listed once: a key bound twice in one window is ambiguous and does nothing.
+        redo_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+        ctrl_y = QKeySequence("Ctrl+Y")
+        self.act_redo.setShortcuts(redo_keys if ctrl_y in redo_keys else [*redo_keys, ctrl_y])
         e.addAction(self.act_undo)
         e.addAction(self.act_redo)
         e.addSeparator()
@@ -186,7 +193,7 @@ class MainWindow(QMainWindow):
                                         "Restore the selected deleted record (Show deleted)")
         v = bar.addMenu("&View")
         for i in range(self.tabs.count()):
-            self._action(v, self.tabs.tabText(i).replace("&&", "&"),
+            self._action(v, self.tabs.tabText(i),  # "&&" shows as "&" in menus too
                          lambda _c=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
         v.addSeparator()
         self._action(v, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
@@ -295,9 +302,20 @@ class MainWindow(QMainWindow):
             tab.set_case(case_uid)
         self.overview.set_case(case_uid)
         self.history_model.set_case(case_uid)
+        self._update_case_actions()
         case = self.case_model.record_at(self.case_view.currentIndex().row())
         title = f" \u2014 {getattr(case, 'ref', '')}" if case_uid and case else ""
         self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}{title}")
+
+    def _update_case_actions(self) -> None:
+        """Actions on the selected case are off without one, and their tip says why."""
+        needs_case = [self.act_edit_case, *(a for k, a in self.act_new.items()
+                                            if k not in ("company", "person"))]
+        for action in needs_case:
+            action.setEnabled(self.case_uid is not None)
+            base = action.text().replace("&", "").rstrip("\u2026")
+            action.setToolTip(base if self.case_uid is not None
+                              else f"{base}: {NO_CASE}")
 
     def current_case_ref(self) -> str | None:
         if self.case_uid is None:
@@ -394,7 +412,7 @@ class MainWindow(QMainWindow):
         """The editor of a new (record=None) or existing record; saving runs an operation that
         pushes an undo step."""
         if kind != "case" and kind not in ("company", "person") and self.case_uid is None:
-            self.statusBar().showMessage("Select or create a case first.", 5000)
+            self.statusBar().showMessage(NO_CASE, 5000)
             return None
         case = self.case_uid if kind != "case" else None  # companies/persons join the case
         context = EditorContext(self.ws, self.case_uid, self.saver)
@@ -428,6 +446,9 @@ class MainWindow(QMainWindow):
     def new_record(self, kind: str) -> None:
         dialog = self.editor(kind)
         if dialog is not None and dialog.exec() and dialog.saved is not None:
+            if kind == "case":  # the case list keeps this case selected from now on
+                self.set_case(dialog.saved.uid)
+            self._pending_select = (kind, dialog.saved.uid)
             self._select(kind, dialog.saved.uid)
 
     def edit_record(self, record: Record) -> None:
@@ -496,3 +517,6 @@ class MainWindow(QMainWindow):
         if changes.kinds:
             self.overview.set_case(self.case_uid)
         self.history_model.set_case(self.case_uid)
+        if self._pending_select is not None:  # what was just created, once it is listed
+            self._select(*self._pending_select)
+            self._pending_select = None

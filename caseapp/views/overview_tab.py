@@ -45,12 +45,18 @@ def overview_html(o: CaseOverview) -> str:
     countries = "".join(f"<tr><td>{esc(name)}</td><td class='n'>{n}</td></tr>"
                         for name, n in o.companies_by_country)
     fent = o.figures
-    dash = "\u2014"
-    opened = c.opened_on or dash
-    lead = esc(c.lead_investigator or dash)
+    facts = [esc(str(c.status).replace("_", " ").capitalize())]
+    facts.append(f"opened {c.opened_on}" if c.opened_on else "no opening date yet")
+    facts.append(f"lead {esc(c.lead_investigator)}" if c.lead_investigator
+                 else "no lead investigator yet")
+    if c.agency:
+        facts.append(esc(c.agency))
+    facts_line = " \u00b7 ".join(facts)
+    empty = ("" if any(v for _k, v in counts) else
+             "<p>Nothing recorded yet. Add seizures, shipments, companies and persons with the "
+             "Case menu, or bring them in with File &gt; Import CSV.</p>")
     return f"""{STYLE}<h2>{esc(c.ref)} \u2014 {esc(c.title)}</h2>
-<p class='muted'>{esc(c.status)} \u00b7 opened {opened} \u00b7
-lead {lead} \u00b7 {esc(c.agency or '')}</p>
+<p class='muted'>{facts_line}</p>{empty}
 <table class='figures'><tr>{head}</tr><tr>{row}</tr></table>
 <h3>Seized per substance</h3>
 <table class='figures'><tr><th>Substance</th><th>CAS</th><th>Seizures</th><th>Net kg</th>

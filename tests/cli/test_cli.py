@@ -95,7 +95,7 @@ def test_import_csv_reports_bad_rows_and_changes_nothing(tmp_path: Path) -> None
     assert doc["seizures"] == []
     csv.write_text("exhibit_ref,seized_on,substance,net_quantity,unit\n"
                    "E1,2026-01-02,NPP,1.5,kg\n", encoding="utf-8")
-    assert "Imported 1 seizures" in run("import-csv", "seizures", str(csv), "--case", "C-1",
+    assert "Imported 1 seizure into" in run("import-csv", "seizures", str(csv), "--case", "C-1",
                                         db=db).stdout
 
 

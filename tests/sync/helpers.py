@@ -114,3 +114,21 @@ def exported_demo(tmp: Path, ref: str = "CASE-2026-0007") -> dict[str, Any]:
     b.close()
     return {"dir": tmp, "db": tmp / "b.db", "signer": signer, "identity": identity,
             "good": (tmp / "good.casebundle").read_bytes()}
+
+
+def title_conflict(a: Workspace, ref: str, folder: Path, author: str = "bob",
+                   mine: str = "from the window", theirs: str = "from bob") -> int:
+    """A case title edited on `a` and, concurrently, on a colleague's database (`author`),
+    whose bundle `a` then imports: one open conflict. Returns the conflicts opened."""
+    from caseapp.services.bundles import BundleService
+
+    b = open_ws(folder / "b.db", author)
+    trust(a, b)
+    trust(b, a)
+    BundleService(a).export_case(ref, folder / "a.casebundle")
+    BundleService(b).import_bundle(folder / "a.casebundle")
+    a.cases.edit(ref, {"title": mine})
+    b.cases.edit(ref, {"title": theirs})
+    BundleService(b).export_case(ref, folder / "b.casebundle")
+    b.close()
+    return BundleService(a).import_bundle(folder / "b.casebundle").conflicts_opened

@@ -43,3 +43,5 @@ def test_built_app_starts(built_app: Path, tmp_path: Path, caseapp_home: Path) -
                           text=True, env=env, timeout=120)
     assert init.returncode == 0, init.stderr
     assert db.exists() and db.stat().st_size > 0
+    # Help > User guide reads the guide from the build (issue 13, item 3).
+    assert any(built_app.parent.rglob("docs/user-guide.md"))

@@ -78,14 +78,6 @@ def test_invalid_entry_shows_message_and_saves_nothing(window: Any, qtbot: Any) 
     assert window.undo_stack.count() == 0
 
 
-def test_future_date_is_refused(window: Any, qtbot: Any) -> None:
-    import datetime as dt
-
-    dialog = new_seizure(window, qtbot)
-    dialog.set_values({"seized_on": dt.date.today() + dt.timedelta(days=30)})
-    assert dialog.raw_values()["seized_on"] <= dt.date.today()
-
-
 def test_undo_removes_and_redo_brings_back(window: Any, qtbot: Any) -> None:
     dialog = new_seizure(window, qtbot)
     save(dialog, qtbot)

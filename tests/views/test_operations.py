@@ -152,22 +152,12 @@ def test_keeping_a_conflict_value_runs_on_the_writer_thread(window: Any, qtbot: 
                                                             tmp_path: Any) -> None:
     """Case > Conflicts: "Keep this value" writes through the window's runner, off the UI
     thread, and the dialog shows the conflict gone."""
-    from caseapp.services.bundles import BundleService
     from caseapp.services.conflicts import ConflictService
     from caseapp.views.conflicts_dialog import ConflictsDialog
-    from tests.sync.helpers import open_ws, trust
+    from tests.sync.helpers import title_conflict
 
     a, ref = window.ws, window.current_case_ref()
-    b = open_ws(tmp_path / "b.db", "bob")
-    trust(a, b)
-    trust(b, a)
-    BundleService(a).export_case(ref, tmp_path / "a.casebundle")
-    BundleService(b).import_bundle(tmp_path / "a.casebundle")
-    a.cases.edit(ref, {"title": "from the window"})
-    b.cases.edit(ref, {"title": "from bob"})
-    BundleService(b).export_case(ref, tmp_path / "b.casebundle")
-    b.close()
-    assert BundleService(a).import_bundle(tmp_path / "b.casebundle").conflicts_opened == 1
+    assert title_conflict(a, ref, tmp_path) == 1
     threads: list[Any] = []
     dialog = ConflictsDialog(a, ref, window.run, window)
     qtbot.addWidget(dialog)
@@ -179,7 +169,7 @@ def test_keeping_a_conflict_value_runs_on_the_writer_thread(window: Any, qtbot: 
 
     dialog.service.resolve = resolve  # type: ignore[method-assign]
     assert dialog.list.count() == 1
-    dialog.values.setCurrentRow(0)
+    dialog.values.selectRow(0)
     dialog.keep.click()
     qtbot.waitUntil(lambda: not window.runner.busy and dialog.list.count() == 0, timeout=10000)
     assert threads and threads[0] is not threading.main_thread()

@@ -8,22 +8,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
+    QCalendarWidget,
     QComboBox,
     QCompleter,
-    QDateEdit,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 from caseapp.domain.records import SubstanceRecord
 from caseapp.domain.validation import all_countries, country_name
 
-NO_DATE = QDate(1800, 1, 1)
 ADMIRALTY_SOURCE = {
     "A": "Completely reliable", "B": "Usually reliable", "C": "Fairly reliable",
     "D": "Not usually reliable", "E": "Unreliable", "F": "Reliability cannot be judged"}
@@ -32,12 +34,38 @@ ADMIRALTY_INFO = {
     "4": "Doubtful", "5": "Improbable", "6": "Truth cannot be judged"}
 
 
-def _contains_completer(words: list[str], parent: QWidget) -> QCompleter:
-    completer = QCompleter(QStringListModel(words, parent), parent)
-    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    completer.setFilterMode(Qt.MatchFlag.MatchContains)
-    completer.setMaxVisibleItems(12)
-    return completer
+def rank(word: str, typed: str) -> int:
+    """0 when `typed` is the whole of `word` or of one of its parts ("US" in "US — United
+    States", "NPP"), 1 when a part starts with it, 2 when it only occurs inside, 3 not at
+    all. Case-insensitive."""
+    t = typed.strip().lower()
+    if not t:
+        return 2
+    parts = [word.lower(), *(x.strip().lower() for x in word.split("\u2014"))]
+    if t in parts:
+        return 0
+    if any(x.startswith(t) for x in parts):
+        return 1
+    return 2 if t in word.lower() else 3
+
+
+class RankedCompleter(QCompleter):
+    """Suggestions that contain what was typed, best first: exact code, name or abbreviation,
+    then those starting with it, then the rest (each group in its original order)."""
+
+    def __init__(self, words: list[str], parent: QWidget) -> None:
+        self.words = list(words)
+        self.model_ = QStringListModel(self.words, parent)
+        super().__init__(self.model_, parent)
+        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setMaxVisibleItems(12)
+
+    def order_for(self, typed: str) -> None:
+        """Reorder the suggestions for `typed` (called before the completer filters)."""
+        ranked = sorted(self.words, key=lambda w: rank(w, typed))
+        if ranked != self.model_.stringList():
+            self.model_.setStringList(ranked)
 
 
 class ChoiceCombo(QComboBox):
@@ -77,13 +105,26 @@ class EditableCombo(QComboBox):
         self.setMinimumContentsLength(16)
         self.set_items(items)
         self.editTextChanged.connect(lambda _t: self.changed.emit())
+        # QLineEdit emits textEdited before it asks the completer: the order is ready then.
+        self.lineEdit().textEdited.connect(self._on_line_text_edited)
+
+    def _on_line_text_edited(self, text: str) -> None:
+        completer = self.completer()
+        if isinstance(completer, RankedCompleter):
+            completer.order_for(text)
+
+    def best_match(self) -> str | None:
+        """The suggestion that is exactly what was typed, if any."""
+        completer = self.completer()
+        words = completer.words if isinstance(completer, RankedCompleter) else []
+        return next((w for w in words if rank(w, self.currentText()) == 0), None)
 
     def set_items(self, items: list[str]) -> None:
         text = self.currentText()
         self.blockSignals(True)
         self.clear()
         self.addItems(["", *items])
-        self.setCompleter(_contains_completer(items, self))
+        self.setCompleter(RankedCompleter(items, self))
         self.setEditText(text)
         self.blockSignals(False)
 
@@ -179,34 +220,97 @@ class CompanyPicker(QWidget):
         self.combo.set_value(value)
 
 
-class DatePicker(QDateEdit):
-    """A date with a calendar; empty when optional; the future refused where the model says."""
+class DatePicker(QWidget):
+    """A date typed as YYYY-MM-DD or in the locale's short form (11/2/26, 02.11.2026), or
+    picked on a calendar that opens at the date shown, else at today. Empty when optional;
+    what cannot be read as a date goes to the service's parser, which says why."""
 
     changed = Signal()
 
     def __init__(self, required: bool, not_future: bool, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
         self.required = required
-        if not required:
-            self.setMinimumDate(NO_DATE)
-            self.setSpecialValueText("\u2014")  # shown at the minimum date: no date
-        if not_future:
-            self.setMaximumDate(QDate.currentDate())
+        self.not_future = not_future
+        self.edit = QLineEdit(self)
+        example = QLocale().toString(QDate(2026, 11, 2), QLocale.FormatType.ShortFormat)
+        self.edit.setPlaceholderText(f"YYYY-MM-DD or {example}")
+        self.edit.setClearButtonEnabled(not required)
+        self.button = QToolButton(self)
+        self.button.setText("\u25be")
+        self.button.setToolTip("Choose on a calendar")
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes field to field
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.button)
+        self.setFocusProxy(self.edit)
+        self.calendar: QCalendarWidget | None = None
+        self.edit.textChanged.connect(lambda _t: self.changed.emit())
+        self.edit.editingFinished.connect(self._on_edit_editing_finished)
+        self.button.clicked.connect(self.open_calendar)
         self.set_value(None)
-        self.dateChanged.connect(lambda _d: self.changed.emit())
 
-    def value(self) -> dt.date | None:
-        d = self.date()
-        if not self.required and d == NO_DATE:
+    def value(self) -> dt.date | str | None:
+        """The date entered; None when empty; the text itself when it is not a date."""
+        text = self.edit.text().strip()
+        if not text:
             return None
-        return dt.date(d.year(), d.month(), d.day())
+        return parse_date(text) or text
 
     def set_value(self, value: Any) -> None:
-        if isinstance(value, str) and value:
-            value = dt.date.fromisoformat(value)
-        if isinstance(value, dt.date):
-            self.setDate(QDate(value.year, value.month, value.day))
-        else:
-            self.setDate(QDate.currentDate() if self.required else NO_DATE)
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if value is None or value == "":
+            value = dt.date.today() if self.required else None
+        self.edit.setText(value.isoformat() if isinstance(value, dt.date) else str(value or ""))
+
+    def _on_edit_editing_finished(self) -> None:
+        value = self.value()
+        if isinstance(value, dt.date) and self.edit.text().strip() != value.isoformat():
+            self.edit.setText(value.isoformat())  # 02.11.2026 shows as 2026-11-02
+
+    def open_calendar(self) -> QCalendarWidget:
+        """The calendar popup, at the date shown (else today); a click fills the field."""
+        value = self.value()
+        day = value if isinstance(value, dt.date) else dt.date.today()
+        menu = QMenu(self)
+        calendar = QCalendarWidget(menu)
+        if self.not_future:
+            calendar.setMaximumDate(QDate.currentDate())
+        calendar.setSelectedDate(QDate(day.year, day.month, day.day))
+        calendar.setCurrentPage(day.year, day.month)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(calendar)
+        menu.addAction(action)
+        calendar.clicked.connect(lambda d: (self.set_value(
+            dt.date(d.year(), d.month(), d.day())), menu.close()))
+        self.calendar = calendar
+        menu.popup(self.button.mapToGlobal(self.button.rect().bottomLeft()))
+        return calendar
+
+
+def _short_format() -> str:
+    return QLocale().dateFormat(QLocale.FormatType.ShortFormat)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """`text` as a date: ISO (2026-11-02) or the locale's short form, with a two- or
+    four-digit year (11/2/26, 11/2/2026 in English; 02.11.26, 02.11.2026 in German)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    locale = QLocale()
+    short = _short_format()
+    formats = [short, short.replace("yyyy", "yy").replace("yy", "yyyy")]
+    for fmt in dict.fromkeys(formats):
+        d = locale.toDate(text.strip(), fmt)
+        if d.isValid():
+            year = d.year()
+            if year < 100:
+                year += 2000  # "26" in a four-digit field
+            elif "yyyy" not in fmt and year < 2000:
+                year += 100  # Qt reads "26" as 1926; investigators mean this century
+            return dt.date(year, d.month(), d.day())
+    return None

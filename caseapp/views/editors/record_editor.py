@@ -85,6 +85,7 @@ class RecordEditorDialog(QDialog):
             self._load(record)
         elif kind == "seizure":
             self._set(next(s for s in self.specs if s.name == "unit"), "kg")
+        self._timer.stop()  # the defaults just set are not the user typing
         self.check()
 
     # --- building ------------------------------------------------------------------------

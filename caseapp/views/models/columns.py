@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,6 +54,25 @@ def field(name: str, header: str, *, width: int = 120, numeric: bool = False,
           sortable: bool = True) -> Column:
     return Column(name, header, lambda r, _res: show(getattr(r, name)),
                   sort=name if sortable else None, numeric=numeric, width=width)
+
+
+def when(name: str, header: str, *, width: int = 130) -> Column:
+    """A stored UTC timestamp (2026-11-02T09:14:03.512Z) shown in local time to the
+    minute (2026-11-02 10:14); sorted on the stored value."""
+    return Column(name, header, lambda r, _res: local_time(getattr(r, name)), sort=name,
+                  width=width)
+
+
+def local_time(value: Any) -> str:
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def ref(name: str, kind: str, header: str, *, width: int = 160) -> Column:
@@ -108,6 +128,6 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
              node("object", "Object"),
              field("source_reliability", "Source", width=55),
              field("info_credibility", "Info", width=45), field("evidence", "Evidence", width=300)),
-    "note": (field("created_at", "Written", width=150), field("author", "Author", width=100),
+    "note": (when("created_at", "Written", width=130), field("author", "Author", width=100),
              field("body", "Note", width=600)),
 }

@@ -162,12 +162,21 @@ class RecordTableModel(QAbstractTableModel):
         page = self._page(row // PAGE_SIZE)
         return page.records[row % PAGE_SIZE] if row % PAGE_SIZE < len(page.records) else None
 
-    def row_of(self, uid: str) -> int | None:
-        """The row of a record among the loaded pages (None if not loaded)."""
-        for number, page in self._pages.items():
+    def row_of(self, uid: str, read_pages: int = 4) -> int | None:
+        """The row of a record among the loaded pages, reading up to `read_pages` more of
+        the first pages (a reset leaves none loaded); None if not found there."""
+        for number, page in sorted(self._pages.items()):
             for i, rec in enumerate(page.records):
                 if rec.uid == uid:
                     return number * PAGE_SIZE + i
+        if self._ids is None:
+            return None
+        for number in range(min(read_pages, -(-self._rows // PAGE_SIZE))):
+            if number not in self._pages:
+                page = self._page(number)
+                for i, rec in enumerate(page.records):
+                    if rec.uid == uid:
+                        return number * PAGE_SIZE + i
         return None
 
     def shows_any(self, kinds: frozenset[str]) -> bool:
