@@ -109,6 +109,10 @@ def validate_case(v: Mapping[str, Any]) -> Errors:
     _ordered(v, "opened_on", "closed_on", errors, "The case cannot close before it opened.")
     if v.get("status") == "closed" and not v.get("closed_on"):
         errors["closed_on"] = "A closed case needs a closing date."
+    ry = v.get("route_yield")
+    if isinstance(ry, Decimal) and not 0 < ry <= 1:
+        errors["route_yield"] = (f"The route yield is a fraction more than 0 and at most 1 "
+                                 f"(0.5 for 50 %), not {ry}.")
     return errors
 
 

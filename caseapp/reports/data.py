@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from caseapp.domain.basis import FigureBasis
 from caseapp.domain.figures import CaseFigures
 from caseapp.domain.quantities import YieldFactor
 from caseapp.domain.records import (
@@ -40,6 +41,7 @@ class CaseDetail:
     substances: Mapping[str, SubstanceRecord]
     figures: CaseFigures
     yield_factors: Mapping[str, YieldFactor]
+    basis: FigureBasis = field(default_factory=FigureBasis)
 
     def name_of(self, kind: str, uid: str | None) -> str:
         """A readable name for a record of the case (its uid when it is not in the case)."""

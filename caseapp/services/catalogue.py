@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -11,6 +12,7 @@ from caseapp.db.audit import append_entries
 from caseapp.db.changelog import read_meta, site_id_of, write_changeset, write_meta
 from caseapp.db.checkpoints import write_checkpoint
 from caseapp.db.models import Substance, core_table
+from caseapp.domain.basis import SaltForm, load_salts
 from caseapp.domain.records import SubstanceRecord
 from caseapp.domain.substances import SubstanceIndex, SubstanceSeed, load_catalogue
 from caseapp.domain.validation import Errors
@@ -20,9 +22,29 @@ from caseapp.services.records import RecordService, looks_like_uid
 from caseapp.sync.canonical import canonical_hash
 from caseapp.sync.ids import reference_uid
 
-CATALOGUE_VERSION = "1"
+# 1: precursors.csv, drugs.csv, fentanyl_yield.csv. 2: adds the salt forms of figures/salts.csv
+# (new entries only: the version-1 entries keep their ops, so every installation agrees).
+CATALOGUE_VERSION = "2"
 CATALOGUE_SITE = "catalogue"
 CATALOGUE_HLC = "000000000000000.00000"
+
+
+def salt_seeds(bases: list[SubstanceSeed], salts: Mapping[str, SaltForm]) -> list[SubstanceSeed]:
+    """Catalogue entries of the salt forms, classed like their bases (the 1988 Tables cover
+    the salts of the substances they list)."""
+    by_cas = {b.cas: b for b in bases if b.cas}
+    out = []
+    for salt in salts.values():
+        base = by_cas.get(salt.base_cas)
+        if base is None:
+            raise ValidationError(f"salts.csv: the base {salt.base_cas} of {salt.name} is not "
+                                  "in the catalogue")
+        out.append(SubstanceSeed(
+            name=salt.name, synonyms=salt.synonyms, cas=salt.cas, kind=base.kind,
+            un_table=base.un_table, hs_code=None, family=base.family,
+            formula=salt.formula, molar_mass=salt.molar_mass,
+            source=f"salt of {base.name} ({salt.base_cas}); {salt.source}"))
+    return out
 
 
 def seed_fields(seed: SubstanceSeed) -> dict[str, Any]:
@@ -55,6 +77,7 @@ class SubstanceService(RecordService[SubstanceRecord]):
             if read_meta(s, "catalogue_version") == CATALOGUE_VERSION:
                 return 0
             seeds = load_catalogue(resources_dir() / "reference")
+            seeds += salt_seeds(seeds, load_salts(resources_dir() / "figures"))
             ops, rows = [], []
             for seed in seeds:
                 uid = reference_uid("substance", seed.cas or seed.name)
