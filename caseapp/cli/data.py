@@ -8,6 +8,7 @@ from typing import Any
 
 from caseapp.cli.context import open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
+from caseapp.errors import ValidationError
 
 
 def register(sub: Any) -> None:
@@ -18,6 +19,10 @@ def register(sub: Any) -> None:
     p.add_argument("kind", choices=("seizures", "shipments", "companies", "persons", "links"))
     p.add_argument("file")
     p.add_argument("--case", required=True, metavar="REF")
+    p.add_argument("--decimal-comma", action="store_true",
+                   help="the file writes 1,5 for one and a half (and 1.500 for fifteen hundred)")
+    p.add_argument("--decimal-point", action="store_true",
+                   help="the file writes 1.5 for one and a half (and 1,500 for fifteen hundred)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_import_csv)
 
@@ -41,12 +46,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import_csv(args: argparse.Namespace) -> int:
     from caseapp.services.importing import CsvImporter
 
+    if args.decimal_comma and args.decimal_point:
+        raise ValidationError("Give --decimal-comma or --decimal-point, not both.")
+    decimal = "comma" if args.decimal_comma else "point" if args.decimal_point else None
     with open_workspace(args, must_exist=True) as ws:
         result = CsvImporter(ws).import_file(args.kind, Path(args.file), args.case,
-                                             progress=TerminalProgress())
+                                             progress=TerminalProgress(), decimal=decimal)
     if args.json:
         print_json(result.__dict__)
     else:
+        why = {"given": "as asked", "detected": "detected from the file",
+               "setting": "your setting"}[result.decimal_mark_from]
+        print(f"Numbers read with a decimal {result.decimal_mark} ({why}).")
         extra = (f", {result.companies_created} new companies"
                  if result.companies_created else "")
         print(f"Imported {result.created} {args.kind} into {args.case} "

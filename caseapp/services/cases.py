@@ -56,7 +56,7 @@ class CaseService(RecordService[CaseRecord]):
         """The assumptions of one case's figures: the shipped ones with its own route yield."""
         with self.ws.db.read() as s:
             value = s.execute(select(Case.route_yield).where(Case.uid == case_uid)).scalar()
-        return self.basis.with_route_yield(None if value is None else Decimal(repr(value)))
+        return self.basis.with_route_yield(None if value is None else Decimal(str(value)))
 
     def case_uid_in(self, session: Session, key: str) -> str:
         """The uid of the case named by ref or uid; NotFoundError otherwise."""

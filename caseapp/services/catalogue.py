@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -12,9 +13,14 @@ from caseapp.db.audit import append_entries
 from caseapp.db.changelog import read_meta, site_id_of, write_changeset, write_meta
 from caseapp.db.checkpoints import write_checkpoint
 from caseapp.db.models import Substance, core_table
-from caseapp.domain.basis import SaltForm, load_salts
+from caseapp.domain.basis import SaltForm, load_salts, load_synonyms
 from caseapp.domain.records import SubstanceRecord
-from caseapp.domain.substances import SubstanceIndex, SubstanceSeed, load_catalogue
+from caseapp.domain.substances import (
+    SubstanceIndex,
+    SubstanceSeed,
+    cas_problem,
+    load_catalogue,
+)
 from caseapp.domain.validation import Errors
 from caseapp.errors import NotFoundError, ValidationError
 from caseapp.paths import resources_dir
@@ -134,7 +140,12 @@ class SubstanceService(RecordService[SubstanceRecord]):
     def _build_index(self, session: Session) -> SubstanceIndex:
         rows = session.execute(select(Substance.uid, Substance.name, Substance.synonyms,
                                       Substance.cas).where(Substance.deleted_at.is_(None)))
-        return SubstanceIndex((r[0], r[1], r[2], r[3]) for r in rows)
+        return SubstanceIndex(((r[0], r[1], r[2], r[3]) for r in rows), self.extra_names)
+
+    @cached_property
+    def extra_names(self) -> dict[str, tuple[str, ...]]:
+        """Names investigators type that the catalogue entries do not carry (by CAS)."""
+        return load_synonyms(resources_dir() / "figures")
 
     def resolve_in(self, session: Session, key: str, case_uid: str | None = None) -> str:
         """A substance by uid, name, synonym, abbreviation or CAS number."""
@@ -150,9 +161,13 @@ class SubstanceService(RecordService[SubstanceRecord]):
             raise NotFoundError(f"{key!r} names {len(found)} substances; use the CAS number.")
         hints = index.suggest(key)
         hint = f" Did you mean {', '.join(hints)}?" if hints else ""
+        problem = cas_problem(key)
+        if problem:
+            raise NotFoundError(f"{problem}: check the number.{hint}")
         raise NotFoundError(
             f"Unknown substance {key!r}.{hint} (A substance not yet in the catalogue can be "
-            "added with its name and CAS number.)")
+            "added: caseapp substance add --name NAME --cas CAS --kind KIND, or Case > New "
+            "substance in the window.)")
 
     def lookup(self, text: str) -> SubstanceRecord:
         """The substance that `text` names (name, synonym, abbreviation or CAS)."""
