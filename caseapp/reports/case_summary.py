@@ -53,8 +53,9 @@ def charts(data: CaseDetail) -> list[Flowable]:
                       Paragraph("Number of seizures per period (seizure date).", SMALL)]),
         KeepTogether([Paragraph("Quantity by substance", H2),
                       quantity_by_substance(data.figures.substances, FRAME_WIDTH),
-                      Paragraph("Net kg of every seizure and pure kg of those with a known "
-                                "purity; values as in the key figures.", SMALL)]),
+                      Paragraph("Net mass of every seizure and pure mass (as base) of those "
+                                "with a known purity, on a logarithmic scale; values as in the "
+                                "key figures.", SMALL)]),
         PageBreak(),
         KeepTogether([Paragraph("Network", H2), drawing, Paragraph(caption, SMALL)]),
     ]
