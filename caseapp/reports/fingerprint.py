@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from caseapp.domain.basis import salt_key
 from caseapp.domain.records import Record, field_specs
 from caseapp.reports.data import CaseDetail
 from caseapp.sync.canonical import canonical_hash
@@ -31,7 +32,7 @@ def fingerprint_document(data: CaseDetail) -> dict[str, Any]:
     """The canonical document the fingerprint is the hash of."""
     fig = data.figures
     cas_numbers = {s.cas for s in data.substances.values() if s.cas}
-    return {
+    doc = {
         "format": FORMAT,
         "case": {data.case.uid: record_values(data.case)},
         "seizures": _by_uid(data.seizures),
@@ -46,6 +47,22 @@ def fingerprint_document(data: CaseDetail) -> dict[str, Any]:
                                 "molar_mass": str(f.molar_mass)}
                           for cas, f in data.yield_factors.items() if cas in cas_numbers},
     }
+    # The other assumptions behind the figures, only where the case uses them (so the
+    # fingerprint of a case without salts, liquids or per-route yields keeps its form).
+    basis = data.basis
+    salts = {s.key: {"base_cas": s.base_cas, "molar_mass": str(s.molar_mass),
+                     "base_molar_mass": str(s.base_molar_mass)}
+             for s in basis.salts.values()
+             if salt_key(s.cas, s.name) in {salt_key(x.cas, x.name)
+                                             for x in data.substances.values()}}
+    densities = {cas: str(d.kg_per_l) for cas, d in basis.densities.items()
+                 if cas in cas_numbers}
+    routes = {f.cas or f.substance_uid: str(f.route_yield) for f in fig.substances
+              if f.route_yield is not None and f.route_yield != fig.route_yield}
+    for key, value in (("salts", salts), ("densities", densities), ("route_yields", routes)):
+        if value:
+            doc[key] = value
+    return doc
 
 
 def fingerprint(data: CaseDetail) -> str:
