@@ -170,3 +170,27 @@ def test_case_show_json_keeps_exact_values_beside_display_strings(ws: Any) -> No
     assert doc["substances"][0]["pure_display"] == "400 mg"
     assert "rounded once" in doc["assumptions"]["rounding"]
     assert "DEA" in doc["assumptions"]["lethal_dose_source"]
+
+
+def test_route_yield_and_an_added_substance_travel_in_a_bundle(tmp_path: Any) -> None:
+    from caseapp.services.bundles import BundleService
+    from tests.sync.helpers import open_ws, trust
+
+    a, b = open_ws(tmp_path / "a.db", "alice"), open_ws(tmp_path / "b.db", "bob")
+    try:
+        trust(b, a)
+        _case(a, "T-6")
+        a.substances.add({"name": "Xylazine hydrochloride", "cas": "23076-35-9",
+                          "kind": "cutting_agent", "formula": "C12H16N2S·HCl"})
+        _seize(a, "T-6", "EX-X", "xylazine hydrochloride", "2", "kg", purity_percent="50")
+        _seize(a, "T-6", "EX-A", "ANPP", "1", "kg", purity_percent="100")
+        a.cases.edit("T-6", {"route_yield": "0.25"})
+        BundleService(a).export_case("T-6", tmp_path / "t6.casebundle")
+        BundleService(b).import_bundle(tmp_path / "t6.casebundle")
+        there = b.cases.show("T-6")
+        assert there.case.route_yield == D("0.25")
+        assert there.figures.fentanyl_yield_kg == RATIO["ANPP"] * D("0.25")
+        assert b.substances.lookup("23076-35-9").molar_mass == D("256.79")
+    finally:
+        a.close()
+        b.close()
