@@ -45,7 +45,9 @@ def charts(data: CaseDetail) -> list[Flowable]:
     drawing, omitted = network_drawing(data, FRAME_WIDTH)
     caption = ("Companies (circles), persons, shipments (squares), substances (diamonds) and "
                "seizures (triangles), joined by the case's links and by the shipper, "
-               "consignee, carrier, shipment and substance fields of the records. " + omitted)
+               "consignee, carrier, shipment and substance fields of the records. Arrows point from "
+               "the subject to the object, labelled with the relation (a company \u2192 shipped "
+               "\u2192 a shipment). " + omitted)
     return [
         Paragraph("Charts", H1),
         KeepTogether([Paragraph("Seizures over time", H2),

@@ -183,3 +183,26 @@ def test_no_identifier_breaks_and_every_font_is_embedded(demo_ws, tmp_path: Path
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True,
                            check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts
+
+
+def test_network_arrows_point_subject_to_object_and_labels_do_not_overlap(demo_ws) -> None:  # type: ignore[no-untyped-def]
+    from reportlab.graphics.shapes import Group, Polygon, Rect
+
+    from caseapp.reports.network import build_network, network_drawing
+    from caseapp.reports.styles import FRAME_WIDTH
+
+    data = demo_ws.cases.show(REF)
+    graph = build_network(data).graph
+    ship = next(s for s in data.shipments if s.ref == "SH-0007-01")
+    assert graph.edges[("company", ship.shipper), ("shipment", ship.uid)]["relation"] == \
+        "shipped"
+    drawing, _caption = network_drawing(data, FRAME_WIDTH)
+    boxes = [(r.x, r.y, r.x + r.width, r.y + r.height) for g in drawing.contents
+             if isinstance(g, Group) for r in g.contents if isinstance(r, Rect)]
+    assert len(boxes) >= graph.number_of_nodes() + graph.number_of_edges()
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if min(a[2], b[2]) - max(a[0], b[0]) > 0.5
+                and min(a[3], b[3]) - max(a[1], b[1]) > 0.5]
+    assert overlaps == []
+    heads = [p for p in drawing.contents if isinstance(p, Polygon) and p.strokeColor is None]
+    assert len(heads) == graph.number_of_edges()
