@@ -28,7 +28,7 @@ def base_note(f: SubstanceFigure) -> str:
     """"as base (x 0.6453)" for a salt form; "" otherwise."""
     if f.base_factor is None:
         return ""
-    return f"as base {f.base_cas} (salt mass x {f.base_factor:.4f})"
+    return f"as base {f.base_cas}: salt mass x {f.base_factor:.4f}"
 
 
 def pure_text(f: SubstanceFigure) -> str:
