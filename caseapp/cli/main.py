@@ -122,6 +122,8 @@ def hint(exc: CaseAppError, args: argparse.Namespace) -> str | None:
         return "See the open conflicts and each record's uid with: caseapp conflicts"
     if isinstance(exc, NotFoundError) and exc.kind == "case" and not exc.candidates:
         return "List the cases with: caseapp cases"
+    if isinstance(exc, NotFoundError) and exc.kind == "substance":
+        return "Add it with: caseapp substance add --name NAME --cas CAS --kind KIND"
     if isinstance(exc, UntrustedKey):
         return ("If you know this colleague, check the fingerprint with them and trust their "
                 "key with: caseapp trust add THEIR_KEY.pub")

@@ -166,8 +166,7 @@ class SubstanceService(RecordService[SubstanceRecord]):
             raise NotFoundError(f"{problem}: check the number.{hint}")
         raise NotFoundError(
             f"Unknown substance {key!r}.{hint} (A substance not yet in the catalogue can be "
-            "added: caseapp substance add --name NAME --cas CAS --kind KIND, or Case > New "
-            "substance in the window.)")
+            "added to it with its name, CAS number and kind.)", kind="substance", key=key)
 
     def lookup(self, text: str) -> SubstanceRecord:
         """The substance that `text` names (name, synonym, abbreviation or CAS)."""

@@ -9,7 +9,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from caseapp.errors import CaseAppError, DatabaseDamaged, UntrustedKey
+from caseapp.errors import CaseAppError, DatabaseDamaged, NotFoundError, UntrustedKey
 from caseapp.logs import log_file
 
 log = logging.getLogger("caseapp.views")
@@ -45,6 +45,8 @@ def hint(exc: CaseAppError) -> str | None:
         return ("If you know this colleague, ask for their public key file (.pub), check its "
                 "fingerprint with them, and trust it (on the command line: caseapp trust add "
                 "THEIR_KEY.pub); then import the bundle again.")
+    if isinstance(exc, NotFoundError) and exc.kind == "substance":
+        return "Add it to the catalogue with Case > New substance\u2026"
     if isinstance(exc, DatabaseDamaged):
         return ("The full check of the database (on the command line: caseapp verify) says "
                 "what is wrong; the backups folder beside the database holds earlier copies.")
