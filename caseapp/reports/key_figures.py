@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
-from caseapp.domain.display import ROUNDING_RULE, mass_text
+from caseapp.domain.display import ROUNDING_RULE, estimate_text, mass_text
 from caseapp.domain.figure_text import (
     base_note,
     doses_line,
@@ -64,7 +64,10 @@ def _yield_rows(data: CaseDetail, sources: Sources) -> list[list[Cell]]:
         rows.append([cell(f.substance), cell(pure_text(f)), number(row.factor.mass_ratio),
                      cell(f"{route.route}, {route.steps} step{'s' if route.steps != 1 else ''}"
                           if route else "not in the route table"),
-                     number(f.route_yield), cell(row.shown),
+                     number(f.route_yield),
+                     cell(row.shown + (f"; up to {estimate_text(f.yield_unknown_kg)} more if "
+                                       f"the {f.yield_unknown_seizures} of unknown purity "
+                                       "were 100 % pure" if f.yield_unknown_seizures else "")),
                      sources.cite(f"yield from {f.substance}", f.yield_exhibits)])
     return rows
 

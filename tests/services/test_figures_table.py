@@ -194,3 +194,20 @@ def test_route_yield_and_an_added_substance_travel_in_a_bundle(tmp_path: Any) ->
     finally:
         a.close()
         b.close()
+
+
+def test_the_report_rows_state_the_unknown_purity_upper_bound(ws: Any, tmp_path: Any) -> None:
+    import subprocess
+
+    from caseapp.services.reporting import ReportService
+
+    _case(ws, "T-7")
+    _seize(ws, "T-7", "EX-BOC", "1-boc-4-piperidone", "3", "kg")
+    _seize(ws, "T-7", "EX-OZ", "fentanyl", "1", "oz")
+    out = tmp_path / "t7.pdf"
+    ReportService(ws).render("T-7", out)
+    text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "unknown: purity unknown for all 1 fentanyl seizures, 28.3 g net" in text
+    assert "up to about 2.5 kg more if the 1 of unknown purity were 100 % pure" in text
+    assert "× 1 kg/L" not in text and "0.000" not in text
