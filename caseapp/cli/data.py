@@ -10,6 +10,7 @@ from caseapp.cli.context import open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
 from caseapp.domain.kinds import CSV_TEMPLATES
 from caseapp.domain.words import as_words, plural, singular
+from caseapp.errors import ValidationError
 
 
 def register(sub: Any) -> None:
@@ -20,6 +21,10 @@ def register(sub: Any) -> None:
     p.add_argument("kind", choices=tuple(CSV_TEMPLATES))
     p.add_argument("file")
     p.add_argument("--case", required=True, metavar="REF")
+    p.add_argument("--decimal-comma", action="store_true",
+                   help="the file writes 1,5 for one and a half (and 1.500 for fifteen hundred)")
+    p.add_argument("--decimal-point", action="store_true",
+                   help="the file writes 1.5 for one and a half (and 1,500 for fifteen hundred)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_import_csv)
 
@@ -43,12 +48,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import_csv(args: argparse.Namespace) -> int:
     from caseapp.services.importing import CsvImporter
 
+    if args.decimal_comma and args.decimal_point:
+        raise ValidationError("Give --decimal-comma or --decimal-point, not both.")
+    decimal = "comma" if args.decimal_comma else "point" if args.decimal_point else None
     with open_workspace(args, must_exist=True) as ws:
         result = CsvImporter(ws).import_file(args.kind, Path(args.file), args.case,
-                                             progress=TerminalProgress())
+                                             progress=TerminalProgress(), decimal=decimal)
     if args.json:
         print_json(result.__dict__)
     else:
+        why = {"given": "as asked", "detected": "detected from the file",
+               "setting": "your setting"}[result.decimal_mark_from]
+        print(f"Numbers read with a decimal {result.decimal_mark} ({why}).")
         extra = (f", {plural(result.companies_created, 'new company', 'new companies')}"
                  if result.companies_created else "")
         print(f"Imported {plural(result.created, singular(args.kind))} into {args.case} "

@@ -18,7 +18,17 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 
 from caseapp import __version__
-from caseapp.cli import admin, bundles, data, exhibits, interchange, records, reports, team
+from caseapp.cli import (
+    admin,
+    bundles,
+    data,
+    exhibits,
+    figures,
+    interchange,
+    records,
+    reports,
+    team,
+)
 from caseapp.cli.context import db_path
 from caseapp.errors import (
     CaseAppError,
@@ -35,7 +45,8 @@ from caseapp.logs import log_file, setup_logging
 log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
-COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team, interchange)
+COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team, interchange,
+                   figures)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,6 +134,8 @@ def hint(exc: CaseAppError, args: argparse.Namespace) -> str | None:
         return "See the open conflicts and each record's uid with: caseapp conflicts"
     if isinstance(exc, NotFoundError) and exc.kind == "case" and not exc.candidates:
         return "List the cases with: caseapp cases"
+    if isinstance(exc, NotFoundError) and exc.kind == "substance":
+        return "Add it with: caseapp substance add --name NAME --cas CAS --kind KIND"
     if isinstance(exc, UntrustedKey):
         return ("If you know this colleague, check the fingerprint with them and trust their "
                 "key with: caseapp trust add THEIR_KEY.pub")

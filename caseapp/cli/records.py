@@ -7,9 +7,17 @@ from typing import Any
 
 from caseapp.cli.context import open_workspace
 from caseapp.cli.output import print_json, print_table
+from caseapp.domain.display import ROUNDING_RULE
+from caseapp.domain.figure_text import (
+    doses_line,
+    fentanyl_pure_line,
+    substance_line,
+    yield_line,
+    yield_row_text,
+    yield_rows,
+)
 from caseapp.domain.kinds import CLI_KINDS
-from caseapp.domain.quantities import round_kg
-from caseapp.domain.words import as_words, plural
+from caseapp.domain.words import as_words
 from caseapp.errors import ValidationError
 
 KINDS = CLI_KINDS
@@ -128,12 +136,13 @@ def _print_case(d: Any) -> None:
     f = d.figures
     print("\nKey figures")
     for s in f.substances:
-        print(f"  {s.substance} ({s.cas or 'no CAS'}): {plural(s.seizures, 'seizure')}, "
-              f"net {round_kg(s.net_kg)} kg, pure {round_kg(s.pure_kg)} kg "
-              f"(purity known for {s.purity_known})")
-    print(f"  Fentanyl: {f.fentanyl_lethal_doses:,} potentially lethal doses at "
-          f"{f.lethal_dose_mg} mg; theoretical yield from precursors "
-          f"{round_kg(f.fentanyl_yield_kg)} kg at route yield {f.route_yield}")
+        print(f"  {substance_line(s)}")
+    print(f"  Fentanyl seized, pure: {fentanyl_pure_line(f)}")
+    print(f"  Potentially lethal doses: {doses_line(f)}")
+    print(f"  Theoretical fentanyl yield of the precursors: {yield_line(f)}")
+    for row in yield_rows(f)[1]:
+        print(f"    {yield_row_text(row)}")
+    print(f"  ({ROUNDING_RULE})")
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

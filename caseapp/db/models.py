@@ -58,6 +58,8 @@ class Case(SyncedMixin, Base):
     agency: Mapped[str | None] = mapped_column(Text)
     handling: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
+    # The overall route yield the case's theoretical-yield figures use (None: the route table's).
+    route_yield: Mapped[Decimal | None] = mapped_column(DecimalFloat)
     __table_args__ = (CheckConstraint(_in("status", t.CASE_STATUSES, False), name="status"),)
 
 

@@ -7,8 +7,12 @@ and the bundle allow-list.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -70,6 +74,10 @@ class FieldSpec:
         """Inverse of `to_json`."""
         if value is None:
             return () if self.type == "list" else None
+        if self.type == "decimal" and isinstance(value, str):
+            # Canonical text always has a decimal point, whatever the user's convention.
+            with decimal_mark("point"):
+                return self.parse(value)
         return self.parse(value)
 
 
@@ -108,10 +116,78 @@ def _datetime(spec: FieldSpec, value: Any) -> str:
     return dt.datetime.fromisoformat(str(value).strip()).isoformat()
 
 
+# The decimal mark of typed numbers: "point" (1,500.5) or "comma" (1.500,5). A per-user setting
+# (caseapp.preferences) sets the process default; `decimal_mark` overrides it for one import.
+DECIMAL_MARKS = ("point", "comma")
+_default_mark = "point"
+_mark: ContextVar[str | None] = ContextVar("decimal_mark", default=None)
+
+
+def set_default_decimal_mark(mark: str) -> None:
+    """The convention typed numbers follow unless `decimal_mark` says otherwise."""
+    global _default_mark
+    if mark not in DECIMAL_MARKS:
+        raise ValidationError(f"The decimal mark is point or comma, not {mark!r}.")
+    _default_mark = mark
+
+
+def current_decimal_mark() -> str:
+    return _mark.get() or _default_mark
+
+
+@contextlib.contextmanager
+def decimal_mark(mark: str) -> Iterator[None]:
+    """Read typed numbers with `mark` ("point" or "comma") inside the block."""
+    if mark not in DECIMAL_MARKS:
+        raise ValidationError(f"The decimal mark is point or comma, not {mark!r}.")
+    token = _mark.set(mark)
+    try:
+        yield
+    finally:
+        _mark.reset(token)
+
+
+_GROUPED = {"point": re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
+            "comma": re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")}
+_PLAIN = {"point": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"),
+          "comma": re.compile(r"[+-]?(?:\d+(?:,\d*)?|,\d+)")}
+
+
+def number_text(text: str, mark: str | None = None) -> str:
+    """Typed number text in `mark`'s convention as plain Decimal text; never reinterpreted.
+
+    Point convention: "1.5", "1,500" and "1,500.25" (commas group thousands); comma convention:
+    "1,5", "1.500" and "1.500,25". Anything else with a comma or point in it ("1,5" under the
+    point convention) is ambiguous: ValueError with a sentence saying how to write it.
+    """
+    mark = mark or current_decimal_mark()
+    text = text.strip()
+    point, comma = (".", ",") if mark == "point" else (",", ".")
+    if _GROUPED[mark].fullmatch(text):
+        return text.replace(comma, "").replace(point, ".")
+    if _PLAIN[mark].fullmatch(text):
+        return text.replace(point, ".")
+    if "," in text or "." in text:
+        example = "1.5 or 1,500" if mark == "point" else "1,5 or 1.500"
+        other = "comma" if mark == "point" else "point"
+        raise ValueError(
+            f"{text!r} is ambiguous with a decimal {mark}: write it as in {example} (the "
+            f"decimal {mark}, and {comma!r} only between groups of three digits), or choose "
+            f"the decimal {other} in the settings (import-csv: "
+            f"{'--decimal-comma' if other == 'comma' else 'without --decimal-comma'})")
+    return text
+
+
 def _decimal(spec: FieldSpec, value: Any) -> Decimal:
     if isinstance(value, float):
         value = repr(value)
-    text = str(value).strip().replace(",", "") if isinstance(value, str) else value
+    if isinstance(value, str):
+        try:
+            text = number_text(value)
+        except ValueError as exc:
+            raise ValidationError(f"{spec.title}: {exc}.", field=spec.name) from None
+    else:
+        text = value
     d = Decimal(text)
     if not d.is_finite():
         raise ValidationError(f"{spec.title}: {value!r} is not a number.", field=spec.name)

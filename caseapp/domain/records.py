@@ -51,6 +51,7 @@ class CaseRecord(Record):
     agency: str | None = f.text()
     handling: str | None = f.text(label="Handling marking")
     summary: str | None = f.text()
+    route_yield: Decimal | None = f.decimal(label="Route yield (0-1, blank: route table)")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -103,6 +103,28 @@ def check_cas(text: str) -> str:
             field="cas",
         )
     return f"{head}-{middle}-{check}"
+
+
+_CAS_PREFIX = re.compile(r"^\s*cas(?:\s*(?:no|number|rn|reg(?:istry)?(?:\s*no)?)\.?)?\s*[:#]?\s*",
+                         re.IGNORECASE)
+
+
+def strip_cas_prefix(text: str) -> str:
+    """"CAS 21409-26-7", "CAS No. 21409-26-7", "CAS-RN: ..." -> the number; else `text`."""
+    rest = _CAS_PREFIX.sub("", text, count=1)
+    return rest if rest != text and is_cas_like(rest) else text
+
+
+def cas_problem(text: str) -> str | None:
+    """Why a CAS-shaped `text` is not a valid CAS number (its check digit), else None."""
+    text = strip_cas_prefix(text)
+    if not is_cas_like(text):
+        return None
+    try:
+        check_cas(text)
+    except ValidationError as exc:
+        return exc.message
+    return None
 
 
 def _valid_cas(text: str) -> str:
@@ -308,7 +330,9 @@ class SubstanceIndex:
     is what `find` returns. A CAS that fails its check digit is not indexed (the name still is).
     """
 
-    def __init__(self, entries: Iterable[tuple[str, str, Sequence[str], str | None]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, str, Sequence[str], str | None]],
+                 extra_names: Mapping[str, Sequence[str]] | None = None) -> None:
+        """`extra_names`: more names by CAS (look-up only, e.g. figures/synonyms.csv)."""
         self._names: dict[str, str] = {}
         self._by_lookup: dict[str, list[str]] = {}
         self._by_cas: dict[str, list[str]] = {}
@@ -322,7 +346,10 @@ class SubstanceIndex:
                 self._add(lookup_key(text), key, cas=False)
             # A bad CAS is left out rather than raised: it must not make every other
             # substance unfindable.
-            self._add(_valid_cas(cas or ""), key, cas=True)
+            canonical = _valid_cas(cas or "")
+            self._add(canonical, key, cas=True)
+            for text in (extra_names or {}).get(canonical, ()) if canonical else ():
+                self._add(lookup_key(text), key, cas=False)
 
     def _add(self, exact: str, key: str, *, cas: bool) -> None:
         """Index `key` under a lookup key or canonical CAS, and offer it to `suggest`."""
@@ -340,11 +367,12 @@ class SubstanceIndex:
         (after `lookup_key` normalisation; CAS numbers compared in canonical form)."""
         found = self._by_lookup.get(lookup_key(text), [])
         # A mistyped CAS finds nothing; suggest() offers the near misses.
-        found = found + self._by_cas.get(_valid_cas(text), [])
+        found = found + self._by_cas.get(_valid_cas(strip_cas_prefix(text)), [])
         return list(dict.fromkeys(found))
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         """Display names of the closest matches to `text`, best first (for "did you mean …")."""
+        text = strip_cas_prefix(text)
         query = lookup_key(text)
         if not query or limit <= 0:
             return []
@@ -368,3 +396,24 @@ class SubstanceIndex:
             if len(names) == limit:
                 break
         return names
+
+
+# Molar masses computed from a formula are rounded to this (g/mol), as the catalogue gives them.
+_MOLAR_MASS_STEP = Decimal("0.01")
+MOLAR_MASS_TOLERANCE = Decimal("0.1")
+
+
+def formula_molar_mass(formula: str) -> Decimal:
+    """The molar mass (g/mol, 2 decimals) of a formula such as "C5H9NO·HCl·H2O" (molmass).
+
+    Raises ValidationError(field="formula") for a formula molmass cannot read.
+    """
+    from molmass import Formula, FormulaError
+
+    text = formula.strip().replace("·", ".").replace("•", ".").replace("∙", ".")
+    try:
+        mass = Formula(text).mass
+    except (FormulaError, ValueError, KeyError, IndexError) as exc:
+        raise ValidationError(f"{formula!r} is not a chemical formula caseapp can read "
+                              "(write it like C5H9NO·HCl·H2O).", field="formula") from exc
+    return Decimal(repr(mass)).quantize(_MOLAR_MASS_STEP)

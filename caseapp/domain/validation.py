@@ -14,7 +14,7 @@ import pycountry
 from rapidfuzz import process
 
 from caseapp.domain import types as t
-from caseapp.domain.substances import check_cas
+from caseapp.domain.substances import MOLAR_MASS_TOLERANCE, check_cas, formula_molar_mass
 from caseapp.errors import ValidationError
 
 Errors = dict[str, str]
@@ -109,6 +109,10 @@ def validate_case(v: Mapping[str, Any]) -> Errors:
     _ordered(v, "opened_on", "closed_on", errors, "The case cannot close before it opened.")
     if v.get("status") == "closed" and not v.get("closed_on"):
         errors["closed_on"] = "A closed case needs a closing date."
+    ry = v.get("route_yield")
+    if isinstance(ry, Decimal) and not 0 < ry <= 1:
+        errors["route_yield"] = (f"The route yield is a fraction more than 0 and at most 1 "
+                                 f"(0.5 for 50 %), not {ry}.")
     return errors
 
 
@@ -120,6 +124,19 @@ def validate_substance(v: dict[str, Any]) -> Errors:
         except ValidationError as exc:
             errors["cas"] = exc.message
     _non_negative(v, "molar_mass", "Molar mass", errors)
+    if v.get("formula") and "molar_mass" not in errors:
+        try:
+            computed = formula_molar_mass(v["formula"])
+        except ValidationError as exc:
+            errors["formula"] = exc.message
+            return errors
+        given = v.get("molar_mass")
+        if given is None:
+            v["molar_mass"] = computed
+        elif abs(given - computed) > MOLAR_MASS_TOLERANCE:
+            errors["molar_mass"] = (f"The molar mass {given} g/mol does not match the formula "
+                                    f"{v['formula']} ({computed} g/mol); leave it blank to "
+                                    "compute it from the formula.")
     return errors
 
 

@@ -46,7 +46,9 @@ def charts(data: CaseDetail) -> list[Flowable]:
     drawing, omitted = network_drawing(data, FRAME_WIDTH)
     caption = ("Companies (circles), persons, shipments (squares), substances (diamonds) and "
                "seizures (triangles), joined by the case's links and by the shipper, "
-               "consignee, carrier, shipment and substance fields of the records. " + omitted)
+               "consignee, carrier, shipment and substance fields of the records. Arrows point from "
+               "the subject to the object, labelled with the relation (a company \u2192 shipped "
+               "\u2192 a shipment). " + omitted)
     return [
         Paragraph("Charts", H1),
         KeepTogether([Paragraph("Seizures over time", H2),
@@ -54,8 +56,9 @@ def charts(data: CaseDetail) -> list[Flowable]:
                       Paragraph("Number of seizures per period (seizure date).", SMALL)]),
         KeepTogether([Paragraph("Quantity by substance", H2),
                       quantity_by_substance(data.figures.substances, FRAME_WIDTH),
-                      Paragraph("Net kg of every seizure and pure kg of those with a known "
-                                "purity; values as in the key figures.", SMALL)]),
+                      Paragraph("Net mass of every seizure and pure mass (as base) of those "
+                                "with a known purity, on a logarithmic scale; values as in the "
+                                "key figures.", SMALL)]),
         PageBreak(),
         KeepTogether([Paragraph("Network", H2), drawing, Paragraph(caption, SMALL)]),
     ]

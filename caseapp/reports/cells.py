@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -10,7 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import LongTable, Paragraph, Table, TableStyle
 
-from caseapp.reports.fonts import SANS, text_runs
+from caseapp.reports.fonts import SANS, string_width, text_runs
 from caseapp.reports.styles import (
     CELL,
     CELL_BOLD,
@@ -73,12 +74,68 @@ def header(*titles: str, numeric: tuple[int, ...] = ()) -> list[Cell]:
             for i, t in enumerate(titles)]
 
 
+# Cells wrap at spaces only: a word (an exhibit or lab ref, a CAS or tracking number, a date, a
+# header word) never breaks across lines, so each column is at least as wide as its longest.
+_IDENT = re.compile(r"\S+")
+# No column is widened past this share of the frame for one token.
+_MAX_SHARE = 0.4
+
+
+def _unbreakable(value: Cell, header: bool, gap: float) -> float:
+    """The width the longest word of a cell needs (identifiers included), padding included."""
+    if isinstance(value, Paragraph) and header:
+        words = value.text.split()
+        size = value.style.fontSize
+        return max((string_width(w, size, bold=True) for w in words), default=0) \
+            + 2 * CELL_PAD + gap
+    if isinstance(value, Text):
+        tokens = [t for line in value.lines for t in _IDENT.findall(line)]
+        size = value.style.fontSize
+    elif isinstance(value, str):
+        tokens = _IDENT.findall(value)
+        size = CELL.fontSize
+    else:
+        return 0
+    return max((string_width(t, size) for t in tokens), default=0) + 2 * CELL_PAD + gap
+
+
+def column_widths(rows: Sequence[Sequence[Cell]], widths: Sequence[float],
+                  numeric: tuple[int, ...] = ()) -> list[float]:
+    """Column widths across the frame: `widths` as proportions, but every column at least as
+    wide as its longest header word and identifier (so "Seizures" and "EX-0007-01" never
+    break), the others narrowed to make room."""
+    scale = FRAME_WIDTH / sum(widths)
+    cols = [w * scale for w in widths]
+    need = [0.0] * len(cols)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            gap = 6 if c in numeric else 1  # numeric columns keep a wider right gap
+            need[c] = max(need[c], min(_unbreakable(value, r == 0, gap),
+                                       FRAME_WIDTH * _MAX_SHARE))
+    for _round in range(len(cols)):
+        short = [c for c in range(len(cols)) if cols[c] < need[c] - 0.01]
+        if not short:
+            break
+        extra = sum(need[c] - cols[c] for c in short)
+        for c in short:
+            cols[c] = need[c]
+        free = [c for c in range(len(cols)) if c not in short and cols[c] > need[c]]
+        room = sum(cols[c] - need[c] for c in free)
+        if room <= 0:
+            break
+        take = min(1.0, extra / room)
+        for c in free:
+            cols[c] -= (cols[c] - need[c]) * take
+    total = sum(cols)
+    return [w * FRAME_WIDTH / total for w in cols] if total > FRAME_WIDTH + 0.01 else cols
+
+
 def data_table(rows: Sequence[Sequence[Cell]], widths: Sequence[float], *,
                total_row: bool = False, numeric: tuple[int, ...] = (),
                long: bool = True) -> Table:
-    """A data table across the frame: header repeated on every page, tall rows split."""
-    scale = FRAME_WIDTH / sum(widths)
-    cols = [w * scale for w in widths]
+    """A data table across the frame: header repeated on every page, tall rows split;
+    column widths from `widths` and the content (`column_widths`)."""
+    cols = column_widths(rows, widths, numeric)
     cls = LongTable if long else Table
     table = cls([[resolve(v, w) for v, w in zip(row, cols, strict=True)] for row in rows],
                 colWidths=cols, repeatRows=1,

@@ -7,6 +7,7 @@ Labels that may hold user text go through `draw_text`, which draws each font run
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
@@ -16,10 +17,12 @@ from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from caseapp.domain.display import mass_text
+from caseapp.domain.figure_text import pure_text
 from caseapp.domain.figures import SubstanceFigure
 from caseapp.domain.records import SeizureRecord
 from caseapp.reports.fonts import SANS, string_width, text_runs
-from caseapp.reports.styles import INK, MUTED, RULE, kg
+from caseapp.reports.styles import INK, MUTED, RULE
 
 NET_COLOUR = colors.HexColor("#9db7d5")
 PURE_COLOUR = colors.HexColor("#2f5d8a")
@@ -124,33 +127,56 @@ def seizures_over_time(seizures: Sequence[SeizureRecord], width: float,
     return drawing
 
 
+def _decade_label(exponent: int) -> str:
+    """10**exponent kg as "1 mg" ... "100 g", "1 kg" ... "100 kg", "1 t", "10 t"."""
+    for unit, shift in (("t", 3), ("kg", 0), ("g", -3)):
+        if exponent >= shift:
+            return f"{10 ** (exponent - shift):,} {unit}"
+    return f"{Decimal(1).scaleb(exponent + 6):f} mg"
+
+
 def quantity_by_substance(figures: Sequence[SubstanceFigure], width: float,
                           limit: int = 12) -> Drawing:
-    """Horizontal bars of net kg (light) and pure kg (dark) per substance, largest first."""
+    """Horizontal bars of net (light) and pure (dark) mass per substance, largest first, on a
+    logarithmic scale (said on the chart), so 400 mg and 250 kg are both legible."""
     shown = list(figures)[:limit]
-    row_h, top_pad, label_w, value_w = 22.0, 18.0, 150.0, 110.0
+    row_h, top_pad, label_w, value_w = 22.0, 30.0, 150.0, 96.0
     height = top_pad + row_h * max(1, len(shown)) + 8
     drawing = Drawing(width, height)
     bar_w = width - label_w - value_w
-    top = max((f.net_kg for f in shown), default=Decimal(0)) or Decimal(1)
+    masses = [m for f in shown for m in (f.net_kg, f.pure_kg) if m > 0]
+    low = min((m.adjusted() for m in masses), default=-3)
+    high = max((m.adjusted() for m in masses), default=0) + 1
+    span = max(high - low, 1)
+
+    def length(kg: Decimal) -> float:
+        if kg <= 0:
+            return 0.0
+        return max(0.5, (math.log10(float(kg)) - low) / span * bar_w)
+
     drawing.add(Rect(label_w, height - 11, 8, 7, fillColor=NET_COLOUR, strokeColor=None))
-    drawing.add(String(label_w + 11, height - 10, "net kg", fontName=SANS, fontSize=7))
-    drawing.add(Rect(label_w + 50, height - 11, 8, 7, fillColor=PURE_COLOUR, strokeColor=None))
-    drawing.add(String(label_w + 61, height - 10, "pure kg (purity known)", fontName=SANS,
+    drawing.add(String(label_w + 11, height - 10, "net", fontName=SANS, fontSize=7))
+    drawing.add(Rect(label_w + 36, height - 11, 8, 7, fillColor=PURE_COLOUR, strokeColor=None))
+    drawing.add(String(label_w + 47, height - 10, "pure (purity known, as base)", fontName=SANS,
                        fontSize=7))
+    drawing.add(String(width - 2, height - 10, "logarithmic scale: each step is ×10",
+                       fontName=SANS, fontSize=7, textAnchor="end", fillColor=MUTED))
+    axis_y = height - top_pad + 6
+    for e in range(low, high + 1):
+        x = label_w + (e - low) / span * bar_w
+        drawing.add(Line(x, 4, x, axis_y, strokeColor=RULE, strokeWidth=0.3))
+        drawing.add(String(x, axis_y + 2, _decade_label(e), fontName=SANS, fontSize=6,
+                           textAnchor="middle", fillColor=MUTED))
     for i, fig in enumerate(shown):
         y = height - top_pad - (i + 1) * row_h + 4
         drawing.add(draw_text(label_w - 6, y + 5, clip(fig.substance, 7.5, label_w - 8), 7.5,
                               anchor="end"))
-        net_len = float(fig.net_kg / top) * bar_w
-        pure_len = float(fig.pure_kg / top) * bar_w
-        drawing.add(Rect(label_w, y + 7, max(net_len, 0.5), 8, fillColor=NET_COLOUR,
-                         strokeColor=None))
-        drawing.add(Rect(label_w, y, max(pure_len, 0.5), 6, fillColor=PURE_COLOUR,
-                         strokeColor=None))
-        text = f"{kg(fig.net_kg)} net / {kg(fig.pure_kg)} pure"
+        net_len, pure_len = length(fig.net_kg), length(fig.pure_kg)
+        drawing.add(Rect(label_w, y + 7, net_len, 8, fillColor=NET_COLOUR, strokeColor=None))
+        if fig.purity_known:
+            drawing.add(Rect(label_w, y, pure_len, 6, fillColor=PURE_COLOUR, strokeColor=None))
+        text = f"{mass_text(fig.net_kg)} net / {pure_text(fig)} pure"
         drawing.add(String(label_w + max(net_len, pure_len) + 4, y + 4, text, fontName=SANS,
                            fontSize=6.5, fillColor=MUTED))
-    drawing.add(Line(label_w, 4, label_w, height - top_pad + 2, strokeColor=INK,
-                     strokeWidth=0.5))
+    drawing.add(Line(label_w, 4, label_w, axis_y, strokeColor=INK, strokeWidth=0.5))
     return drawing

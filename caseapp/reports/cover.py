@@ -6,6 +6,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from caseapp.reports.data import CaseDetail, ReportContext
+from caseapp.reports.fonts import SANS
 from caseapp.reports.styles import (
     BODY,
     CELL,
@@ -61,6 +62,7 @@ def _facts(data: CaseDetail, ctx: ReportContext, fingerprint: str) -> Table:
     table = Table([[Paragraph(k, CELL_BOLD), para(v, CELL)] for k, v in rows],
                   colWidths=[38 * mm, FRAME_WIDTH - 38 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), SANS, 9),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from caseapp.domain.basis import FigureBasis
 from caseapp.domain.custody import CustodyWarning
 from caseapp.domain.figures import CaseFigures
 from caseapp.domain.quantities import YieldFactor
@@ -50,6 +51,7 @@ class CaseDetail:
     lab_results: tuple[LabResultRecord, ...] = ()
     attachments: tuple[AttachmentRecord, ...] = ()
     custody_warnings: tuple[CustodyWarning, ...] = ()
+    basis: FigureBasis = field(default_factory=FigureBasis)
 
     def name_of(self, kind: str, uid: str | None) -> str:
         """A readable name for a record of the case; never its uid (a note has no name: "")."""

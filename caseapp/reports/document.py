@@ -16,7 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
-from caseapp.reports.fonts import SANS_BOLD, register_fonts, string_width, text_runs
+from caseapp.reports.fonts import SANS, SANS_BOLD, register_fonts, string_width, text_runs
 from caseapp.reports.styles import (
     H1,
     MARGIN_BOTTOM,
@@ -79,6 +79,9 @@ def chrome_canvas(chrome: PageChrome, pages: list[int]) -> type[Canvas]:
 
     class ChromeCanvas(Canvas):  # type: ignore[misc]  # untyped base
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # The canvas's initial font is written into every page's resources: ours (embedded),
+            # not ReportLab's default Helvetica (a standard font that is never embedded).
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or SANS
             super().__init__(*args, **kwargs)
             self._held: list[dict[str, Any]] = []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from caseapp.domain.basis import salt_key
 from caseapp.domain.records import Record, field_specs
 from caseapp.reports.data import CaseDetail
 from caseapp.sync.canonical import canonical_hash
@@ -52,6 +53,21 @@ def fingerprint_document(data: CaseDetail) -> dict[str, Any]:
                           ("attachments", data.attachments)):
         if records:
             doc[name] = _by_uid(records)
+    # The other assumptions behind the figures, only where the case uses them (so the
+    # fingerprint of a case without salts, liquids or per-route yields keeps its form).
+    basis = data.basis
+    salts = {s.key: {"base_cas": s.base_cas, "molar_mass": str(s.molar_mass),
+                     "base_molar_mass": str(s.base_molar_mass)}
+             for s in basis.salts.values()
+             if salt_key(s.cas, s.name) in {salt_key(x.cas, x.name)
+                                             for x in data.substances.values()}}
+    densities = {cas: str(d.kg_per_l) for cas, d in basis.densities.items()
+                 if cas in cas_numbers}
+    routes = {f.cas or f.substance_uid: str(f.route_yield) for f in fig.substances
+              if f.route_yield is not None and f.route_yield != fig.route_yield}
+    for key, value in (("salts", salts), ("densities", densities), ("route_yields", routes)):
+        if value:
+            doc[key] = value
     return doc
 
 

@@ -45,6 +45,11 @@ def _registered() -> dict[str, frozenset[int]]:
             coverage[name] = frozenset(c for c, g in font.face.charToGlyph.items() if g)
         pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS,
                                       boldItalic=SANS_BOLD)
+        # A drawing starts in ReportLab's default graphics font (Helvetica, never embedded):
+        # ours instead, so `pdffonts` lists only embedded fonts.
+        from reportlab.graphics import shapes
+
+        shapes.STATE_DEFAULTS["fontName"] = SANS
         return coverage
 
 

@@ -8,82 +8,99 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
+from caseapp.domain.display import ROUNDING_RULE, estimate_text, mass_text
+from caseapp.domain.figure_text import (
+    base_note,
+    doses_line,
+    fentanyl_pure_line,
+    pure_text,
+    route_yield_text,
+    unknown_purity_note,
+    yield_line,
+    yield_rows,
+)
 from caseapp.reports.cells import Cell, Sources, cell, data_table, header
 from caseapp.reports.data import CaseDetail
-from caseapp.reports.styles import BODY, H1, H2, SMALL, kg, label, number
+from caseapp.reports.styles import BODY, H1, H2, SMALL, label, number
+from caseapp.reports.text import markup
 
-NUMS = (2, 3, 4, 5)
+NUMS = (3, 4, 5)
 
 
 def substance_table(data: CaseDetail, sources: Sources) -> list[Flowable]:
+    """Net and pure mass per substance. No total row: adding fentanyl, precursors and reagents
+    into one mass means nothing."""
     fig = data.figures
-    rows: list[list[Cell]] = [header("Substance", "CAS", "Seizures", "Net kg", "Pure kg",
-                                     "With purity", "Sources", numeric=NUMS)]
+    rows: list[list[Cell]] = [header("Substance", "CAS", "Kind", "Net", "Pure", "Purity known",
+                                     "Sources", numeric=NUMS)]
+    notes: list[str] = []
     for f in fig.substances:
-        weighed = f.seizures - f.mass_unknown
-        rows.append([cell(f.substance), cell(f.cas or "none"), number(f.seizures),
-                     kg(f.net_kg), kg(f.pure_kg) if f.purity_known else "unknown",
-                     f"{f.purity_known} of {weighed}", sources.cite(f"{f.substance}", f.exhibits)])
-    total_net = sum((f.net_kg for f in fig.substances), Decimal(0))
-    total_pure = sum((f.pure_kg for f in fig.substances), Decimal(0))
-    known = sum(f.purity_known for f in fig.substances)
-    weighed = sum(f.seizures - f.mass_unknown for f in fig.substances)
-    rows.append(["Total", "", number(len(data.seizures)), kg(total_net), kg(total_pure),
-                 f"{known} of {weighed}", ""])
-    out: list[Flowable] = [data_table(rows, [30, 13, 11, 14, 14, 12, 30], total_row=True,
-                                      numeric=NUMS, long=False)]
-    unweighed = sum(f.mass_unknown for f in fig.substances)
-    note = ("Pure kg = net kg × purity, summed over the seizures whose purity is known (column "
-            "'With purity'); the others count in net kg only.")
-    if unweighed:
-        note += (f" {unweighed:,} tablet seizures without a tablet weight are counted but not "
-                 "weighed.")
-    out.append(Paragraph(note, SMALL))
+        rows.append([cell(f.substance), cell(f.cas or "none"), cell(label(f.kind)),
+                     mass_text(f.net_kg), cell(pure_text(f)),
+                     f"{f.purity_known} of {f.weighed}", sources.cite(f"{f.substance}",
+                                                                      f.exhibits)])
+        extra = [x for x in (base_note(f), unknown_purity_note(f), *f.conversions) if x]
+        if f.mass_unknown:
+            extra.append(f"{f.mass_unknown} counted, not weighed (no tablet weight)")
+        if extra:
+            notes.append(f"{f.substance}: {'; '.join(extra)}.")
+    out: list[Flowable] = [data_table(rows, [30, 13, 11, 10, 14, 11, 30], numeric=NUMS,
+                                      long=False)]
+    note = ("Pure = net × purity, summed over the seizures whose purity is known (column "
+            "'Purity known'); \"at least\" where some purity is unknown, whose net mass is given "
+            "below. A salt form's pure mass is given as its base. No total across substances: "
+            "drugs, precursors and reagents do not add up. ")
+    out.append(Paragraph(markup(note + " ".join(notes)), SMALL))
     return out
 
 
 def _yield_rows(data: CaseDetail, sources: Sources) -> list[list[Cell]]:
-    fig = data.figures
     rows: list[list[Cell]] = []
-    for f in sorted(fig.substances, key=lambda f: f.substance):
-        factor = data.yield_factors.get(f.cas or "")
-        if factor is None:
-            continue
-        rows.append([cell(f.substance), number(factor.mass_ratio), number(fig.route_yield),
-                     kg(f.yield_kg), sources.cite(f"yield from {f.substance}",
-                                                  f.yield_exhibits)])
+    for row in yield_rows(data.figures)[1]:
+        f, route = row.figure, row.route
+        rows.append([cell(f.substance), cell(pure_text(f)), number(row.factor.mass_ratio),
+                     cell(f"{route.route}, {route.steps} step{'s' if route.steps != 1 else ''}"
+                          if route else "not in the route table"),
+                     number(f.route_yield),
+                     cell(row.shown + (f"; up to {estimate_text(f.yield_unknown_kg)} more if "
+                                       f"the {f.yield_unknown_seizures} of unknown purity "
+                                       "were 100 % pure" if f.yield_unknown_seizures else "")),
+                     sources.cite(f"yield from {f.substance}", f.yield_exhibits)])
     return rows
 
 
 def fentanyl_section(data: CaseDetail, sources: Sources) -> list[Flowable]:
     fig = data.figures
-    rows: list[list[Cell]] = [header("Figure", "Value", "How it is computed", "Sources",
-                                     numeric=(1,))]
-    rows.append([cell("Fentanyl seized, pure"), f"{kg(fig.fentanyl_pure_kg)} kg",
-                 cell("net kg × purity, fentanyl seizures with known purity"),
-                 sources.cite("fentanyl pure kg", fig.fentanyl_exhibits)])
-    rows.append([cell("Potentially lethal doses"), number(fig.fentanyl_lethal_doses),
-                 cell(f"pure mg ÷ {number(fig.lethal_dose_mg)} mg, rounded down. Assumption: "
-                      f"about {number(fig.lethal_dose_mg)} mg of fentanyl can be a lethal dose "
-                      "(DEA figure)."),
+    rows: list[list[Cell]] = [header("Figure", "Value", "How it is computed", "Sources")]
+    rows.append([cell("Fentanyl seized, pure (as base)"), cell(fentanyl_pure_line(fig)),
+                 cell("net × purity, fentanyl and fentanyl-salt seizures of known purity "
+                      "(salts × base/salt molar-mass ratio)"),
+                 sources.cite("fentanyl pure mass", fig.fentanyl_exhibits)])
+    rows.append([cell("Potentially lethal doses"), cell(doses_line(fig)),
+                 cell(f"pure mg ÷ {number(fig.lethal_dose_mg)} mg, rounded down. Fixed figure "
+                      f"(not adjustable): {fig.basis.lethal_dose_source}."),
                  sources.cite("lethal doses", fig.fentanyl_exhibits)])
     rows.append([cell("Theoretical fentanyl yield of the precursors seized"),
-                 f"{kg(fig.fentanyl_yield_kg)} kg",
-                 cell(f"{fig.yield_note}. Assumed route yield: {number(fig.route_yield)} "
-                      f"({number(fig.route_yield * 100)} %), an adjustable assumption, not a "
-                      "measured figure."),
+                 cell(yield_line(fig)),
+                 cell(f"{fig.yield_note}. The route yield is an assumption, not a measured "
+                      "figure; it can be set per case (caseapp edit case REF route_yield=0.3, "
+                      "or Edit case in the window)."),
                  sources.cite("theoretical yield", fig.yield_exhibits)])
-    out: list[Flowable] = [data_table(rows, [26, 14, 40, 26], numeric=(1,), long=False)]
-    yield_rows = _yield_rows(data, sources)
-    if yield_rows:
+    out: list[Flowable] = [data_table(rows, [22, 30, 36, 18], long=False)]
+    yield_rows_ = _yield_rows(data, sources)
+    if yield_rows_:
         out += [Paragraph("Theoretical yield by precursor", H2), data_table(
-            [header("Precursor", "Mass ratio (fentanyl / precursor, 100 %)", "Route yield",
-                    "Fentanyl kg", "Sources", numeric=(1, 2, 3)), *yield_rows],
-            [30, 18, 10, 12, 30], numeric=(1, 2, 3), long=False)]
+            [header("Precursor", "Pure (as base)", "Mass ratio", "Route", "Route yield",
+                    "Fentanyl", "Sources", numeric=(2, 4, 5)), *yield_rows_],
+            [22, 12, 9, 22, 9, 11, 21], numeric=(2, 4, 5), long=False),
+            Paragraph(markup(
+                "Mass ratio: fentanyl / precursor molar masses at 100 % yield "
+                "(resources/reference/fentanyl_yield.csv). Route and steps: "
+                "resources/figures/routes.csv. Route yield used: "
+                f"{route_yield_text(fig)}. {ROUNDING_RULE}"), SMALL)]
     return out
 
 

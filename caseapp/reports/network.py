@@ -6,6 +6,7 @@ unchanged case gives the same picture) and drawn with ReportLab graphics.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import networkx as nx
@@ -14,7 +15,7 @@ from reportlab.lib import colors
 
 from caseapp.reports.charts import clip, draw_text
 from caseapp.reports.data import CaseDetail
-from caseapp.reports.fonts import SANS
+from caseapp.reports.fonts import SANS, string_width
 from caseapp.reports.styles import MUTED
 
 MAX_SEIZURE_NODES = 40
@@ -25,13 +26,53 @@ KIND_COLOURS = {
     "seizure": colors.HexColor("#b3262d"),
 }
 Node = tuple[str, str]  # (kind, uid)
+# Relations the records' own fields make (not links): drawn only where no link joins the pair.
+DERIVED = frozenset({"shipper", "consignee", "carrier", "seized", "from"})
 LABEL_BACKDROP = colors.Color(1, 1, 1, alpha=0.8)
 
 
 @dataclass(frozen=True)
 class Network:
-    graph: nx.Graph
+    graph: nx.DiGraph  # subject -> object; "relation" names the edge
     omitted: str  # a sentence saying what was left out, or ""
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def _overlap(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+class LabelPlacer:
+    """Greedy placement: each label goes to the first candidate spot that overlaps no label
+    or node placed before it (else the spot that overlaps least)."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.width, self.height = width, height
+        self.taken: list[Box] = []
+
+    def reserve(self, box: Box) -> None:
+        self.taken.append(box)
+
+    def place(self, candidates: list[tuple[float, float]], w: float, h: float
+              ) -> tuple[float, float]:
+        """The (centre x, baseline y) chosen among `candidates` for a w x h label."""
+        best, best_cost = candidates[0], float("inf")
+        for x, y in candidates:
+            box = (x - w / 2 - 1, y - h * 0.3, x + w / 2 + 1, y + h * 0.9)
+            outside = (box[0] < 0 or box[2] > self.width or box[1] < 0
+                       or box[3] > self.height - 14)
+            cost = sum(_overlap(box, t) for t in self.taken) + (1e6 if outside else 0)
+            if cost < best_cost:
+                best, best_cost = (x, y), cost
+            if cost == 0:
+                break
+        x, y = best
+        self.taken.append((x - w / 2 - 1, y - h * 0.3, x + w / 2 + 1, y + h * 0.9))
+        return best
 
 
 def build_network(data: CaseDetail) -> Network:
@@ -53,8 +94,14 @@ def build_network(data: CaseDetail) -> Network:
     if len(data.seizures) > MAX_SEIZURE_NODES:
         edges = {e for e in edges if e[0][0] != "seizure" and e[1][0] != "seizure"}
         omitted.append(f"the {len(data.seizures):,} seizures (see the seizures table)")
-    graph = nx.Graph()
+    graph = nx.DiGraph()
+    linked = {(a, b) for a, b, _r in edges if _r not in DERIVED} | {
+        (b, a) for a, b, _r in edges if _r not in DERIVED}
     for a, b, relation in sorted(edges):
+        if relation in DERIVED and (a, b) in linked:
+            continue  # a link already says it (shipper "shipped" the shipment)
+        if graph.has_edge(a, b):  # two relations between the same records: one arrow
+            relation = f"{graph.edges[a, b]['relation']}; {relation}"
         graph.add_edge(a, b, relation=relation)
     if graph.number_of_nodes() > MAX_NODES:
         keep = sorted(graph.nodes, key=lambda n: (-graph.degree[n], n))[:MAX_NODES]
@@ -79,8 +126,9 @@ def _shape(kind: str, x: float, y: float, r: float) -> object:
     return Circle(x, y, r, **style)
 
 
-def _layout(graph: nx.Graph) -> dict[Node, tuple[float, float]]:
+def _layout(directed: nx.DiGraph) -> dict[Node, tuple[float, float]]:
     """Kamada-Kawai spreads a case's small graphs evenly; spring layout for big ones."""
+    graph = directed.to_undirected()
     if graph.number_of_nodes() <= 80 and nx.is_connected(graph):
         start = nx.circular_layout(graph)
         return dict(nx.kamada_kawai_layout(graph, pos=start))
@@ -108,20 +156,56 @@ def network_drawing(data: CaseDetail, width: float, height: float = 560) -> tupl
                 pad_bottom + (py - min(ys)) / span_y * (height - pad_top - pad_bottom - 14))
 
     labels = graph.number_of_edges() <= 60
-    for a, b, attrs in sorted(graph.edges(data=True)):
-        (x1, y1), (x2, y2) = at(a), at(b)
-        drawing.add(Line(x1, y1, x2, y2, strokeColor=colors.HexColor("#9aa3ad"),
-                         strokeWidth=0.6))
-        if labels:
-            drawing.add(String((x1 + x2) / 2, (y1 + y2) / 2 + 1.5, attrs["relation"],
-                               fontName=SANS, fontSize=5, fillColor=MUTED, textAnchor="middle"))
+    radius, size = 5.5, 6.0
+    placer = LabelPlacer(width, height)
+    points = {node: at(node) for node in graph.nodes}
+    for x, y in points.values():
+        placer.reserve((x - radius - 1, y - radius - 1, x + radius + 1, y + radius + 1))
+    edge_colour = colors.HexColor("#9aa3ad")
+    for a, b in sorted(graph.edges):
+        _arrow(drawing, points[a], points[b], radius + 2, edge_colour)
     for node in sorted(graph.nodes):
-        x, y = at(node)
-        drawing.add(_shape(node[0], x, y, 5.5))
-        name = clip(data.name_of(*node), 6, 100)
-        drawing.add(draw_text(x, y - 12, name, 6, anchor="middle", backdrop=LABEL_BACKDROP))
+        x, y = points[node]
+        drawing.add(_shape(node[0], x, y, radius))
+    # Record names first (they matter most), then the relations along the arrows.
+    for node in sorted(graph.nodes):
+        x, y = points[node]
+        name = clip(data.name_of(*node), size, 100)
+        w = string_width(name, size)
+        gap = radius + 3
+        lx, ly = placer.place([(x, y - gap - size * 0.7), (x, y + gap), (x + gap + w / 2, y - 2),
+                               (x - gap - w / 2, y - 2), (x, y - gap - size * 1.9),
+                               (x, y + gap + size * 1.2)], w, size)
+        drawing.add(draw_text(lx, ly, name, size, anchor="middle", backdrop=LABEL_BACKDROP))
+    if labels:
+        for a, b, attrs in sorted(graph.edges(data=True)):
+            (x1, y1), (x2, y2) = points[a], points[b]
+            text = attrs["relation"]
+            w = string_width(text, 5)
+            spots = [(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t + dy)
+                     for t in (0.5, 0.4, 0.6, 0.3, 0.7) for dy in (1.5, -5.5)]
+            lx, ly = placer.place(spots, w, 5)
+            drawing.add(draw_text(lx, ly, text, 5, anchor="middle", colour=MUTED,
+                                  backdrop=LABEL_BACKDROP))
     _legend(drawing, height)
     return drawing, net.omitted
+
+
+def _arrow(drawing: Drawing, start: tuple[float, float], end: tuple[float, float],
+           clearance: float, colour: colors.Color) -> None:
+    """A line from `start` to `end`, stopping short of both nodes, with a head at `end`."""
+    (x1, y1), (x2, y2) = start, end
+    length = math.hypot(x2 - x1, y2 - y1)
+    if length <= 2 * clearance:
+        return
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    sx, sy = x1 + ux * clearance, y1 + uy * clearance
+    ex, ey = x2 - ux * clearance, y2 - uy * clearance
+    drawing.add(Line(sx, sy, ex, ey, strokeColor=colour, strokeWidth=0.6))
+    head, half = 5.0, 2.2
+    bx, by = ex - ux * head, ey - uy * head
+    drawing.add(Polygon([ex, ey, bx - uy * half, by + ux * half, bx + uy * half,
+                         by - ux * half], fillColor=colour, strokeColor=None))
 
 
 def _legend(drawing: Drawing, height: float) -> None:

@@ -7,40 +7,71 @@ from collections.abc import Callable, Sequence
 
 from reportlab.platypus import Flowable, Paragraph
 
+from caseapp.domain.basis import salt_key
+from caseapp.domain.display import ROUNDING_RULE, mass_text
 from caseapp.domain.figures import seizure_net_kg
 from caseapp.domain.quantities import pure_kg
+from caseapp.domain.records import SeizureRecord
 from caseapp.reports.cells import Cell, Sources, cell, data_table, header, lines_cell
 from caseapp.reports.data import CaseDetail, ReportContext
 from caseapp.reports.key_figures import route_of
-from caseapp.reports.styles import BODY, H1, H2, SMALL, kg, label, number
+from caseapp.reports.styles import BODY, H1, H2, SMALL, label, number
 
 Progress = Callable[[str], None]
-SEIZURE_NUMS = (4, 5, 6)
+SEIZURE_NUMS = (4, 6)
 
 
 def _none(title: str) -> list[Flowable]:
     return [Paragraph(title, H2), Paragraph("None recorded.", BODY)]
 
 
+def _conversion(s: SeizureRecord, data: CaseDetail, cas: str | None) -> str:
+    """How the entered quantity became a mass, in a few words (the full source of a catalogue
+    density is under the key figures)."""
+    if s.unit in ("mL", "L"):
+        if s.density_kg_per_l is not None:
+            return f"× {number(s.density_kg_per_l)} kg/L (recorded)"
+        known = data.basis.densities.get(cas or "")
+        return (f"× {number(known.kg_per_l)} kg/L (catalogue)" if known
+                else "× 1 kg/L (assumed)")
+    if s.unit == "tablets":
+        return (f"× {number(s.tablet_weight_mg)} mg/tablet" if s.tablet_weight_mg is not None
+                else "no tablet weight")
+    return ""
+
+
 def seizures_table(data: CaseDetail, step: Progress) -> list[Flowable]:
     if not data.seizures:
         return _none("Seizures")
-    rows: list[Sequence[Cell]] = [header("Exhibit", "Date", "Place", "Substance (CAS)", "Net",
-                                         "Purity", "Pure kg", "Lab ref", numeric=SEIZURE_NUMS)]
+    rows: list[Sequence[Cell]] = [header("Exhibit", "Seized (date, place)", "Substance (CAS)",
+                                         "Entered (conversion)", "Net", "Purity (lab ref)",
+                                         "Pure (as base)", numeric=SEIZURE_NUMS)]
     for i, s in enumerate(data.seizures):
         if i % 200 == 0:
             step("seizures table")
         sub = data.substances.get(s.substance)
-        net = seizure_net_kg(s)
+        cas = sub.cas if sub else None
+        salt = data.basis.salts.get(salt_key(cas, sub.name)) if sub else None
+        density = data.basis.densities.get(cas or "")
+        net = seizure_net_kg(s, density.kg_per_l if density else None)
         pure = pure_kg(net, s.purity_percent) if net is not None else None
+        if pure is not None and salt is not None:
+            pure = pure * salt.base_factor
         place = ", ".join(p for p in (s.place, s.country) if p)
-        rows.append([cell(s.exhibit_ref), s.seized_on.isoformat(), cell(place),
-                     lines_cell(sub.name if sub else s.substance, sub.cas if sub else None),
-                     f"{number(s.net_quantity)} {s.unit}",
-                     f"{number(s.purity_percent)} %" if s.purity_percent is not None else "",
-                     kg(pure), cell(s.lab_ref)])
-    return [Paragraph("Seizures", H2), data_table(rows, [14, 12.5, 20, 30, 11, 11.5, 11, 16],
-                                                        numeric=SEIZURE_NUMS)]
+        purity = f"{number(s.purity_percent)} %" if s.purity_percent is not None else "unknown"
+        rows.append([cell(s.exhibit_ref), lines_cell(s.seized_on.isoformat(), place),
+                     lines_cell(sub.name if sub else s.substance, cas),
+                     lines_cell(f"{number(s.net_quantity)} {s.unit}",
+                                _conversion(s, data, cas)),
+                     mass_text(net) if net is not None else "not weighed",
+                     lines_cell(purity, s.lab_ref),
+                     mass_text(pure) if pure is not None else "unknown"])
+    return [Paragraph("Seizures", H2), data_table(rows, [14, 20, 24, 15, 10, 16, 11],
+                                                        numeric=SEIZURE_NUMS), Paragraph(
+        "Entered: the quantity as recorded, and how it became a mass (volumes at the density "
+        "shown, tablets at their tablet weight). Purity: as recorded, with the lab report it "
+        "comes from. Pure = net × purity, as base for a salt form (× base/salt molar-mass "
+        "ratio, see the key figures). " + ROUNDING_RULE, SMALL)]
 
 
 def _found_in(data: CaseDetail) -> dict[str, set[str]]:

@@ -11,7 +11,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import TableStyle
 
-from caseapp.domain.quantities import round_kg
 from caseapp.reports.fonts import SANS, SANS_BOLD
 
 PAGE = A4
@@ -78,11 +77,6 @@ def grid_style(*, header_rows: int = 1, zebra: bool = True, total_row: bool = Fa
                  ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
                  ("BACKGROUND", (0, -1), (-1, -1), HEADER_BG)]
     return TableStyle(cmds)
-
-
-def kg(value: Decimal | None) -> str:
-    """A mass in kg for print: three decimals, thousands separated."""
-    return "" if value is None else f"{round_kg(value):,.3f}"
 
 
 def number(value: Decimal | int | None) -> str:

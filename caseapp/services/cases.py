@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import Case, Party, Seizure, Substance
+from caseapp.domain.basis import FigureBasis, load_basis
 from caseapp.domain.figures import CaseFigures, SeizureGroup, figures_from_groups
-from caseapp.domain.quantities import YieldFactor, load_yield_factors
+from caseapp.domain.quantities import YieldFactor
 from caseapp.domain.records import (
     CaseRecord,
     LinkRecord,
@@ -43,8 +44,19 @@ class CaseService(RecordService[CaseRecord]):
     default_sort = "ref"
 
     @cached_property
-    def yield_factors(self) -> dict[str, YieldFactor]:
-        return load_yield_factors(resources_dir() / "reference")
+    def basis(self) -> FigureBasis:
+        """The shipped assumptions of the figures (routes, salts, densities, yield factors)."""
+        return load_basis(resources_dir())
+
+    @property
+    def yield_factors(self) -> Mapping[str, YieldFactor]:
+        return self.basis.yield_factors
+
+    def basis_of(self, case_uid: str) -> FigureBasis:
+        """The assumptions of one case's figures: the shipped ones with its own route yield."""
+        with self.ws.db.read() as s:
+            value = s.execute(select(Case.route_yield).where(Case.uid == case_uid)).scalar()
+        return self.basis.with_route_yield(None if value is None else Decimal(str(value)))
 
     def case_uid_in(self, session: Session, key: str) -> str:
         """The uid of the case named by ref or uid; NotFoundError otherwise."""
@@ -95,6 +107,7 @@ class CaseService(RecordService[CaseRecord]):
             lab_results=results,
             attachments=tuple(ws.attachments.list_all(q)),
             custody_warnings=tuple(ws.custody.warnings(case_uid, tuple(seizures), results)),
+            basis=self.basis_of(case_uid),
         )
 
     def figures(self, case_uid: str, *, sources: bool = True) -> CaseFigures:
@@ -105,7 +118,7 @@ class CaseService(RecordService[CaseRecord]):
         """
         groups = self.seizure_groups(case_uid, sources=sources)
         subs = self._substances({g.substance for g in groups})
-        return figures_from_groups(groups, subs, self.yield_factors)
+        return figures_from_groups(groups, subs, self.basis_of(case_uid))
 
     def seizure_groups(self, case_uid: str, *, sources: bool = True) -> list[SeizureGroup]:
         """The case's live seizures summed per (substance, unit, density, tablet weight,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -11,8 +13,14 @@ from caseapp.db.audit import append_entries
 from caseapp.db.changelog import read_meta, site_id_of, write_changeset, write_meta
 from caseapp.db.checkpoints import write_checkpoint
 from caseapp.db.models import Substance, core_table
+from caseapp.domain.basis import SaltForm, load_salts, load_synonyms
 from caseapp.domain.records import SubstanceRecord
-from caseapp.domain.substances import SubstanceIndex, SubstanceSeed, load_catalogue
+from caseapp.domain.substances import (
+    SubstanceIndex,
+    SubstanceSeed,
+    cas_problem,
+    load_catalogue,
+)
 from caseapp.domain.validation import Errors
 from caseapp.errors import NotFoundError, ValidationError
 from caseapp.paths import resources_dir
@@ -20,9 +28,29 @@ from caseapp.services.records import RecordService, looks_like_uid
 from caseapp.sync.canonical import canonical_hash
 from caseapp.sync.ids import reference_uid
 
-CATALOGUE_VERSION = "1"
+# 1: precursors.csv, drugs.csv, fentanyl_yield.csv. 2: adds the salt forms of figures/salts.csv
+# (new entries only: the version-1 entries keep their ops, so every installation agrees).
+CATALOGUE_VERSION = "2"
 CATALOGUE_SITE = "catalogue"
 CATALOGUE_HLC = "000000000000000.00000"
+
+
+def salt_seeds(bases: list[SubstanceSeed], salts: Mapping[str, SaltForm]) -> list[SubstanceSeed]:
+    """Catalogue entries of the salt forms, classed like their bases (the 1988 Tables cover
+    the salts of the substances they list)."""
+    by_cas = {b.cas: b for b in bases if b.cas}
+    out = []
+    for salt in salts.values():
+        base = by_cas.get(salt.base_cas)
+        if base is None:
+            raise ValidationError(f"salts.csv: the base {salt.base_cas} of {salt.name} is not "
+                                  "in the catalogue")
+        out.append(SubstanceSeed(
+            name=salt.name, synonyms=salt.synonyms, cas=salt.cas, kind=base.kind,
+            un_table=base.un_table, hs_code=None, family=base.family,
+            formula=salt.formula, molar_mass=salt.molar_mass,
+            source=f"salt of {base.name} ({salt.base_cas}); {salt.source}"))
+    return out
 
 
 def seed_fields(seed: SubstanceSeed) -> dict[str, Any]:
@@ -55,6 +83,7 @@ class SubstanceService(RecordService[SubstanceRecord]):
             if read_meta(s, "catalogue_version") == CATALOGUE_VERSION:
                 return 0
             seeds = load_catalogue(resources_dir() / "reference")
+            seeds += salt_seeds(seeds, load_salts(resources_dir() / "figures"))
             ops, rows = [], []
             for seed in seeds:
                 uid = reference_uid("substance", seed.cas or seed.name)
@@ -111,7 +140,12 @@ class SubstanceService(RecordService[SubstanceRecord]):
     def _build_index(self, session: Session) -> SubstanceIndex:
         rows = session.execute(select(Substance.uid, Substance.name, Substance.synonyms,
                                       Substance.cas).where(Substance.deleted_at.is_(None)))
-        return SubstanceIndex((r[0], r[1], r[2], r[3]) for r in rows)
+        return SubstanceIndex(((r[0], r[1], r[2], r[3]) for r in rows), self.extra_names)
+
+    @cached_property
+    def extra_names(self) -> dict[str, tuple[str, ...]]:
+        """Names investigators type that the catalogue entries do not carry (by CAS)."""
+        return load_synonyms(resources_dir() / "figures")
 
     def resolve_in(self, session: Session, key: str, case_uid: str | None = None) -> str:
         """A substance by uid, name, synonym, abbreviation or CAS number."""
@@ -127,9 +161,12 @@ class SubstanceService(RecordService[SubstanceRecord]):
             raise NotFoundError(f"{key!r} names {len(found)} substances; use the CAS number.")
         hints = index.suggest(key)
         hint = f" Did you mean {', '.join(hints)}?" if hints else ""
+        problem = cas_problem(key)
+        if problem:
+            raise NotFoundError(f"{problem}: check the number.{hint}")
         raise NotFoundError(
             f"Unknown substance {key!r}.{hint} (A substance not yet in the catalogue can be "
-            "added with its name and CAS number.)")
+            "added to it with its name, CAS number and kind.)", kind="substance", key=key)
 
     def lookup(self, text: str) -> SubstanceRecord:
         """The substance that `text` names (name, synonym, abbreviation or CAS)."""

@@ -30,7 +30,8 @@ NPP = "39742-60-4"
 FOUR_AP = "23056-29-3"
 BOC_PIPERIDONE = "79099-07-3"
 ANPP = "21409-26-7"
-PIPERIDONE = "41661-47-6"
+# Sold as the hydrochloride monohydrate; figures count it as 4-piperidone base.
+PIPERIDONE = "40064-34-4"
 FENTANYL = "437-38-7"
 ASCORBIC_ACID = "50-81-7"
 

@@ -12,7 +12,7 @@ import io
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import Link
+from caseapp.domain.fields import DECIMAL_MARKS, current_decimal_mark, decimal_mark, number_text
 from caseapp.domain.kinds import CSV_TEMPLATES
 from caseapp.domain.records import spec_map
 from caseapp.errors import CaseAppError, ValidationError
@@ -64,6 +65,36 @@ class ImportResult:
     created: int
     duplicates: int
     companies_created: int = 0
+    # The decimal mark numbers were read with ("point" or "comma") and why: "given" (the
+    # command said so), "detected" (only that convention reads every number of the file) or
+    # "setting" (the user's setting).
+    decimal_mark: str = "point"
+    decimal_mark_from: str = "setting"
+
+
+def detect_decimal_mark(kind: str, rows: list[tuple[int, dict[str, str] | RowError]]
+                        ) -> tuple[str, str]:
+    """The decimal mark to read a file's numbers with: the user's setting unless only the
+    other convention reads every number cell of the file. Returns (mark, "setting"|"detected")."""
+    setting = current_decimal_mark()
+    specs = spec_map(KIND_OF[kind])
+    cells = [v for _line, raw in rows if isinstance(raw, dict)
+             for name, v in raw.items()
+             if v and v.strip() and (spec := specs.get(RENAMED.get(name, name))) is not None
+             and spec.type == "decimal"]
+
+    def reads_all(mark: str) -> bool:
+        try:
+            for v in cells:
+                number_text(v, mark)
+        except ValueError:
+            return False
+        return True
+
+    if reads_all(setting):
+        return setting, "setting"
+    other = next(m for m in DECIMAL_MARKS if m != setting)
+    return (other, "detected") if reads_all(other) else (setting, "setting")
 
 
 @dataclass(frozen=True)
@@ -241,9 +272,22 @@ class CsvImporter:
 
     def import_file(self, kind: str, path: Path, case: str, *,
                     progress: ProgressCallback = no_progress,
-                    cancel: CancelToken | None = None) -> ImportResult:
-        """Import every row or none; raises ValidationError listing every bad row."""
+                    cancel: CancelToken | None = None,
+                    decimal: str | None = None) -> ImportResult:
+        """Import every row or none; raises ValidationError listing every bad row.
+
+        `decimal` ("point" or "comma") is the file's decimal mark; None: the user's setting,
+        unless only the other convention reads every number of the file (`detect_decimal_mark`).
+        """
         rows = read_rows(path, kind)
+        mark, mark_from = (decimal, "given") if decimal else detect_decimal_mark(kind, rows)
+        with decimal_mark(mark):
+            result = self._import(kind, path, case, rows, progress, cancel)
+        return replace(result, decimal_mark=mark, decimal_mark_from=mark_from)
+
+    def _import(self, kind: str, path: Path, case: str,
+                rows: list[tuple[int, dict[str, str] | RowError]],
+                progress: ProgressCallback, cancel: CancelToken | None) -> ImportResult:
         errors: list[RowError] = []
         self._companies_created = 0
         with self.ws.unit() as uow:

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from caseapp.domain.figures import CaseFigures
+from caseapp.domain.display import ROUNDING_RULE, mass_text
+from caseapp.domain.figure_text import doses_line, fentanyl_pure_line, pure_text, yield_line
+from caseapp.domain.figures import CaseFigures, SubstanceFigure
 from caseapp.domain.records import Record, field_specs
 from caseapp.services.cases import CaseDetail
 
@@ -41,21 +43,42 @@ def record_json(record: Record, namer: Namer | None = None) -> dict[str, Any]:
     return out
 
 
+def _substance_json(f: SubstanceFigure) -> dict[str, Any]:
+    return {"substance": f.substance, "cas": f.cas, "kind": f.kind, "seizures": f.seizures,
+            "net_kg": _number(f.net_kg), "net_display": mass_text(f.net_kg),
+            "pure_kg": _number(f.pure_kg), "pure_display": pure_text(f),
+            "pure_basis": "base" if f.base_factor is not None else "as seized",
+            "base_cas": f.base_cas,
+            "base_factor": None if f.base_factor is None else _number(f.base_factor),
+            "purity_known": f.purity_known, "purity_unknown": f.purity_unknown,
+            "net_purity_unknown_kg": _number(f.net_purity_unknown_kg),
+            "mass_unknown": f.mass_unknown, "conversions": f.conversions,
+            "yield_kg": _number(f.yield_kg) if f.route_yield is not None else None,
+            "yield_unknown_purity_kg": (_number(f.yield_unknown_kg)
+                                        if f.route_yield is not None else None),
+            "route_yield": None if f.route_yield is None else _number(f.route_yield),
+            "exhibits": f.exhibits}
+
+
 def figures_json(fig: CaseFigures) -> dict[str, Any]:
+    """The figures with their exact values (numbers) and, beside each, the display string."""
     return {
-        "substances": [
-            {"substance": f.substance, "cas": f.cas, "seizures": f.seizures,
-             "net_kg": _number(f.net_kg), "pure_kg": _number(f.pure_kg),
-             "purity_known": f.purity_known, "mass_unknown": f.mass_unknown,
-             "exhibits": f.exhibits}
-            for f in fig.substances
-        ],
+        "substances": [_substance_json(f) for f in fig.substances],
         "fentanyl_pure_kg": _number(fig.fentanyl_pure_kg),
+        "fentanyl_pure_display": fentanyl_pure_line(fig),
+        "fentanyl_purity_unknown": fig.fentanyl_purity_unknown,
+        "fentanyl_purity_unknown_net_kg": _number(fig.fentanyl_unknown_net_kg),
         "fentanyl_lethal_doses": fig.fentanyl_lethal_doses,
+        "fentanyl_lethal_doses_display": doses_line(fig),
         "fentanyl_yield_kg": _number(fig.fentanyl_yield_kg),
+        "fentanyl_yield_display": yield_line(fig),
+        "fentanyl_yield_unknown_purity_kg": _number(fig.yield_unknown_kg),
         "assumptions": {"lethal_dose_mg": _number(fig.lethal_dose_mg),
+                        "lethal_dose_source": fig.basis.lethal_dose_source,
                         "route_yield": _number(fig.route_yield),
-                        "yield_formula": fig.yield_note},
+                        "route_yield_source": fig.route_yield_source,
+                        "yield_formula": fig.yield_note,
+                        "rounding": ROUNDING_RULE},
         "sources": {"fentanyl_lethal_doses": fig.fentanyl_exhibits,
                     "fentanyl_yield_kg": fig.yield_exhibits},
     }

@@ -65,6 +65,9 @@ class Workspace:
         it locked (`on_busy` hears about the wait after a second). A file or folder caseapp may
         not write opens read-only: reading works, writing raises DatabaseReadOnly.
         """
+        from caseapp.services.preferences import apply_preferences
+
+        apply_preferences()
         path = Path(path)
         upgrade_database(path, on_busy=on_busy)
         read_only = not can_write(path)

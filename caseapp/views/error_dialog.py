@@ -9,7 +9,13 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from caseapp.errors import CaseAppError, DatabaseDamaged, PermissionDenied, UntrustedKey
+from caseapp.errors import (
+    CaseAppError,
+    DatabaseDamaged,
+    NotFoundError,
+    PermissionDenied,
+    UntrustedKey,
+)
 from caseapp.logs import log_file
 
 log = logging.getLogger("caseapp.views")
@@ -47,6 +53,8 @@ def hint(exc: CaseAppError) -> str | None:
                 "THEIR_KEY.pub); then import the bundle again.")
     if isinstance(exc, PermissionDenied):
         return "File > Team… shows the roles and who the admins are; an admin can change them."
+    if isinstance(exc, NotFoundError) and exc.kind == "substance":
+        return "Add it to the catalogue with Case > New substance\u2026"
     if isinstance(exc, DatabaseDamaged):
         return ("The full check of the database (on the command line: caseapp verify) says "
                 "what is wrong; the backups folder beside the database holds earlier copies.")

@@ -104,7 +104,9 @@ def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = 
     def done(result: Any) -> None:
         window.statusBar().showMessage(
             f"Imported {result.created} {kind} from {path.name} "
-            f"({result.duplicates} duplicates skipped).", 10000)
+            f"({result.duplicates} duplicates skipped; numbers read with a decimal "
+            f"{result.decimal_mark}, {'detected from the file' if result.decimal_mark_from == 'detected' else 'your setting'}).",
+            10000)
 
     template = kinds.CSV_TEMPLATES.get(kind)
     changed = Changes(frozenset({template.kind}), case_uid) if template else EVERYTHING

@@ -3,6 +3,7 @@ menus, toolbar, status bar and the undo stack."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from caseapp.domain.records import Record, SeizureRecord
 from caseapp.services.history import HistoryService
 from caseapp.services.overview import OverviewService
 from caseapp.services.paging import PagingService
+from caseapp.services.preferences import load_preferences, save_preferences
 from caseapp.services.workspace import Workspace
 from caseapp.views import file_actions, settings, team_actions
 from caseapp.views.editors.record_editor import (
@@ -191,6 +193,12 @@ class MainWindow(QMainWindow):
         self.act_restore = self._action(e, "Re&store record", self.restore_current,
                                         "Ctrl+Shift+R",
                                         "Restore the selected deleted record (Show deleted)")
+        e.addSeparator()
+        self.act_decimal_comma = self._action(
+            e, "Decimal &comma in numbers", self.toggle_decimal_comma,
+            tip="Type 1,5 for one and a half (and 1.500 for fifteen hundred); off: 1.5 and 1,500")
+        self.act_decimal_comma.setCheckable(True)
+        self.act_decimal_comma.setChecked(load_preferences().decimal_mark == "comma")
         v = bar.addMenu("&View")
         for i in range(self.tabs.count()):
             self._action(v, self.tabs.tabText(i),  # "&&" shows as "&" in menus too
@@ -209,6 +217,9 @@ class MainWindow(QMainWindow):
                 self.act_new[kind] = self._action(
                     c, f"New {spec.label}\u2026", lambda _c=False, k=kind: self.new_record(k),
                     spec.new_shortcut)
+        self.act_new_substance = self._action(
+            c, "New s&ubstance\u2026", lambda: self.new_record("substance"),
+            tip="Add a substance to the catalogue (name, CAS number, kind, formula)")
         c.addSeparator()
         self.act_exhibit = self._action(c, "E&xhibit: custody, lab, attachments\u2026",
                                         self.show_exhibit, "Ctrl+Shift+X",
@@ -411,10 +422,12 @@ class MainWindow(QMainWindow):
     def editor(self, kind: str, record: Record | None = None) -> RecordEditorDialog | None:
         """The editor of a new (record=None) or existing record; saving runs an operation that
         pushes an undo step."""
-        if kind != "case" and kind not in ("company", "person") and self.case_uid is None:
+        if (kind not in ("case", "substance", "company", "person")
+                and self.case_uid is None):
             self.statusBar().showMessage(NO_CASE, 5000)
             return None
-        case = self.case_uid if kind != "case" else None  # companies/persons join the case
+        # Companies/persons join the case; a substance joins the shared catalogue.
+        case = self.case_uid if kind not in ("case", "substance") else None
         context = EditorContext(self.ws, self.case_uid, self.saver)
         return RecordEditorDialog(context, kind, self.saver(kind, record, case), record, self)
 
@@ -461,6 +474,12 @@ class MainWindow(QMainWindow):
         record = tab.current_record() if tab else None
         if record is not None:
             self.edit_record(record)
+
+    def toggle_decimal_comma(self) -> None:
+        """Save the decimal mark as the user's setting (editors and CSV imports read with it)."""
+        mark = "comma" if self.act_decimal_comma.isChecked() else "point"
+        save_preferences(replace(load_preferences(), decimal_mark=mark))
+        self.statusBar().showMessage(f"Numbers are now read with a decimal {mark}.", 5000)
 
     def edit_case(self) -> None:
         if self.case_uid is not None:

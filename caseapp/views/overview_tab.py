@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import html
-from decimal import Decimal
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
+from caseapp.domain.display import ROUNDING_RULE, mass_text
+from caseapp.domain.figure_text import (
+    base_note,
+    doses_line,
+    fentanyl_pure_line,
+    pure_text,
+    unknown_purity_note,
+    yield_line,
+)
+from caseapp.domain.figures import SubstanceFigure
 from caseapp.services.overview import CaseOverview, OverviewService
 from caseapp.views.workers import Worker
 
@@ -24,8 +33,8 @@ STYLE = """
 """
 
 
-def _kg(value: Decimal) -> str:
-    return f"{value:,.3f}".rstrip("0").rstrip(".") if value else "0"
+def _notes(f: SubstanceFigure) -> str:
+    return "; ".join(x for x in (base_note(f), unknown_purity_note(f), *f.conversions) if x)
 
 
 def overview_html(o: CaseOverview) -> str:
@@ -40,8 +49,9 @@ def overview_html(o: CaseOverview) -> str:
     row = "".join(f"<td class='n'><b>{v:,}</b></td>" for _k, v in counts)
     subs = "".join(
         f"<tr><td>{esc(f.substance)}</td><td>{esc(f.cas or '')}</td><td class='n'>{f.seizures}</td>"
-        f"<td class='n'>{_kg(f.net_kg)}</td><td class='n'>{_kg(f.pure_kg)}</td></tr>"
-        for f in o.figures.substances) or "<tr><td colspan=5 class='muted'>No seizures.</td></tr>"
+        f"<td class='n'>{mass_text(f.net_kg)}</td><td class='n'>{esc(pure_text(f))}</td>"
+        f"<td class='muted'>{esc(_notes(f))}</td></tr>"
+        for f in o.figures.substances) or "<tr><td colspan=6 class='muted'>No seizures.</td></tr>"
     countries = "".join(f"<tr><td>{esc(name)}</td><td class='n'>{n}</td></tr>"
                         for name, n in o.companies_by_country)
     fent = o.figures
@@ -59,12 +69,13 @@ def overview_html(o: CaseOverview) -> str:
 <p class='muted'>{facts_line}</p>{empty}
 <table class='figures'><tr>{head}</tr><tr>{row}</tr></table>
 <h3>Seized per substance</h3>
-<table class='figures'><tr><th>Substance</th><th>CAS</th><th>Seizures</th><th>Net kg</th>
-<th>Pure kg</th></tr>{subs}</table>
-<p>Fentanyl (pure): <b>{_kg(fent.fentanyl_pure_kg)} kg</b> \u2248
-<b>{fent.fentanyl_lethal_doses:,}</b> potentially lethal doses of {fent.lethal_dose_mg} mg.
-Theoretical fentanyl from the precursors seized: <b>{_kg(fent.fentanyl_yield_kg)} kg</b>
+<table class='figures'><tr><th>Substance</th><th>CAS</th><th>Seizures</th><th>Net</th>
+<th>Pure</th><th>Notes</th></tr>{subs}</table>
+<p>Fentanyl seized, pure: <b>{esc(fentanyl_pure_line(fent))}</b>.<br/>
+Potentially lethal doses: <b>{esc(doses_line(fent))}</b>.<br/>
+Theoretical fentanyl from the precursors seized: <b>{esc(yield_line(fent))}</b>
 <span class='muted'>({esc(fent.yield_note)})</span>.</p>
+<p class='muted'>{esc(ROUNDING_RULE)}</p>
 <h3>Companies by country</h3>
 <table class='figures'><tr><th>Country</th><th>Companies</th></tr>{countries}</table>
 <p class='muted'>{esc(c.summary or '')}</p>"""

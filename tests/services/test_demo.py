@@ -99,7 +99,7 @@ def test_one_computation_of_the_figures_for_overview_case_show_and_report(
     loaded.seizures.delete(gone.uid)
     for ref in (REF_1, REF_2):
         detail = loaded.cases.show(ref, include_deleted=True)
-        by_record = compute_figures(detail.seizures, detail.substances, detail.yield_factors)
+        by_record = compute_figures(detail.seizures, detail.substances, detail.basis)
         assert detail.figures == by_record
         assert ReportService(loaded).gather(ref).figures == by_record
         overview = OverviewService(loaded).overview(detail.case.uid).figures
