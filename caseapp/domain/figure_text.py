@@ -10,17 +10,22 @@ from caseapp.domain.basis import Route
 from caseapp.domain.display import count_text, estimate_text, mass_text
 from caseapp.domain.figures import CaseFigures, SubstanceFigure
 from caseapp.domain.quantities import YieldFactor
+from caseapp.domain.words import plural
 
 
 def _pct(value: Decimal) -> str:
     return f"{value * 100:f}".rstrip("0").rstrip(".") + " %"
 
 
+def _all_fentanyl(n: int) -> str:
+    return "the one fentanyl seizure" if n == 1 else f"all {n:,} fentanyl seizures"
+
+
 def unknown_purity_note(f: SubstanceFigure) -> str:
     """"purity unknown for 1 of 2 seizures, 28.3 g net" ("" when every purity is known)."""
     if not f.purity_unknown:
         return ""
-    return (f"purity unknown for {f.purity_unknown} of {f.weighed} seizures, "
+    return (f"purity unknown for {f.purity_unknown} of {plural(f.weighed, 'seizure')}, "
             f"{mass_text(f.net_purity_unknown_kg)} net")
 
 
@@ -56,12 +61,13 @@ def fentanyl_pure_line(fig: CaseFigures) -> str:
         return "no fentanyl seized"
     known = fig.fentanyl_seizures - fig.fentanyl_purity_unknown
     if not known:
-        return (f"unknown: purity unknown for all {fig.fentanyl_seizures} fentanyl seizures, "
+        return (f"unknown: purity unknown for {_all_fentanyl(fig.fentanyl_seizures)}, "
                 f"{mass_text(fig.fentanyl_unknown_net_kg)} net")
     text = mass_text(fig.fentanyl_pure_kg) + " as base"
     if fig.fentanyl_purity_unknown:
         text = (f"at least {text}; purity unknown for {fig.fentanyl_purity_unknown} of "
-                f"{fig.fentanyl_seizures} seizures, {mass_text(fig.fentanyl_unknown_net_kg)} "
+                f"{plural(fig.fentanyl_seizures, 'seizure')}, "
+                f"{mass_text(fig.fentanyl_unknown_net_kg)} "
                 "net")
     return text
 
@@ -74,7 +80,7 @@ def doses_line(fig: CaseFigures) -> str:
         return f"none (no fentanyl seized; counts fentanyl only, not analogues; {dose} each)"
     known = fig.fentanyl_seizures - fig.fentanyl_purity_unknown
     if not known:
-        return (f"unknown (purity unknown for all {fig.fentanyl_seizures} fentanyl seizures; "
+        return (f"unknown (purity unknown for {_all_fentanyl(fig.fentanyl_seizures)}; "
                 f"{dose} each)")
     lead = "at least " if fig.fentanyl_purity_unknown else ""
     return (f"{lead}{count_text(fig.fentanyl_lethal_doses)} at {dose} each (pure mg / {dose}, "

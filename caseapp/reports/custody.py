@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from reportlab.lib.units import mm
+from reportlab.lib.units import cm, mm
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     PageBreak,
@@ -39,7 +40,7 @@ from caseapp.reports.cells import Cell, cell, data_table, header, lines_cell
 from caseapp.reports.data import CaseDetail
 from caseapp.reports.document import DEFAULT_MARKING, PageChrome, build_pdf
 from caseapp.reports.fingerprint import PREFIX, record_values
-from caseapp.reports.fonts import register_fonts
+from caseapp.reports.fonts import SANS, register_fonts
 from caseapp.reports.styles import (
     BODY,
     CELL,
@@ -97,6 +98,7 @@ def warning_box(warnings: Sequence[CustodyWarning]) -> Flowable:
                      f"{'' if len(warnings) == 1 else 's'}</b><br/>{lines}", WARN)
     box = Table([[text]], colWidths=[FRAME_WIDTH])
     box.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), SANS, 9),  # never ReportLab's unembedded Helvetica
         ("BACKGROUND", (0, 0), (-1, -1), WARN_BG), ("BOX", (0, 0), (-1, -1), 1.2, WARN_LINE),
         ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
         ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 7)]))
@@ -118,19 +120,19 @@ def chain_table(events: Sequence[CustodyRecord]) -> Table:
 
 
 def lab_table(results: Sequence[LabResultRecord], data: CaseDetail) -> Table:
-    rows: list[Sequence[Cell]] = [header("Exhibit", "Sample", "Laboratory, method", "Substance",
-                                         "Purity", "Analysed", "Report", "Used",
-                                         numeric=(4,))]
+    """One row a result; six columns, so that no ref or header word has to break."""
+    rows: list[Sequence[Cell]] = [header("Exhibit, sample", "Laboratory, method", "Substance",
+                                         "Purity", "Analysed", "Lab report", numeric=(3,))]
     for r in results:
         purity = "" if r.purity_percent is None else (
             f"{number(r.purity_percent)} %" + (f" ± {number(r.uncertainty_percent)}"
                                                if r.uncertainty_percent is not None else ""))
-        rows.append([cell(data.name_of("seizure", r.exhibit)), cell(r.sample_id),
+        rows.append([lines_cell(data.name_of("seizure", r.exhibit), r.sample_id),
                      lines_cell(r.laboratory, r.method),
                      cell(data.name_of("substance", r.substance) if r.substance else ""),
                      purity, r.analysed_on.isoformat() if r.analysed_on else "",
-                     cell(r.report_ref), "yes" if r.accepted else ""])
-    return data_table(rows, [11, 16, 21, 18, 12, 11, 20, 10], numeric=(4,))
+                     lines_cell(r.report_ref, "accepted: used" if r.accepted else None)])
+    return data_table(rows, [18, 20, 20, 13, 11, 20], numeric=(3,))
 
 
 def custody_section(data: CaseDetail) -> list[Flowable]:
@@ -161,10 +163,10 @@ def custody_section(data: CaseDetail) -> list[Flowable]:
                       f"{para_text(current_seal(events) or 'none recorded')}", H2),
             chain_table(events)]))
     if data.lab_results:
-        story += [Paragraph("Lab results", H2), Paragraph(
-            "The accepted result of an exhibit (Used: yes) gives the seizure its purity and "
-            "lab confirmation; purity ± the laboratory's stated uncertainty, in percentage "
-            "points.", SMALL), lab_table(data.lab_results, data)]
+        story += [CondPageBreak(5 * cm), Paragraph("Lab results", H2), Paragraph(
+            "The accepted result of an exhibit (marked \u201caccepted: used\u201d) gives the "
+            "seizure its purity and lab confirmation; purity \u00b1 the laboratory's stated "
+            "uncertainty, in percentage points.", SMALL), lab_table(data.lab_results, data)]
     return story
 
 
@@ -193,10 +195,10 @@ def _target(a: AttachmentRecord, data: CaseDetail) -> str:
 def _facts(rows: Sequence[tuple[str, str | None]]) -> Table:
     table = Table([[Paragraph(k, CELL_BOLD), para(v or "", CELL)] for k, v in rows],
                   colWidths=[36 * mm, FRAME_WIDTH - 36 * mm], hAlign="LEFT")
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                               ("TOPPADDING", (0, 0), (-1, -1), 2),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), SANS, 9),  # never ReportLab's unembedded Helvetica
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
     return table
 
 
@@ -221,6 +223,7 @@ def _transfer_block(n: int, e: CustodyRecord | None) -> Table:
     half = FRAME_WIDTH / 2
     table = Table(rows, colWidths=[half, half], hAlign="LEFT")
     table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), SANS, 9),  # never ReportLab's unembedded Helvetica
         ("SPAN", (0, 0), (1, 0)), ("SPAN", (0, 1), (1, 1)),
         ("BOX", (0, 0), (-1, -1), 0.6, INK), ("LINEBELOW", (0, 1), (-1, 1), 0.25, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -253,8 +253,9 @@ class ReportService:
             printed = read_printed_report(path)
         except ValidationError as exc:
             if printing is None:
-                raise ValidationError(f"{exc} The file was CHANGED or is not a caseapp "
-                                      "report: it matches no report printed here.") from None
+                raise ValidationError(
+                    "File: CHANGED, or not a caseapp report: it matches no report printed "
+                    f"here. {exc}") from None
             printed = None
         key = printing.case_uid if printing else (printed.case_uid or printed.case_ref
                                                   if printed else None)

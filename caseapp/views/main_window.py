@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.runner = OperationRunner(self, self.undo_stack)
         self.case_uid: str | None = None
+        self.write_refusal: str | None = None  # why the team list forbids writing (apply_role)
         self._pending_select: tuple[str, str] | None = None
         self.tabs_by_kind: dict[str, RecordTabWidget] = {}
         self._build_ui()
@@ -313,16 +314,20 @@ class MainWindow(QMainWindow):
             tab.set_case(case_uid)
         self.overview.set_case(case_uid)
         self.history_model.set_case(case_uid)
-        self._update_case_actions()
+        self.update_case_actions()
         case = self.case_model.record_at(self.case_view.currentIndex().row())
         title = f" \u2014 {getattr(case, 'ref', '')}" if case_uid and case else ""
         self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}{title}")
 
-    def _update_case_actions(self) -> None:
+    def update_case_actions(self) -> None:
         """Actions on the selected case are off without one, and their tip says why."""
         needs_case = [self.act_edit_case, *(a for k, a in self.act_new.items()
                                             if k not in ("company", "person"))]
         for action in needs_case:
+            if self.write_refusal is not None:  # the role forbids it, case or not
+                action.setEnabled(False)
+                action.setToolTip(f"Not allowed: {self.write_refusal}.")
+                continue
             action.setEnabled(self.case_uid is not None)
             base = action.text().replace("&", "").rstrip("\u2026")
             action.setToolTip(base if self.case_uid is not None

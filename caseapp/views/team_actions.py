@@ -49,7 +49,7 @@ def write_actions(window: MainWindow) -> list[Any]:
 def apply_role(window: MainWindow) -> None:
     """Status bar and greyed-out actions for the local investigator's role."""
     window.user_label.setText(identity_text(window))
-    why = window.ws.team.write_refusal()
+    why = window.write_refusal = window.ws.team.write_refusal()
     for action in write_actions(window):
         action.setEnabled(why is None)
         action.setToolTip(f"Not allowed: {why}." if why else action.text().replace("&", ""))
@@ -57,6 +57,7 @@ def apply_role(window: MainWindow) -> None:
         window.ws.team.role_of(window.ws.identity.signer.key_id) == "supervisor")
     window.user_label.setToolTip(f"You may read, search and print, but not change records: "
                                  f"{why}." if why else "")
+    window.update_case_actions()  # the case actions also depend on the selected case
 
 
 def _pick_pdf(window: MainWindow, title: str) -> str | None:

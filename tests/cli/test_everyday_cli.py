@@ -40,7 +40,7 @@ def test_counts_take_the_right_plural(tmp_path: Path) -> None:
     csv.write_text("exhibit_ref,seized_on,substance,net_quantity,unit\n"
                    "E1,2026-01-02,NPP,1.5,kg\n", encoding="utf-8")
     out = run("import-csv", "seizures", str(csv), "--case", "C-1", db=db).stdout
-    assert out.startswith("Imported 1 seizure into C-1")
+    assert "\nImported 1 seizure into C-1 (" in "\n" + out
     shown = run("case", "show", "C-1", db=db).stdout
     assert "1 seizure," in shown and "1 seizures" not in shown
     bundle = tmp_path / "c.casebundle"

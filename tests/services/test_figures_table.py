@@ -208,6 +208,6 @@ def test_the_report_rows_state_the_unknown_purity_upper_bound(ws: Any, tmp_path:
     ReportService(ws).render("T-7", out)
     text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
                                    text=True, check=True).stdout.split())
-    assert "unknown: purity unknown for all 1 fentanyl seizures, 28.3 g net" in text
+    assert "unknown: purity unknown for the one fentanyl seizure, 28.3 g net" in text
     assert "up to about 2.5 kg more if the 1 of unknown purity were 100 % pure" in text
     assert "× 1 kg/L" not in text and "0.000" not in text
