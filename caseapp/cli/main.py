@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 
 from caseapp import __version__
-from caseapp.cli import admin, bundles, data, records, reports
+from caseapp.cli import admin, bundles, data, matching, records, reports
 from caseapp.cli.context import db_path
 from caseapp.errors import (
     CaseAppError,
@@ -34,7 +34,7 @@ from caseapp.logs import log_file, setup_logging
 log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
-COMMAND_MODULES = (admin, records, data, reports, bundles)
+COMMAND_MODULES = (admin, records, data, reports, bundles, matching)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -425,3 +425,46 @@ class PeerHead(Base):
     audit_hash: Mapped[str] = mapped_column(String(64))
     bundle_id: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[str] = mapped_column(String(40))
+
+
+class MatchKey(Base):
+    """Index: the normalised identifiers of live companies, persons and shipments (seen
+    before, blocking). Kept in step by the write paths in the same transaction
+    (db/match_index.py); derived, never synced."""
+
+    __tablename__ = "match_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    uid: Mapped[str] = mapped_column(String(36), index=True)
+    feature: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    __table_args__ = (Index("ix_match_keys_value", "value", "feature"),)
+
+
+class SanctionList(Base):
+    """A sanctions list loaded from its published files (local reference data, not synced)."""
+
+    __tablename__ = "sanction_lists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    published: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    entries: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[str] = mapped_column(String(40))
+
+
+class SanctionEntry(Base):
+    """One entry of a sanctions list: its names, country and identifier keys for matching."""
+
+    __tablename__ = "sanction_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("sanction_lists.id", ondelete="CASCADE"),
+                                         index=True)
+    entry_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(Text)
+    program: Mapped[str | None] = mapped_column(Text)
+    names: Mapped[list[str]] = mapped_column(JSONText)
+    country: Mapped[str | None] = mapped_column(String(2))
+    keys: Mapped[list[list[str]]] = mapped_column(JSONText)
+    remarks: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from caseapp.domain.figures import CaseFigures
 from caseapp.domain.quantities import YieldFactor
@@ -40,6 +41,8 @@ class CaseDetail:
     substances: Mapping[str, SubstanceRecord]
     figures: CaseFigures
     yield_factors: Mapping[str, YieldFactor]
+    # uid -> other cases where the company, person or shipment is seen (services/seen.py)
+    seen_in: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def name_of(self, kind: str, uid: str | None) -> str:
         """A readable name for a record of the case (its uid when it is not in the case)."""

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from caseapp.db import match_index
 from caseapp.db.changelog import UnitOfWork, write_changeset
 from caseapp.db.models import Changeset, Conflict, Op, table_of
 from caseapp.domain.kinds import UNIQUE_KEYS
@@ -123,6 +124,7 @@ class Applier:
         for kind in UNIQUE_KEYS:
             self._settle_clashes(kind)
         self._write()
+        match_index.reindex(self.session, self.rows)  # seen before, in this transaction
         self._conflicts()
         if self.rename_ops:
             write_changeset(self.session, self.uow.identity.signer, MERGE_SITE,

@@ -79,17 +79,23 @@ class CaseService(RecordService[CaseRecord]):
         ws = self.ws
         seizures = ws.seizures.list_all(ListQuery(**{**q.__dict__, "sort": "exhibit_ref"}))
         subs = self._substances({r.substance for r in seizures} | self._linked_substances(q))
+        shipments = tuple(ws.shipments.list_all(ListQuery(**{**q.__dict__, "sort": "ref"})))
+        companies, persons = tuple(ws.companies.list_all(q)), tuple(ws.persons.list_all(q))
+        seen = ws.seen.for_case(case_uid, {
+            "company": [r.uid for r in companies], "person": [r.uid for r in persons],
+            "shipment": [r.uid for r in shipments]})
         return CaseDetail(
             case=case,
             seizures=tuple(seizures),
-            shipments=tuple(ws.shipments.list_all(ListQuery(**{**q.__dict__, "sort": "ref"}))),
-            companies=tuple(ws.companies.list_all(q)),
-            persons=tuple(ws.persons.list_all(q)),
+            shipments=shipments,
+            companies=companies,
+            persons=persons,
             links=tuple(ws.links.list_all(q)),
             notes=tuple(ws.notes.list_all(q)),
             substances=subs,
             figures=self.figures(case_uid),
             yield_factors=self.yield_factors,
+            seen_in=seen,
         )
 
     def figures(self, case_uid: str, *, sources: bool = True) -> CaseFigures:

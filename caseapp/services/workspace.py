@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from caseapp.services.records import RecordService
     from caseapp.services.reporting import ReportService
     from caseapp.services.search import SearchService
+    from caseapp.services.seen import SeenService
     from caseapp.services.seizures import SeizureService
     from caseapp.services.shipments import ShipmentService
     from caseapp.services.trust import TrustService
@@ -162,6 +163,11 @@ class Workspace:
     def search(self) -> SearchService:
         from caseapp.services.search import SearchService
         return SearchService(self)
+
+    @cached_property
+    def seen(self) -> SeenService:
+        from caseapp.services.seen import SeenService
+        return SeenService(self)
 
     @cached_property
     def reports(self) -> ReportService:
