@@ -209,3 +209,14 @@ def compare(a: Entity, b: Entity) -> Match:
     elif a.country and a.country == b.country:
         feats.append(Feature("country", 0.0, f"same country {a.country}"))
     return Match(round(max(0.0, min(1.0, score)), 3), tuple(feats))
+
+
+def seen_line(entries: list[dict[str, Any]], limit: int = 3) -> str:
+    """"also seen in CASE-2, matched on phone +8627…" for a report or a tooltip."""
+    parts = []
+    for e in entries[:limit]:
+        how = ("the same record" if e["matched_on"] == "record" else
+               f"{FEATURE_LABELS.get(e['matched_on'], e['matched_on'])} {e['value']}")
+        parts.append(f"{e['case']} ({e['name']}), matched on {how}")
+    more = f" and {len(entries) - limit} more" if len(entries) > limit else ""
+    return "also seen in " + "; ".join(parts) + more if parts else ""

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from reportlab.platypus import Flowable, Paragraph
 
 from caseapp.domain.figures import seizure_net_kg
+from caseapp.domain.matching import seen_line
 from caseapp.domain.quantities import pure_kg
 from caseapp.reports.cells import Cell, Sources, cell, data_table, header, lines_cell
 from caseapp.reports.data import CaseDetail, ReportContext
@@ -117,10 +118,28 @@ def links_table(data: CaseDetail) -> list[Flowable]:
         "credibility 1 (confirmed) to 6 (cannot be judged), the Admiralty scale.", SMALL)]
 
 
+def seen_table(data: CaseDetail) -> list[Flowable]:
+    """Companies, persons and shipments also seen in other cases (services/seen.py)."""
+    rows: list[Sequence[Cell]] = [header("Record", "Also seen in")]
+    for kind, records, name in (("company", data.companies, "name"),
+                                ("person", data.persons, "full_name"),
+                                ("shipment", data.shipments, "ref")):
+        for r in records:
+            entries = data.seen_in.get(r.uid)
+            if entries:
+                rows.append([lines_cell(getattr(r, name), f"({kind})"),
+                             cell(seen_line(entries, limit=5).removeprefix("also seen in "))])
+    if len(rows) == 1:
+        return []
+    return [Paragraph("Seen in other cases", H2), data_table(rows, [30, 70]), Paragraph(
+        "A match on a normalised identifier or name is a lead to check, not a finding.", SMALL)]
+
+
 def record_tables(data: CaseDetail, step: Progress) -> list[Flowable]:
     """The tables section."""
     return [Paragraph("Records", H1), *seizures_table(data, step), *shipments_table(data),
-            *companies_table(data), *persons_table(data), *links_table(data)]
+            *companies_table(data), *persons_table(data), *links_table(data),
+            *seen_table(data)]
 
 
 def sources_section(sources: Sources) -> list[Flowable]:

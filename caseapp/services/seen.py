@@ -16,7 +16,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from caseapp.db.models import Case, MatchKey, Party, table_of
-from caseapp.domain.matching import FEATURE_LABELS, ID_WEIGHTS, NAME_KEY_SCORE
+from caseapp.domain.matching import ID_WEIGHTS, NAME_KEY_SCORE
 from caseapp.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -116,17 +116,6 @@ def seen_in(session: Session, kind: str, uids: list[str],
         entries.sort(key=lambda e: (-e["score"], e["case"], e["name"] or ""))
         out[uid] = entries
     return out
-
-
-def seen_line(entries: list[dict[str, Any]], limit: int = 3) -> str:
-    """"also seen in CASE-2, matched on phone +8627…" for a report or a tooltip."""
-    parts = []
-    for e in entries[:limit]:
-        how = ("the same record" if e["matched_on"] == "record" else
-               f"{FEATURE_LABELS.get(e['matched_on'], e['matched_on'])} {e['value']}")
-        parts.append(f"{e['case']} ({e['name']}), matched on {how}")
-    more = f" and {len(entries) - limit} more" if len(entries) > limit else ""
-    return "also seen in " + "; ".join(parts) + more if parts else ""
 
 
 class SeenService:

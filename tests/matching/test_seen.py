@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pypdf import PdfReader
+
 from caseapp.services.bundles import BundleService
 from tests.cli.test_cli import run
 from tests.sync.helpers import open_ws, trust
@@ -43,6 +45,11 @@ def test_a_phone_written_three_ways_in_two_cases_is_seen_before(tmp_path: Path) 
     assert [e["case"] for e in shown["companies"][0]["seen_in"]] == ["CASE-B", "CASE-B"]
     text = run("seen", "person", "Li Na", db=db).stdout
     assert "CASE-A" in text and "Hubei Jingao" in text
+    pdf = tmp_path / "a.pdf"
+    run("report", "CASE-A", "-o", str(pdf), db=db)
+    printed = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
+    assert "Seen in other cases" in printed
+    assert "CASE-B (Li Na), matched on phone +862787654321" in printed
 
     # An edit that changes the number takes the record out of the index in the same write.
     run("edit", "person", "Li Na", "phones=+1 202 555 0100", db=db)
