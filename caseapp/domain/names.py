@@ -206,3 +206,10 @@ def person_parts(name: str) -> NameParts:
 def person_key(name: str) -> str:
     """Order-free key of a person's name: its words sorted and joined."""
     return "".join(sorted(person_parts(name).trade))
+
+
+def plain_key(name: str) -> str:
+    """A name up to case, spacing and punctuation ("LOS CHONEROS" = "Los  Choneros."): the
+    test of an import row naming a record already in the database."""
+    return " ".join(re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", name).casefold())
+                    .split())

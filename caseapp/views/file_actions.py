@@ -104,7 +104,9 @@ def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = 
     def done(result: Any) -> None:
         window.statusBar().showMessage(
             f"Imported {result.created} {kind} from {path.name} "
-            f"({result.duplicates} duplicates skipped).", 10000)
+            f"({result.duplicates} duplicates skipped"
+            + (f"; {len(result.matched)} rows matched to stored records, which join the case "
+               "unchanged" if result.matched else "") + ").", 10000)
 
     template = kinds.CSV_TEMPLATES.get(kind)
     changed = Changes(frozenset({template.kind}), case_uid) if template else EVERYTHING

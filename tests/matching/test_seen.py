@@ -88,3 +88,29 @@ def test_seen_refuses_other_kinds_and_unknown_records(tmp_path: Path) -> None:
     run("case", "new", "--ref", "CASE-A", "--title", "A", db=db)
     proc = run("seen", "company", "Nobody Ltd", db=db, check=1)
     assert "No company" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_import_row_naming_a_known_company_joins_the_case_unchanged(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    for ref in ("CASE-A", "CASE-B"):
+        run("case", "new", "--ref", ref, "--title", ref, db=db)
+    run("import-csv", "companies", str(_csv(tmp_path / "a.csv", "name,country,notes",
+                                            "Los Choneros,EC,gang")), "--case", "CASE-A", db=db)
+    run("import-csv", "persons", str(_csv(tmp_path / "p.csv", "full_name,nationality",
+                                          "Li Na,CN")), "--case", "CASE-A", db=db)
+    proc = run("import-csv", "companies", str(_csv(
+        tmp_path / "b.csv", "name,country,notes",
+        "LOS CHONEROS,EC,other text", "Los  Choneros S.A.,EC,")), "--case", "CASE-B",
+        "--json", db=db)
+    doc = json.loads(proc.stdout)
+    assert doc["created"] == 1  # "Los Choneros S.A." is another spelling: a new record
+    assert [(m["line"], m["row"], m["record"]) for m in doc["matched"]] == [
+        (2, "LOS CHONEROS", "Los Choneros")]
+    text = run("import-csv", "persons", str(_csv(tmp_path / "q.csv", "full_name,nationality",
+                                                 "li na.,CN")), "--case", "CASE-B", db=db).stdout
+    assert "'li na.' is the stored 'Li Na'" in text
+    shown = json.loads(run("case", "show", "CASE-B", "--json", db=db).stdout)
+    names = {c["name"]: c for c in shown["companies"]}
+    assert set(names) == {"Los Choneros", "Los  Choneros S.A."}
+    assert names["Los Choneros"]["notes"] == "gang"  # nothing stored was overwritten
+    assert [p["full_name"] for p in shown["persons"]] == ["Li Na"]
