@@ -235,6 +235,24 @@ class Attachment(SyncedMixin, Base):
     __table_args__ = (CheckConstraint("size >= 0", name="size"),)
 
 
+class Decision(SyncedMixin, Base):
+    """An analyst's decision on a duplicate pair or a screening hit (services/dedup.py)."""
+
+    __tablename__ = "decisions"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    a_uid: Mapped[str] = mapped_column(String(80), index=True)
+    b_uid: Mapped[str] = mapped_column(String(80), index=True)
+    verdict: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint(_in("subject_kind", ("company", "person", "sanction"), False),
+                        name="subject_kind"),
+        CheckConstraint(_in("verdict", ("same", "different", "unsure"), False),
+                        name="verdict"),
+    )
+
+
 class Blob(Base):
     """Attachment content, stored once per hash."""
 
@@ -324,6 +342,7 @@ MODEL_BY_KIND: dict[str, type[SyncedMixin]] = {
     "link": Link,
     "note": Note,
     "attachment": Attachment,
+    "decision": Decision,
 }
 
 

@@ -17,6 +17,7 @@ from caseapp.domain.records import (
     AttachmentRecord,
     CaseRecord,
     CompanyRecord,
+    DecisionRecord,
     LinkRecord,
     NoteRecord,
     PartyRecord,
@@ -119,6 +120,8 @@ KINDS: tuple[KindSpec, ...] = (
              cli=True, tab=(5, "Notes"), editor=True, new_shortcut="Ctrl+Shift+M"),
     KindSpec("attachment", AttachmentRecord, "attachment", "attachments", "filename",
              search_rank=8),
+    KindSpec("decision", DecisionRecord, "decision", "decisions", "verdict",
+             service="decisions"),
 )
 
 BY_KIND: dict[str, KindSpec] = {k.kind: k for k in KINDS}

@@ -216,6 +216,7 @@ def seen_line(entries: list[dict[str, Any]], limit: int = 3) -> str:
     parts = []
     for e in entries[:limit]:
         how = ("the same record" if e["matched_on"] == "record" else
+               "an analyst's decision (same entity)" if e["matched_on"] == "decision" else
                f"{FEATURE_LABELS.get(e['matched_on'], e['matched_on'])} {e['value']}")
         parts.append(f"{e['case']} ({e['name']}), matched on {how}")
     more = f" and {len(entries) - limit} more" if len(entries) > limit else ""

@@ -48,7 +48,7 @@ class _OpMeta:
     author: str | None
 
 
-def _load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_OpMeta]]:
+def load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_OpMeta]]:
     out: dict[str, list[_OpMeta]] = defaultdict(list)
     for part in chunks(uids):
         rows = session.execute(
@@ -135,7 +135,7 @@ class Applier:
     def _load(self, kind: str, uids: list[str]) -> None:
         if not uids:
             return
-        loaded = _load_ops(self.session, kind, uids)
+        loaded = load_ops(self.session, kind, uids)
         table = table_of(kind)
         for part in chunks(uids):
             for row in self.session.execute(select(table).where(table.c.uid.in_(part))

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from caseapp.db.models import Case, MatchKey, Party, table_of
+from caseapp.db.models import Case, Decision, MatchKey, Party, table_of
 from caseapp.domain.matching import ID_WEIGHTS, NAME_KEY_SCORE
 from caseapp.errors import ValidationError
 
@@ -67,6 +67,8 @@ def case_refs(session: Session, uids: Iterable[str]) -> dict[str, str]:
 
 
 def _score(feature: str) -> float:
+    if feature == "decision":
+        return 1.0
     return NAME_KEY_SCORE if feature == "name" else ID_WEIGHTS.get(feature, 0.9)
 
 
@@ -84,6 +86,16 @@ def seen_in(session: Session, kind: str, uids: list[str],
             best = hits[uid].get((other_kind, other))
             if best is None or _score(feature) > _score(best[0]):
                 hits[uid][(other_kind, other)] = (feature, value)
+    if kind != "shipment":  # records an analyst decided are the same entity (services/dedup)
+        same = session.execute(select(Decision.a_uid, Decision.b_uid).where(
+            Decision.verdict == "same", Decision.deleted_at.is_(None),
+            Decision.subject_kind == kind,
+            or_(Decision.a_uid.in_(uids), Decision.b_uid.in_(uids)))).all()
+        wanted = set(uids)
+        for x, y in same:
+            for uid, other in ((x, y), (y, x)):
+                if uid in wanted:
+                    hits[uid][(kind, other)] = ("decision", "same")
     others: dict[str, set[str]] = defaultdict(set)
     for found in hits.values():
         for other_kind, other in found:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from caseapp.services.cases import CaseService
     from caseapp.services.catalogue import SubstanceService
     from caseapp.services.conflicts import ConflictService
+    from caseapp.services.dedup import DecisionService, DedupService
     from caseapp.services.links import LinkService
     from caseapp.services.notes import NoteService
     from caseapp.services.parties import CompanyService, PersonService
@@ -163,6 +164,16 @@ class Workspace:
     def search(self) -> SearchService:
         from caseapp.services.search import SearchService
         return SearchService(self)
+
+    @cached_property
+    def decisions(self) -> DecisionService:
+        from caseapp.services.dedup import DecisionService
+        return DecisionService(self)
+
+    @cached_property
+    def dedup(self) -> DedupService:
+        from caseapp.services.dedup import DedupService
+        return DedupService(self)
 
     @cached_property
     def seen(self) -> SeenService:
