@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from caseapp.services.parties import CompanyService, PersonService
     from caseapp.services.records import RecordService
     from caseapp.services.reporting import ReportService
+    from caseapp.services.screening import ScreeningService
     from caseapp.services.search import SearchService
     from caseapp.services.seen import SeenService
     from caseapp.services.seizures import SeizureService
@@ -174,6 +175,11 @@ class Workspace:
     def dedup(self) -> DedupService:
         from caseapp.services.dedup import DedupService
         return DedupService(self)
+
+    @cached_property
+    def screening(self) -> ScreeningService:
+        from caseapp.services.screening import ScreeningService
+        return ScreeningService(self)
 
     @cached_property
     def seen(self) -> SeenService:
