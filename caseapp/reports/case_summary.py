@@ -20,7 +20,12 @@ from caseapp.reports.fingerprint import fingerprint
 from caseapp.reports.fonts import register_fonts
 from caseapp.reports.key_figures import key_figures
 from caseapp.reports.network import network_drawing
-from caseapp.reports.record_tables import audit_section, record_tables, sources_section
+from caseapp.reports.record_tables import (
+    audit_section,
+    record_tables,
+    screening_section,
+    sources_section,
+)
 from caseapp.reports.styles import FRAME_WIDTH, H1, H2, SMALL
 
 KEYWORD_FINGERPRINT = "caseapp-fingerprint"
@@ -81,6 +86,7 @@ def build_story(data: CaseDetail, ctx: ReportContext, fp: str, *,
     story += [PageBreak(), *charts(data), PageBreak()]
     step("tables")
     story += record_tables(data, lambda label: cancel.check() if cancel else None)
+    story += screening_section(ctx)
     step("appendices")
     story += [PageBreak(), *sources_section(sources), PageBreak(), *audit_section(ctx)]
     return story

@@ -95,6 +95,8 @@ class ReportContext:
     # "KEY_ID:SIGNATURE": the printing investigator's signature over the case, fingerprint
     # and audit head (services/reporting.py head_payload); empty when unsigned.
     head_signature: str = ""
+    # `screen --json` for the case at the time of printing (services/screening.py), or None
+    screening: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

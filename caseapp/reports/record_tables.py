@@ -135,6 +135,32 @@ def seen_table(data: CaseDetail) -> list[Flowable]:
         "A match on a normalised identifier or name is a lead to check, not a finding.", SMALL)]
 
 
+def screening_section(ctx: ReportContext) -> list[Flowable]:
+    """The lists screened against (name, date) and each hit with its score and decision."""
+    doc = ctx.screening
+    if doc is None:
+        return []
+    lists = "; ".join(f"{x['name']} (published {x['published'] or 'undated'}, "
+                      f"{x['entries']:,} entries)" for x in doc["lists"]) or "no list loaded"
+    out: list[Flowable] = [Paragraph("Sanctions screening", H2),
+                           Paragraph(f"Screened against: {lists}.", BODY)]
+    if not doc["hits"]:
+        return [*out, Paragraph("No company or person of the case scored a hit.", BODY)]
+    rows: list[Sequence[Cell]] = [header("Record", "List entry", "Score", "Why",
+                                         "Analyst's decision", numeric=(2,))]
+    for h in doc["hits"]:
+        r, e = h["record"], h["entry"]
+        why = "; ".join(f["detail"] for f in h["explanation"] if f["score"])
+        rows.append([lines_cell(r["name"], f"({r['kind']})"),
+                     lines_cell(f"{e['name']}", f"{e['list']} {e['id']}"
+                                + (f", {e['program']}" if e["program"] else "")),
+                     f"{h['score']:.2f}", cell(why),
+                     cell(h["decision"] or "not decided")])
+    return [*out, data_table(rows, [20, 26, 8, 32, 14], numeric=(2,)), Paragraph(
+        "A hit is a lead, not a finding: a record is marked sanctioned only by an analyst's "
+        "decision, recorded in the audit chain.", SMALL)]
+
+
 def record_tables(data: CaseDetail, step: Progress) -> list[Flowable]:
     """The tables section."""
     return [Paragraph("Records", H1), *seizures_table(data, step), *shipments_table(data),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pypdf import PdfReader
+
 from tests.cli.test_cli import run
 
 SDN_ROWS = [
@@ -104,6 +106,13 @@ def test_lists_as_published_and_screening_with_explanations(tmp_path: Path) -> N
         "OFAC SDN (illicit drugs, EO 14059):45393", "different", db=db)
     shown = json.loads(run("case", "show", "CASE-A", "--json", db=db).stdout)
     assert not any(c["sanctioned"] for c in shown["companies"])
+
+    pdf = tmp_path / "a.pdf"
+    run("report", "CASE-A", "-o", str(pdf), db=db)
+    printed = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
+    assert "Sanctions screening" in printed
+    assert "UN Security Council consolidated list (published 2026-11-01, 2 entries)" in printed
+    assert "KORYO BIOTECHNOLOGY TRADING CORPORATION" in printed and "different" in printed
 
 
 def test_a_file_that_is_no_list_is_refused_and_changes_nothing(tmp_path: Path) -> None:
