@@ -28,6 +28,7 @@ COUNTRY_MISMATCH = 0.20
 INDUSTRY_MISMATCH = 0.15
 PLACE_MISMATCH = 0.10
 BOTH_BONUS = 0.05
+SHORT_TRADE_NAME = 12     # letters: trade names this short compare more strictly
 FEATURE_LABELS = {"name": "name", "registration": "registration no.", "tracking":
                   "tracking no.", "email": "e-mail", "phone": "phone", "website": "website"}
 
@@ -139,8 +140,10 @@ def _company_similarity(a: NameParts, b: NameParts) -> tuple[float, str]:
         score = 1.0
     elif a.core and b.core:
         score = fuzz.ratio(a.core, b.core) / 100
-        if min(len(a.core), len(b.core)) < 5 and score < 1:
-            score *= 0.85  # short trade names: one letter is a lot
+        if min(len(a.core), len(b.core)) <= SHORT_TRADE_NAME:
+            # Short trade names (two or three pinyin syllables): one letter is a lot
+            # ("tianyu" / "tianfu" are two companies), so the similarity counts squared.
+            score *= score
         why = f"trade names {' '.join(a.trade)!r} / {' '.join(b.trade)!r} {score:.0%} alike"
     else:
         return 0.0, "no trade name to compare"
@@ -163,7 +166,8 @@ def _person_similarity(a: NameParts, b: NameParts) -> tuple[float, str]:
         return 0.0, "no name to compare"
     sa, sb = "".join(sorted(a.trade)), "".join(sorted(b.trade))
     ordered = fuzz.ratio(sa, sb) / 100
-    # Tokens aligned pairwise: "Ismael Zambada" inside "ZAMBADA GARCIA, Ismael".
+    if min(len(sa), len(sb)) <= SHORT_TRADE_NAME:
+        ordered *= ordered  # "Wang Wei" / "Wang Wen": short names, one letter is a lot    # Tokens aligned pairwise: "Ismael Zambada" inside "ZAMBADA GARCIA, Ismael".
     common = set(a.trade) & set(b.trade)
     subset = 0.0
     if len(common) >= 2:

@@ -39,13 +39,14 @@ HAN_WORDS: dict[str, str] = {
     "南京": " @nanjing ", "苏州": " @suzhou ", "郑州": " @zhengzhou ", "济南": " @jinan ",
     "青岛": " @qingdao ", "厦门": " @xiamen ", "宁波": " @ningbo ", "石家庄": " @shijiazhuang ",
     "合肥": " @hefei ", "长沙": " @changsha ", "成都": " @chengdu ", "香港": " @hongkong ",
-    "中国": " @china ",
+    "中国": " @china ", "宜昌": " @yichang ", "烟台": " @yantai ", "大连": " @dalian ",
 }
 _HAN_KEYS = sorted(HAN_WORDS, key=len, reverse=True)
 
 # Legal forms as token sequences (after dots inside abbreviations are dropped).
 LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(tuple(f.split()) for f in (
-    "company limited", "co ltd", "co limited", "pvt ltd", "private limited", "pte ltd",
+    "sociedad anonima de capital variable", "sa de capital variable", "de capital variable",
+    "sociedad de responsabilidad limitada", "company limited", "co ltd", "co limited", "pvt ltd", "private limited", "pte ltd",
     "pty ltd", "sdn bhd", "sa de cv", "s de rl de cv", "s de rl", "sapi de cv", "sab de cv",
     "sociedad anonima", "de cv", "youxian gongsi", "gufen youxian gongsi", "kabushiki kaisha",
     "limited", "ltd", "llc", "inc", "incorporated", "corp", "corporation", "co", "company",
@@ -75,6 +76,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "science": ("sciences", "sci", "kexue"),
     "holding": ("holdings", "konggu"),
     "development": ("fazhan", "develop"),
+    "dto": ("drug trafficking organization", "drug trafficking organisation"),
 }
 SYNONYMS: dict[tuple[str, ...], str] = {
     tuple(v.split()): canon for canon, variants in _SYNONYMS.items()
@@ -86,6 +88,7 @@ _PLACE_WORDS = (
     "hubei wuhan shanghai beijing guangzhou shenzhen hebei henan shandong jiangsu zhejiang "
     "guangdong fujian hunan anhui jiangxi sichuan tianjin chongqing hangzhou nanjing suzhou "
     "zhengzhou jinan qingdao xiamen ningbo shijiazhuang hefei changsha chengdu hongkong china "
+    "yichang xian yantai dalian wenzhou dongguan foshan taizhou changzhou wuxi jinhua "
     "hong kong mexico sinaloa jalisco culiacan guadalajara india mumbai delhi")
 PLACES = frozenset(_PLACE_WORDS.split())
 _GENERIC_WORDS = "the and of y de del la los las el"
