@@ -43,6 +43,14 @@ HAN_WORDS: dict[str, str] = {
 }
 _HAN_KEYS = sorted(HAN_WORDS, key=len, reverse=True)
 
+def _by_first_word(table: list[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """Sequences grouped by their first word, longest first (so a scan tries only a few)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for seq in table:
+        out.setdefault(seq[0], []).append(seq)
+    return out
+
+
 # Legal forms as token sequences (after dots inside abbreviations are dropped).
 LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(tuple(f.split()) for f in (
     "sociedad anonima de capital variable", "sa de capital variable", "de capital variable",
@@ -53,7 +61,7 @@ LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(tuple(f.split()) for f in (
     "gmbh", "ag", "bv", "nv", "sa", "sas", "sarl", "srl", "sl", "spa", "plc", "llp", "lp",
     "pvt", "pte", "pty", "kg", "ooo", "oy", "ab", "kk", "gongsi", "fzc", "fze", "jsc",
 ))
-_LEGAL_SORTED = sorted(LEGAL_FORMS, key=len, reverse=True)
+_LEGAL_SORTED = _by_first_word(sorted(LEGAL_FORMS, key=len, reverse=True))
 
 # Industry words: every variant -> one canonical word (multi-word variants as sequences).
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -81,7 +89,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 SYNONYMS: dict[tuple[str, ...], str] = {
     tuple(v.split()): canon for canon, variants in _SYNONYMS.items()
     for v in (canon, *variants)}
-_SYN_SORTED = sorted(SYNONYMS, key=len, reverse=True)
+_SYN_SORTED = _by_first_word(sorted(SYNONYMS, key=len, reverse=True))
 INDUSTRY_WORDS = frozenset(w for canon in _SYNONYMS for w in canon.split())
 # Places and generic words that say little about which company it is.
 _PLACE_WORDS = (
@@ -164,11 +172,12 @@ def fold(text: str, person: bool = False) -> tuple[str, ...]:
     return tuple(w for w in re.split(r"[^a-z0-9@]+", text) if w)
 
 
-def _strip(words: list[str], table: list[tuple[str, ...]]) -> tuple[list[str], list[str]]:
+def _strip(words: list[str], table: dict[str, list[tuple[str, ...]]]
+           ) -> tuple[list[str], list[str]]:
     """Split `words` into those not in `table` and the canonical forms of those that are."""
     kept, found, i = [], [], 0
     while i < len(words):
-        for seq in table:
+        for seq in table.get(words[i], ()):
             if tuple(words[i:i + len(seq)]) == seq:
                 found.append(" ".join(seq))
                 i += len(seq)
