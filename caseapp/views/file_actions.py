@@ -209,6 +209,12 @@ def show_conflicts(window: MainWindow) -> None:
     ConflictsDialog(window.ws, window.current_case_ref(), window.run, window).exec()
 
 
+def show_connections(window: MainWindow) -> None:
+    from caseapp.views.connections_dialog import ConnectionsDialog
+
+    ConnectionsDialog(window.ws, window.current_case_ref(), window.run, window).exec()
+
+
 def open_user_guide(window: MainWindow) -> None:
     guide = resources_dir().parent / "docs" / "user-guide.md"
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(guide)))

@@ -193,6 +193,8 @@ class MainWindow(QMainWindow):
                     spec.new_shortcut)
         c.addSeparator()
         self._action(c, "Con&flicts\u2026", lambda: file_actions.show_conflicts(self))
+        self._action(c, "Co&nnections\u2026", lambda: file_actions.show_connections(self),
+                     tip="Possible duplicates and sanctions screening hits")
         h = bar.addMenu("&Help")
         self._action(h, "&User guide", lambda: file_actions.open_user_guide(self),
                      QKeySequence.StandardKey.HelpContents)

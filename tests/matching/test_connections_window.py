@@ -1,0 +1,40 @@
+"""The Connections dialog: possible duplicates side by side with a decision, and hits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThreadPool
+
+from tests.views.conftest import open_window
+
+
+def test_duplicates_and_hits_show_and_a_decision_removes_the_pair(
+        ws: Any, db_path: Path, qtbot: Any, tmp_path: Path) -> None:
+    from caseapp.views.connections_dialog import ConnectionsDialog
+
+    ws.cases.add({"ref": "CASE-A", "title": "A"})
+    ws.companies.add({"name": "湖北精奥生物科技有限公司", "country": "CN"}, case="CASE-A")
+    ws.companies.add({"name": "Hubei Jingao Biotechnology Co Ltd", "country": "CN"},
+                     case="CASE-A")
+    ws.companies.add({"name": "Hubei Vast Chemical Company Limited", "country": "CN"},
+                     case="CASE-A")
+    window = open_window(qtbot, ws, db_path)
+    dialog = ConnectionsDialog(ws, "CASE-A", window.run, window, pool=QThreadPool())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.dup_table.rowCount() == 1, timeout=60000)
+    names = {dialog.dup_table.item(0, 1).text(), dialog.dup_table.item(0, 3).text()}
+    assert names == {"湖北精奥生物科技有限公司", "Hubei Jingao Biotechnology Co Ltd"}
+    assert "trade name" in dialog.dup_why.text()
+    assert "CASE-A" in dialog.side_a.text() and "name:" in dialog.side_b.text()
+    assert dialog.hit_table.rowCount() == 1
+    assert dialog.hit_table.item(0, 3).text() == "HUBEI VAST CHEMICAL CO., LIMITED"
+    assert "OFAC SDN" in dialog.lists_label.text()
+    dialog.grab().save(str(tmp_path / "connections.png"))
+
+    dialog.btn_different.click()
+    qtbot.waitUntil(lambda: dialog.dup_table.rowCount() == 0, timeout=60000)
+    assert ws.dedup.decisions("company")  # the decision is a record
+    assert "No possible duplicates" in dialog.side_a.text()
