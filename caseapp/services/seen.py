@@ -166,3 +166,13 @@ class SeenService:
             for kind, uids in records.items():
                 out.update(seen_in(s, kind, uids, case_uid))
         return out
+
+    def badges(self, kind: str, uids: list[str], case_uid: str | None) -> dict[str, str]:
+        """uid -> "also seen in ..." for the records of a table page seen in other cases."""
+        if kind not in SEEN_KINDS or not uids:
+            return {}
+        from caseapp.domain.matching import seen_line
+
+        with self.ws.db.read() as s:
+            found = seen_in(s, kind, uids, case_uid)
+        return {uid: seen_line(entries) for uid, entries in found.items() if entries}

@@ -38,3 +38,22 @@ def test_duplicates_and_hits_show_and_a_decision_removes_the_pair(
     qtbot.waitUntil(lambda: dialog.dup_table.rowCount() == 0, timeout=60000)
     assert ws.dedup.decisions("company")  # the decision is a record
     assert "No possible duplicates" in dialog.side_a.text()
+
+
+def test_records_seen_in_another_case_carry_a_badge(demo_ws: Any, db_path: Path,
+                                                    qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    window = open_window(qtbot, demo_ws, db_path)
+    tab = window.tabs_by_kind["company"]
+    model = tab.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=30000)
+    badged = {}
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        icon = model.data(index, Qt.ItemDataRole.DecorationRole)
+        badged[model.data(index)] = (icon is not None,
+                                     model.data(index, Qt.ItemDataRole.ToolTipRole))
+    has_icon, tip = badged["Harbourline Swiftlink Logistics Limited"]
+    assert has_icon and "also seen in CASE-2026-00" in tip
+    assert not any(icon for name, (icon, _t) in badged.items() if "Arrecife" in name)
