@@ -97,6 +97,9 @@ class ScreeningService:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
+        # The entries and their blocking index, kept while the loaded lists stay the same
+        # (the editor's badge checks a name on every pause in typing).
+        self._cache: tuple[Any, Any] | None = None
 
     # --- lists ---------------------------------------------------------------------------
     def import_lists(self, paths: list[Path | str], name: str | None = None) -> LoadedList:
@@ -154,6 +157,17 @@ class ScreeningService:
 
     # --- screening -----------------------------------------------------------------------
     def _entries(self) -> tuple[list[tuple[dict[str, Any], Entity]], dict[str, list[int]]]:
+        with self.ws.db.read() as s:
+            version = tuple(s.execute(select(SanctionList.id, SanctionList.loaded_at)
+                                      .order_by(SanctionList.id)).all())
+        if self._cache is not None and self._cache[0] == version:
+            return self._cache[1]  # type: ignore[no-any-return]
+        loaded = self._load_entries()
+        self._cache = (version, loaded)
+        return loaded
+
+    def _load_entries(self) -> tuple[list[tuple[dict[str, Any], Entity]],
+                                     dict[str, list[int]]]:
         entries: list[tuple[dict[str, Any], Entity]] = []
         blocks: dict[str, list[int]] = defaultdict(list)
         with self.ws.db.read() as s:

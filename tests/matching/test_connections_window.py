@@ -57,3 +57,18 @@ def test_records_seen_in_another_case_carry_a_badge(demo_ws: Any, db_path: Path,
     has_icon, tip = badged["Harbourline Swiftlink Logistics Limited"]
     assert has_icon and "also seen in CASE-2026-00" in tip
     assert not any(icon for name, (icon, _t) in badged.items() if "Arrecife" in name)
+
+
+def test_the_company_editor_shows_a_sanctions_hit_while_typing(demo_ws: Any, db_path: Path,
+                                                               qtbot: Any) -> None:
+    demo_ws.screening.ensure_preloaded()
+    window = open_window(qtbot, demo_ws, db_path)
+    dialog = window.editor("company")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_values({"name": "Hubei Vast Chemical Company Ltd", "country": "CN"})
+    qtbot.waitUntil(lambda: dialog.screening_badge.isVisible(), timeout=10000)
+    text = dialog.screening_badge.text()
+    assert "HUBEI VAST CHEMICAL CO., LIMITED" in text and "45393" in text
+    dialog.set_values({"name": "Harbour Kitten Bakery"})
+    qtbot.waitUntil(lambda: not dialog.screening_badge.isVisible(), timeout=10000)
