@@ -67,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     from sqlalchemy import insert
 
-    from caseapp.db.models import MatchKey, Party, core_table
+    from caseapp.db.models import MatchKey, core_table
     from caseapp.services.seen import seen_in
     from caseapp.services.workspace import Workspace
 
@@ -101,14 +101,19 @@ def main() -> None:
             for i in range(0, len(rows), 50_000):
                 s.execute(insert(core_table(MatchKey)), rows[i:i + 50_000])
             total = s.query(MatchKey).count()
+        # Two records in two cases sharing one phone: the look-up has a real hit to find.
+        ws.cases.add({"ref": "B-2", "title": "other"})
+        probe = ws.companies.add({"name": "Probe Trading Co", "country": "CN",
+                                  "phones": "+86 139 0000 0001"}, case="B-1")
+        ws.persons.add({"full_name": "Probe Person", "phones": "0086 139 0000 0001"},
+                       case="B-2")
         with ws.db.begin() as s:
-            uid = s.query(Party.party_uid).first()[0]
-            # One more record sharing its phone in another case: a real hit to find.
             times = []
             for _ in range(200):
                 t = time.perf_counter()
-                seen_in(s, "company", [uid], case_uid)
+                found = seen_in(s, "company", [probe.uid], case_uid)[probe.uid]
                 times.append(time.perf_counter() - t)
+        print(f"  the probe is seen in: {[(e['case'], e['matched_on']) for e in found]}")
         print(f"seen-before look-up with {total:,} identifiers indexed: median "
               f"{statistics.median(times) * 1000:.2f} ms, max {max(times) * 1000:.2f} ms "
               "(target < 5 ms)")

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from caseapp.db.models import Case, Decision, MatchKey, Party, table_of
+from caseapp.db.models import Case, Party, table_of
 from caseapp.domain.matching import ID_WEIGHTS, NAME_KEY_SCORE
 from caseapp.errors import ValidationError
 
@@ -72,58 +72,77 @@ def _score(feature: str) -> float:
     return NAME_KEY_SCORE if feature == "name" else ID_WEIGHTS.get(feature, 0.9)
 
 
+_MATCHES = """
+SELECT a.uid, b.kind, b.uid, b.feature, b.value FROM match_keys a
+  JOIN match_keys b ON b.value = a.value AND b.feature = a.feature AND b.uid <> a.uid
+ WHERE a.uid IN ({q})
+UNION ALL
+SELECT d.a_uid, d.subject_kind, d.b_uid, 'decision', 'same' FROM decisions d
+ WHERE d.a_uid IN ({q}) AND d.verdict = 'same' AND d.deleted_at IS NULL
+   AND d.subject_kind = ?
+UNION ALL
+SELECT d.b_uid, d.subject_kind, d.a_uid, 'decision', 'same' FROM decisions d
+ WHERE d.b_uid IN ({q}) AND d.verdict = 'same' AND d.deleted_at IS NULL
+   AND d.subject_kind = ?"""
+# The live cases and the name of each record: one statement for every kind.
+_WHERE = """
+SELECT p.party_uid, p.case_uid, c.ref, coalesce(co.name, pe.full_name)
+  FROM parties p JOIN cases c ON c.uid = p.case_uid AND c.deleted_at IS NULL
+  LEFT JOIN companies co ON co.uid = p.party_uid
+  LEFT JOIN persons pe ON pe.uid = p.party_uid
+ WHERE p.party_uid IN ({q}) AND p.deleted_at IS NULL
+UNION ALL
+SELECT s.uid, s.case_uid, c.ref, s.ref
+  FROM shipments s JOIN cases c ON c.uid = s.case_uid AND c.deleted_at IS NULL
+ WHERE s.uid IN ({q}) AND s.deleted_at IS NULL"""
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
 def seen_in(session: Session, kind: str, uids: list[str],
             exclude_case: str | None) -> dict[str, list[dict[str, Any]]]:
-    """uid -> where else each record (of `kind`) is seen, best match first."""
-    a, b = aliased(MatchKey), aliased(MatchKey)
+    """uid -> where else each record (of `kind`) is seen, best match first.
+
+    Three driver-level statements per chunk of records (matches and decisions; the cases and
+    names of every record involved): the look-up is on the hot path of every table page."""
+    conn = session.connection()
     hits: dict[str, dict[tuple[str, str], tuple[str, str]]] = defaultdict(dict)
     for part in _chunks(uids):
-        rows = session.execute(
-            select(a.uid, b.kind, b.uid, b.feature, b.value)
-            .join(b, and_(b.value == a.value, b.feature == a.feature, b.uid != a.uid))
-            .where(a.uid.in_(part)))
+        q = _marks(len(part))
+        rows = conn.exec_driver_sql(_MATCHES.format(q=q), (*part, *part, kind, *part, kind))
         for uid, other_kind, other, feature, value in rows:
             best = hits[uid].get((other_kind, other))
             if best is None or _score(feature) > _score(best[0]):
                 hits[uid][(other_kind, other)] = (feature, value)
-    if kind != "shipment":  # records an analyst decided are the same entity (services/dedup)
-        same = session.execute(select(Decision.a_uid, Decision.b_uid).where(
-            Decision.verdict == "same", Decision.deleted_at.is_(None),
-            Decision.subject_kind == kind,
-            or_(Decision.a_uid.in_(uids), Decision.b_uid.in_(uids)))).all()
-        wanted = set(uids)
-        for x, y in same:
-            for uid, other in ((x, y), (y, x)):
-                if uid in wanted:
-                    hits[uid][(kind, other)] = ("decision", "same")
-    others: dict[str, set[str]] = defaultdict(set)
-    for found in hits.values():
-        for other_kind, other in found:
-            others[other_kind].add(other)
-    own_cases = cases_of(session, kind, uids) if kind != "shipment" else {}
-    cases: dict[str, list[str]] = dict(own_cases)
-    names: dict[tuple[str, str], str] = {(kind, u): n for u, n in
-                                         names_of(session, kind, uids).items()}
-    for other_kind, other_uids in others.items():
-        cases.update(cases_of(session, other_kind, sorted(other_uids)))
-        names.update({(other_kind, u): n for u, n in
-                      names_of(session, other_kind, sorted(other_uids)).items()})
-    refs = case_refs(session, (c for cs in cases.values() for c in cs))
+    involved = sorted({*uids, *(o for found in hits.values() for _k, o in found)})
+    cases: dict[str, list[tuple[str, str]]] = defaultdict(list)   # uid -> [(case uid, ref)]
+    names: dict[str, str] = {}
+    for part in _chunks(involved):
+        q = _marks(len(part))
+        for uid, case_uid, ref, name in conn.exec_driver_sql(_WHERE.format(q=q),
+                                                             (*part, *part)):
+            cases[uid].append((case_uid, ref))
+            names[uid] = name
+    if kind == "shipment":
+        missing = [u for u in uids if u not in names]
+        names.update(names_of(session, kind, missing) if missing else {})
     out: dict[str, list[dict[str, Any]]] = {}
     for uid in uids:
         entries: list[dict[str, Any]] = []
-        if exclude_case is not None:
-            for case_uid in own_cases.get(uid, ()):
-                if case_uid != exclude_case and case_uid in refs:
-                    entries.append({"case": refs[case_uid], "kind": kind, "uid": uid,
-                                    "name": names.get((kind, uid)), "matched_on": "record",
+        if exclude_case is not None and kind != "shipment":
+            for case_uid, ref in cases.get(uid, ()):
+                if case_uid != exclude_case:
+                    entries.append({"case": ref, "kind": kind, "uid": uid,
+                                    "name": names.get(uid), "matched_on": "record",
                                     "value": None, "score": 1.0})
         for (other_kind, other), (feature, value) in hits.get(uid, {}).items():
-            for case_uid in cases.get(other, ()):
-                if case_uid == exclude_case or case_uid not in refs:
+            for case_uid, ref in cases.get(other, ()):
+                if case_uid == exclude_case:
                     continue
-                entries.append({"case": refs[case_uid], "kind": other_kind, "uid": other,
-                                "name": names.get((other_kind, other)), "matched_on": feature,
+                entries.append({"case": ref, "kind": other_kind, "uid": other,
+                                "name": names.get(other), "matched_on": feature,
                                 "value": value, "score": _score(feature)})
         entries.sort(key=lambda e: (-e["score"], e["case"], e["name"] or ""))
         out[uid] = entries
