@@ -235,7 +235,8 @@ class UnitOfWork:
         """Write rows, the signed changeset, its ops and the audit entries; returns its id."""
         self.flush_rows()
         # The seen-before index of the records this unit changed, in this transaction.
-        match_index.reindex(self.session, {(op["kind"], op["uid"]) for op in self._ops})
+        match_index.reindex(self.session, {(op["kind"], op["uid"]) for op in self._ops
+                                           if op["kind"] in match_index.INDEXED_KINDS})
         changeset_id = None
         if self._ops:
             changeset_id = write_changeset(self.session, self.identity.signer, self.site_id,
