@@ -108,6 +108,15 @@ class ConnectionsDialog(QDialog):
         box.addWidget(self.hit_table, 3)
         box.addWidget(self.hit_why, 1)
         self.tabs.addTab(scr, "Screening")
+        seen = QWidget(self)
+        self.seen_table = _table(("Record", "Also seen in", "Other record", "Matched on"), seen)
+        self.btn_open = QPushButton("Open the other case's record", seen)
+        self.btn_open.setEnabled(False)
+        box = QVBoxLayout(seen)
+        box.addWidget(self.seen_table, 1)
+        box.addWidget(self.btn_open)
+        self.tabs.addTab(seen, "Seen before")
+        self.seen_rows: list[dict[str, Any]] = []
         self.status = QLabel("Looking for connections\u2026", self)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         layout = QVBoxLayout(self)
@@ -120,6 +129,8 @@ class ConnectionsDialog(QDialog):
         self.btn_same.clicked.connect(lambda: self._decide("same"))
         self.btn_different.clicked.connect(lambda: self._decide("different"))
         self.btn_unsure.clicked.connect(lambda: self._decide("unsure"))
+        self.btn_open.clicked.connect(self._open_seen)
+        self.seen_table.cellDoubleClicked.connect(lambda *_: self._open_seen())
         self.resize(1000, 640)
 
     # --- data ----------------------------------------------------------------------------
@@ -130,7 +141,7 @@ class ConnectionsDialog(QDialog):
 
         def job(_progress: Any, _cancel: Any) -> Any:
             return (self.ws.dedup.candidates_json(("company", "person"), case),
-                    self.ws.screening.screen(case))
+                    self.ws.screening.screen(case), self._seen_rows(case))
 
         # On the writer: the first screening of a database loads the shipped list (a write).
         task = BackgroundTask(self, "Looking for connections", job,
@@ -146,7 +157,8 @@ class ConnectionsDialog(QDialog):
 
     def _loaded(self, task: BackgroundTask, result: Any) -> None:
         self._tasks.discard(task)
-        dedup, screening = result
+        dedup, screening, self.seen_rows = result
+        self._fill_seen()
         self.candidates, self.hits = dedup["candidates"], screening["hits"]
         self.dup_table.setRowCount(len(self.candidates))
         for row, c in enumerate(self.candidates):
@@ -173,6 +185,37 @@ class ConnectionsDialog(QDialog):
         if self.hits:
             self.hit_table.selectRow(0)
         self._set_buttons(bool(self.candidates))
+
+    def _seen_rows(self, case: str | None) -> list[dict[str, Any]]:
+        """The case's records seen in other cases, one row per other case and record
+        (runs in the background: it reads the whole case)."""
+        if not case:
+            return []
+        detail = self.ws.cases.show(case)
+        names = {r.uid: getattr(r, field) for records, field in (
+            (detail.companies, "name"), (detail.persons, "full_name"),
+            (detail.shipments, "ref")) for r in records}
+        return [{"record": names.get(uid, uid), **e}
+                for uid, entries in detail.seen_in.items() for e in entries]
+
+    def _fill_seen(self) -> None:
+        self.seen_table.setRowCount(len(self.seen_rows))
+        for row, e in enumerate(self.seen_rows):
+            how = e["matched_on"] + (f" {e['value']}" if e["value"] else "")
+            for col, text in enumerate((e["record"], e["case"], e["name"], how)):
+                self.seen_table.setItem(row, col, QTableWidgetItem(text or ""))
+        self.btn_open.setEnabled(bool(self.seen_rows))
+        if self.seen_rows:
+            self.seen_table.selectRow(0)
+
+    def _open_seen(self) -> None:
+        row = self.seen_table.currentRow()
+        window = self.parent()
+        if not 0 <= row < len(self.seen_rows) or not hasattr(window, "open_in_case"):
+            return
+        e = self.seen_rows[row]
+        self.accept()
+        window.open_in_case(e["case"], e["kind"], e["uid"])
 
     def _set_buttons(self, enabled: bool) -> None:
         for b in (self.btn_same, self.btn_different, self.btn_unsure):

@@ -72,3 +72,25 @@ def test_the_company_editor_shows_a_sanctions_hit_while_typing(demo_ws: Any, db_
     assert "HUBEI VAST CHEMICAL CO., LIMITED" in text and "45393" in text
     dialog.set_values({"name": "Harbour Kitten Bakery"})
     qtbot.waitUntil(lambda: not dialog.screening_badge.isVisible(), timeout=10000)
+
+
+def test_a_seen_before_entry_opens_the_other_cases_record(demo_ws: Any, db_path: Path,
+                                                          qtbot: Any) -> None:
+    from caseapp.views.connections_dialog import ConnectionsDialog
+
+    window = open_window(qtbot, demo_ws, db_path)
+    assert window.current_case_ref() == "CASE-2026-0007"
+    dialog = ConnectionsDialog(demo_ws, "CASE-2026-0007", window.run, window,
+                               pool=QThreadPool())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.seen_table.rowCount() > 0, timeout=60000)
+    rows = [(dialog.seen_table.item(r, 0).text(), dialog.seen_table.item(r, 1).text(),
+             dialog.seen_table.item(r, 2).text()) for r in range(dialog.seen_table.rowCount())]
+    target = next(r for r, row in enumerate(rows)
+                  if row[2] == "Shenzhen Kairuo Xinda New Material Co., Ltd.")
+    dialog.seen_table.selectRow(target)
+    dialog.btn_open.click()
+    assert window.current_case_ref() == "CASE-2026-0011"
+    record = window.tabs_by_kind["company"].current_record()
+    assert record is not None and record.name == "Shenzhen Kairuo Xinda New Material Co., Ltd."
