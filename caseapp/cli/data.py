@@ -64,6 +64,9 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
                  if result.companies_created else "")
         print(f"Imported {plural(result.created, singular(args.kind))} into {args.case} "
               f"({result.duplicates:,} already present, skipped{extra}).")
+        for m in result.matched:
+            print(f"  line {m['line']}: {m['row']!r} is the stored {m['record']!r}; it joins "
+                  f"the case as stored (not changed: {', '.join(m['differs'])})")
     return 0
 
 

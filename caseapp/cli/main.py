@@ -25,6 +25,7 @@ from caseapp.cli import (
     exhibits,
     figures,
     interchange,
+    matching,
     records,
     reports,
     team,
@@ -46,7 +47,7 @@ log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
 COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team, interchange,
-                   figures)
+                   figures, matching)
 
 
 def build_parser() -> argparse.ArgumentParser:

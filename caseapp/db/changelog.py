@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from caseapp.db import fts
+from caseapp.db import fts, match_index
 from caseapp.db.audit import append_entries, chain_head
 from caseapp.db.checkpoints import NEW_CHANGESETS, note_changeset, write_checkpoint, write_witness
 from caseapp.db.engine import Database
@@ -257,6 +257,9 @@ class UnitOfWork:
     def finish(self) -> str | None:
         """Write rows, the signed changeset, its ops and the audit entries; returns its id."""
         self.flush_rows()
+        # The seen-before index of the records this unit changed, in this transaction.
+        match_index.reindex(self.session, {(op["kind"], op["uid"]) for op in self._ops
+                                           if op["kind"] in match_index.INDEXED_KINDS})
         changeset_id = None
         if self._ops:
             changeset_id = write_changeset(self.session, self.identity.signer, self.site_id,

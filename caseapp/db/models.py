@@ -289,6 +289,24 @@ class LabResult(SyncedMixin, Base):
     )
 
 
+class Decision(SyncedMixin, Base):
+    """An analyst's decision on a duplicate pair or a screening hit (services/dedup.py)."""
+
+    __tablename__ = "decisions"
+    case_uid: Mapped[str] = mapped_column(ForeignKey("cases.uid"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    a_uid: Mapped[str] = mapped_column(String(80), index=True)
+    b_uid: Mapped[str] = mapped_column(String(80), index=True)
+    verdict: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint(_in("subject_kind", ("company", "person", "sanction"), False),
+                        name="subject_kind"),
+        CheckConstraint(_in("verdict", ("same", "different", "unsure"), False),
+                        name="verdict"),
+    )
+
+
 class Blob(Base):
     """Attachment content, stored once per hash."""
 
@@ -380,6 +398,7 @@ MODEL_BY_KIND: dict[str, type[SyncedMixin]] = {
     "attachment": Attachment,
     "custody": CustodyEvent,
     "lab_result": LabResult,
+    "decision": Decision,
 }
 
 
@@ -509,3 +528,46 @@ class TeamVersion(Base):
     signed_by: Mapped[str] = mapped_column(String(32))
     signature: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[str] = mapped_column(String(40))
+
+
+class MatchKey(Base):
+    """Index: the normalised identifiers of live companies, persons and shipments (seen
+    before, blocking). Kept in step by the write paths in the same transaction
+    (db/match_index.py); derived, never synced."""
+
+    __tablename__ = "match_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    uid: Mapped[str] = mapped_column(String(36), index=True)
+    feature: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    __table_args__ = (Index("ix_match_keys_value", "value", "feature"),)
+
+
+class SanctionList(Base):
+    """A sanctions list loaded from its published files (local reference data, not synced)."""
+
+    __tablename__ = "sanction_lists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    published: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    entries: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[str] = mapped_column(String(40))
+
+
+class SanctionEntry(Base):
+    """One entry of a sanctions list: its names, country and identifier keys for matching."""
+
+    __tablename__ = "sanction_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("sanction_lists.id", ondelete="CASCADE"),
+                                         index=True)
+    entry_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(Text)
+    program: Mapped[str | None] = mapped_column(Text)
+    names: Mapped[list[str]] = mapped_column(JSONText)
+    country: Mapped[str | None] = mapped_column(String(2))
+    keys: Mapped[list[list[str]]] = mapped_column(JSONText)
+    remarks: Mapped[str | None] = mapped_column(Text)

@@ -18,6 +18,7 @@ from caseapp.domain.records import (
     CaseRecord,
     CompanyRecord,
     CustodyRecord,
+    DecisionRecord,
     LabResultRecord,
     LinkRecord,
     NoteRecord,
@@ -131,6 +132,8 @@ KINDS: tuple[KindSpec, ...] = (
              csv=_t("lab_results", "exhibit sample_id laboratory method substance "
                                    "purity_percent uncertainty_percent analysed_on report_ref "
                                    "accepted notes")),
+    KindSpec("decision", DecisionRecord, "decision", "decisions", "verdict",
+             service="decisions"),
 )
 
 BY_KIND: dict[str, KindSpec] = {k.kind: k for k in KINDS}

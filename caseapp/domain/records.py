@@ -243,12 +243,27 @@ class LabResultRecord(Record):
     notes: str | None = f.text()
 
 
+@dataclass(frozen=True, kw_only=True)
+class DecisionRecord(Record):
+    """An analyst's decision on a possible duplicate pair (two companies or two persons) or
+    on a screening hit (a record and a sanctions-list entry, `b_uid` "LIST:ENTRY")."""
+
+    KIND = "decision"
+    case_uid: str = f.ref("case", required=True, label="Case")
+    subject_kind: str = f.enum("company", "person", "sanction", required=True)
+    a_uid: str = f.text(required=True)
+    b_uid: str = f.text(required=True)
+    verdict: str = f.enum("same", "different", "unsure", required=True)
+    note: str | None = f.text()
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.KIND: cls
     for cls in (
         CaseRecord, SubstanceRecord, CompanyRecord, PersonRecord, PartyRecord,
         ShipmentRecord, SeizureRecord, LinkRecord, NoteRecord, AttachmentRecord,
         CustodyRecord, LabResultRecord,
+        DecisionRecord,
     )
 }
 

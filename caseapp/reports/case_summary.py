@@ -21,7 +21,12 @@ from caseapp.reports.fingerprint import fingerprint
 from caseapp.reports.fonts import register_fonts
 from caseapp.reports.key_figures import key_figures
 from caseapp.reports.network import network_drawing
-from caseapp.reports.record_tables import audit_section, record_tables, sources_section
+from caseapp.reports.record_tables import (
+    audit_section,
+    record_tables,
+    screening_section,
+    sources_section,
+)
 from caseapp.reports.styles import FRAME_WIDTH, H1, H2, SMALL
 
 KEYWORD_FINGERPRINT = "caseapp-fingerprint"
@@ -87,6 +92,7 @@ def build_story(data: CaseDetail, ctx: ReportContext, fp: str, *,
     step("tables")
     story += record_tables(data, lambda label: cancel.check() if cancel else None)
     story += custody_section(data)
+    story += screening_section(ctx)
     step("appendices")
     story += [PageBreak(), *sources_section(sources), PageBreak(), *audit_section(ctx)]
     story += attachments_appendix(data, "Appendix C. Attachments")

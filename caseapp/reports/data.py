@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from caseapp.domain.basis import FigureBasis
 from caseapp.domain.custody import CustodyWarning
@@ -52,6 +53,8 @@ class CaseDetail:
     attachments: tuple[AttachmentRecord, ...] = ()
     custody_warnings: tuple[CustodyWarning, ...] = ()
     basis: FigureBasis = field(default_factory=FigureBasis)
+    # uid -> other cases where the company, person or shipment is seen (services/seen.py)
+    seen_in: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def name_of(self, kind: str, uid: str | None) -> str:
         """A readable name for a record of the case; never its uid (a note has no name: "")."""
@@ -104,6 +107,8 @@ class ReportContext:
     # "KEY_ID:SIGNATURE": the printing investigator's signature over the case, fingerprint
     # and audit head (services/reporting.py head_payload); empty when unsigned.
     head_signature: str = ""
+    # `screen --json` for the case at the time of printing (services/screening.py), or None
+    screening: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

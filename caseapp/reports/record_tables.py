@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable, Paragraph
 from caseapp.domain.basis import salt_key
 from caseapp.domain.display import ROUNDING_RULE, mass_text
 from caseapp.domain.figures import seizure_net_kg
+from caseapp.domain.matching import seen_line
 from caseapp.domain.quantities import pure_kg
 from caseapp.domain.records import SeizureRecord
 from caseapp.reports.cells import Cell, Sources, cell, data_table, header, lines_cell
@@ -148,10 +149,54 @@ def links_table(data: CaseDetail) -> list[Flowable]:
         "credibility 1 (confirmed) to 6 (cannot be judged), the Admiralty scale.", SMALL)]
 
 
+def seen_table(data: CaseDetail) -> list[Flowable]:
+    """Companies, persons and shipments also seen in other cases (services/seen.py)."""
+    rows: list[Sequence[Cell]] = [header("Record", "Also seen in")]
+    for kind, records, name in (("company", data.companies, "name"),
+                                ("person", data.persons, "full_name"),
+                                ("shipment", data.shipments, "ref")):
+        for r in records:
+            entries = data.seen_in.get(r.uid)
+            if entries:
+                rows.append([lines_cell(getattr(r, name), f"({kind})"),
+                             cell(seen_line(entries, limit=5).removeprefix("also seen in "))])
+    if len(rows) == 1:
+        return []
+    return [Paragraph("Seen in other cases", H2), data_table(rows, [30, 70]), Paragraph(
+        "A match on a normalised identifier or name is a lead to check, not a finding.", SMALL)]
+
+
+def screening_section(ctx: ReportContext) -> list[Flowable]:
+    """The lists screened against (name, date) and each hit with its score and decision."""
+    doc = ctx.screening
+    if doc is None:
+        return []
+    lists = "; ".join(f"{x['name']} (published {x['published'] or 'undated'}, "
+                      f"{x['entries']:,} entries)" for x in doc["lists"]) or "no list loaded"
+    out: list[Flowable] = [Paragraph("Sanctions screening", H2),
+                           Paragraph(f"Screened against: {lists}.", BODY)]
+    if not doc["hits"]:
+        return [*out, Paragraph("No company or person of the case scored a hit.", BODY)]
+    rows: list[Sequence[Cell]] = [header("Record", "List entry", "Score", "Why",
+                                         "Analyst's decision", numeric=(2,))]
+    for h in doc["hits"]:
+        r, e = h["record"], h["entry"]
+        why = "; ".join(f["detail"] for f in h["explanation"] if f["score"])
+        rows.append([lines_cell(r["name"], f"({r['kind']})"),
+                     lines_cell(f"{e['name']}", f"{e['list']} {e['id']}"
+                                + (f", {e['program']}" if e["program"] else "")),
+                     f"{h['score']:.2f}", cell(why),
+                     cell(h["decision"] or "not decided")])
+    return [*out, data_table(rows, [20, 26, 8, 32, 14], numeric=(2,)), Paragraph(
+        "A hit is a lead, not a finding: a record is marked sanctioned only by an analyst's "
+        "decision, recorded in the audit chain.", SMALL)]
+
+
 def record_tables(data: CaseDetail, step: Progress) -> list[Flowable]:
     """The tables section."""
     return [Paragraph("Records", H1), *seizures_table(data, step), *shipments_table(data),
-            *companies_table(data), *persons_table(data), *links_table(data)]
+            *companies_table(data), *persons_table(data), *links_table(data),
+            *seen_table(data)]
 
 
 def sources_section(sources: Sources) -> list[Flowable]:

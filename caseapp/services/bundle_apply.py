@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from caseapp.db import match_index
 from caseapp.db.changelog import UnitOfWork, write_changeset
 from caseapp.db.models import Changeset, Conflict, Op, table_of
 from caseapp.domain.kinds import UNIQUE_KEYS
@@ -47,7 +48,7 @@ class _OpMeta:
     author: str | None
 
 
-def _load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_OpMeta]]:
+def load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_OpMeta]]:
     out: dict[str, list[_OpMeta]] = defaultdict(list)
     for part in chunks(uids):
         rows = session.execute(
@@ -123,6 +124,7 @@ class Applier:
         for kind in UNIQUE_KEYS:
             self._settle_clashes(kind)
         self._write()
+        match_index.reindex(self.session, self.rows)  # seen before, in this transaction
         self._conflicts()
         if self.rename_ops:
             write_changeset(self.session, self.uow.identity.signer, MERGE_SITE,
@@ -133,7 +135,7 @@ class Applier:
     def _load(self, kind: str, uids: list[str]) -> None:
         if not uids:
             return
-        loaded = _load_ops(self.session, kind, uids)
+        loaded = load_ops(self.session, kind, uids)
         table = table_of(kind)
         for part in chunks(uids):
             for row in self.session.execute(select(table).where(table.c.uid.in_(part))

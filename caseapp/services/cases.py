@@ -92,12 +92,17 @@ class CaseService(RecordService[CaseRecord]):
         seizures = ws.seizures.list_all(ListQuery(**{**q.__dict__, "sort": "exhibit_ref"}))
         subs = self._substances({r.substance for r in seizures} | self._linked_substances(q))
         results = ws.lab_results.case_results(case_uid)
+        shipments = tuple(ws.shipments.list_all(ListQuery(**{**q.__dict__, "sort": "ref"})))
+        companies, persons = tuple(ws.companies.list_all(q)), tuple(ws.persons.list_all(q))
+        seen = ws.seen.for_case(case_uid, {
+            "company": [r.uid for r in companies], "person": [r.uid for r in persons],
+            "shipment": [r.uid for r in shipments]})
         return CaseDetail(
             case=case,
             seizures=tuple(seizures),
-            shipments=tuple(ws.shipments.list_all(ListQuery(**{**q.__dict__, "sort": "ref"}))),
-            companies=tuple(ws.companies.list_all(q)),
-            persons=tuple(ws.persons.list_all(q)),
+            shipments=shipments,
+            companies=companies,
+            persons=persons,
             links=tuple(ws.links.list_all(q)),
             notes=tuple(ws.notes.list_all(q)),
             substances=subs,
@@ -108,6 +113,7 @@ class CaseService(RecordService[CaseRecord]):
             attachments=tuple(ws.attachments.list_all(q)),
             custody_warnings=tuple(ws.custody.warnings(case_uid, tuple(seizures), results)),
             basis=self.basis_of(case_uid),
+            seen_in=seen,
         )
 
     def figures(self, case_uid: str, *, sources: bool = True) -> CaseFigures:

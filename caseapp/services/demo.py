@@ -436,8 +436,21 @@ def load_demo(ws: Workspace) -> DemoResult:
         for demo in DEMO_CASES:
             _load_case(ws, uow, demo, nodes)
         load_custody(ws, uow, nodes)
+        _demo_decision(ws, uow, nodes)
     log.info("Loaded the demo cases %s.", ", ".join(refs))
     return DemoResult(refs, created=True)
+
+
+def _demo_decision(ws: Workspace, uow: UnitOfWork, nodes: dict[str, str]) -> None:
+    """An analyst's decision: LSYH and Kairuo share a phone but are two companies."""
+    from caseapp.services.dedup import pair_uid
+
+    uow.flush_rows()
+    a, b = sorted((nodes["company:lsyh"], nodes["company:kairuo"]))
+    ws.dedup.write_decision(uow, pair_uid("company", a, b), {
+        "case_uid": ws.cases.case_uid_in(uow.session, CASE_1.case["ref"]),
+        "subject_kind": "company", "a_uid": a, "b_uid": b, "verdict": "different",
+        "note": "Two suppliers behind one broker's phone number, not one company."})
 
 
 def _case_exists(ws: Workspace, ref: str) -> bool:

@@ -1,8 +1,10 @@
 """CSV import (cli.md templates): all or nothing, every bad row reported by line and column.
 
-Re-importing a file creates no duplicates: a row whose key (exhibit, shipment ref, company or
-person name, link triple) already exists with the same values is skipped and counted; one that
-exists with different values is an error, so an import never silently overwrites an edit.
+Re-importing a file creates no duplicates: a row whose key (exhibit, shipment ref, link triple)
+already exists with the same values is skipped and counted; one that exists with different
+values is an error, so an import never silently overwrites an edit. A company or person row
+whose name equals a stored record's up to case, spacing and punctuation is that record: it
+joins the case, nothing stored is overwritten, and the result lists the match (`matched`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from caseapp.db.changelog import UnitOfWork
 from caseapp.db.models import Link
 from caseapp.domain.fields import DECIMAL_MARKS, current_decimal_mark, decimal_mark, number_text
 from caseapp.domain.kinds import CSV_TEMPLATES
+from caseapp.domain.names import plain_key
 from caseapp.domain.records import spec_map
 from caseapp.errors import CaseAppError, ValidationError
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
@@ -48,14 +51,8 @@ KIND_OF = {n: k.kind for n, k in CSV_TEMPLATES.items()}
 RENAMED = {"shipment_ref": "shipment"}
 # key unique within the case, compared exactly
 KEYED_IN_CASE = tuple(n for n, k in CSV_TEMPLATES.items() if k.unique_key and k.case_scoped)
-# name unique-ish, compared like SQLite's lower()
+# name unique-ish, compared up to case, spacing and punctuation (names.plain_key)
 KEYED_GLOBALLY = tuple(n for n, k in CSV_TEMPLATES.items() if k.named and k.shared)
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def sql_lower(text: str) -> str:
-    """SQLite's lower(): ASCII letters only (so keys compare as the services' queries do)."""
-    return text.translate(_ASCII_LOWER)
 
 
 @dataclass(frozen=True)
@@ -65,6 +62,8 @@ class ImportResult:
     created: int
     duplicates: int
     companies_created: int = 0
+    # rows matched to a stored company or person with other values: {line, row, uid, record}
+    matched: tuple[dict[str, Any], ...] = ()
     # The decimal mark numbers were read with ("point" or "comma") and why: "given" (the
     # command said so), "detected" (only that convention reads every number of the file) or
     # "setting" (the user's setting).
@@ -297,8 +296,11 @@ class CsvImporter:
             raise_row_errors(path.name, errors, len(rows))
             uow.audit("import", case_uid=case_uid,
                       detail=f"import-csv {kind} {path.name}: {len(rows)} rows, {created} "
-                             f"created, {duplicates} duplicates skipped")
-        return ImportResult(kind, len(rows), created, duplicates, self._companies_created)
+                             f"created, {duplicates} duplicates skipped"
+                             + (f", {len(self._matched)} matched to stored records"
+                                if self._matched else ""))
+        return ImportResult(kind, len(rows), created, duplicates, self._companies_created,
+                            tuple(self._matched))
 
     def import_rows_in(self, uow: UnitOfWork, kind: str,
                        rows: list[tuple[int, dict[str, Any] | RowError]], case_uid: str,
@@ -310,6 +312,7 @@ class CsvImporter:
         service = self.ws.service(KIND_OF[kind])
         created = duplicates = 0
         self._seen: dict[str, int] = {}
+        self._matched: list[dict[str, Any]] = []
         # Existing keys in one query each, instead of one query (and flush) per row.
         self._known = self._known_keys(uow, service, kind, case_uid)
         self._companies = (self._known_keys(uow, self.ws.companies, "companies", case_uid)
@@ -346,7 +349,7 @@ class CsvImporter:
             uid = service.add_in(uow, values, case_uid=case_uid,
                                  key_checked=kind in KEYED_IN_CASE)
             if kind in KEYED_GLOBALLY:
-                self._known.setdefault(sql_lower(str(values.get(service.key_field, ""))), uid)
+                self._known.setdefault(plain_key(str(values.get(service.key_field, ""))), uid)
             return "created"
         except ValidationError as exc:
             for name, message in (exc.field_errors or {"": exc.message}).items():
@@ -369,9 +372,9 @@ class CsvImporter:
         """Shipment files name companies; unknown names become new companies."""
         for name in ("shipper", "consignee", "carrier"):
             company = values.get(name)
-            if company and sql_lower(company.strip()) not in self._companies:
+            if company and plain_key(company) not in self._companies:
                 uid = self.ws.companies.add_in(uow, {"name": company}, case_uid=case_uid)
-                self._companies[sql_lower(company.strip())] = uid
+                self._companies[plain_key(company)] = uid
                 self._companies_created += 1
 
     @staticmethod
@@ -387,7 +390,7 @@ class CsvImporter:
             known: dict[str, str] = {}
             for k, u in uow.session.execute(select(t.c[service.key_field], t.c.uid)
                                             .order_by(t.c.id)):
-                known.setdefault(sql_lower(str(k)), str(u))
+                known.setdefault(plain_key(str(k)), str(u))
             return known
         return {}
 
@@ -397,7 +400,7 @@ class CsvImporter:
         if kind in KEYED_IN_CASE:
             return self._known.get(str(values.get(service.key_field)))
         if kind in KEYED_GLOBALLY:
-            return self._known.get(sql_lower(str(values.get(service.key_field, ""))))
+            return self._known.get(plain_key(str(values.get(service.key_field, ""))))
         uow.flush_rows()
         finder = getattr(service, "existing_in", None)
         if finder is not None:
@@ -420,6 +423,14 @@ class CsvImporter:
                   specs[n].to_json(wanted[n]) != specs[n].to_json(current[n])]
         if not differ:
             service.after_write(uow, uid, current, case_uid)
+            return "duplicate"
+        if service.kind in ("company", "person"):
+            # A known entity: it joins the case as stored; the row's other values are not
+            # written over the stored record (an analyst edits it if they are right).
+            service.after_write(uow, uid, current, case_uid)
+            self._matched.append({"line": line, "row": str(values.get(service.key_field)),
+                                  "uid": uid, "record": str(current[service.key_field]),
+                                  "differs": differ})
             return "duplicate"
         errors.append(RowError(line, differ[0], "already in the database with different "
                                f"values ({', '.join(differ)}); edit the record instead"))

@@ -84,15 +84,20 @@ def figures_json(fig: CaseFigures) -> dict[str, Any]:
     }
 
 
+def _seen(doc: dict[str, Any], detail: CaseDetail) -> dict[str, Any]:
+    doc["seen_in"] = list(detail.seen_in.get(doc["uid"], ()))
+    return doc
+
+
 def case_detail_json(detail: CaseDetail) -> dict[str, Any]:
     """`case show --json`: the case, its records under their kinds, and `figures`."""
     namer = detail.name_of
     doc = record_json(detail.case)
     doc.update(
         seizures=[record_json(r, namer) for r in detail.seizures],
-        shipments=[record_json(r, namer) for r in detail.shipments],
-        companies=[record_json(r, namer) for r in detail.companies],
-        persons=[record_json(r, namer) for r in detail.persons],
+        shipments=[_seen(record_json(r, namer), detail) for r in detail.shipments],
+        companies=[_seen(record_json(r, namer), detail) for r in detail.companies],
+        persons=[_seen(record_json(r, namer), detail) for r in detail.persons],
         links=[record_json(r, namer) for r in detail.links],
         notes=[record_json(r, namer) for r in detail.notes],
         figures=figures_json(detail.figures),

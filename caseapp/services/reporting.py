@@ -136,6 +136,9 @@ class ReportService:
     def context(self, data: CaseDetail, prepared_by: str | None) -> ReportContext:
         """The facts of this moment: audit head, open conflicts, the case's audit entries."""
         uid = data.case.uid
+        # First: the first screening of a database loads the shipped list (an audited write),
+        # which must come before the audit head this report states.
+        screening = self.ws.screening.screen(uid)
         with self.ws.db.read() as s:
             head_seq, head_hash = chain_head(s)
             conflicts = len(open_conflicts(s, uid))
@@ -158,7 +161,8 @@ class ReportService:
             prepared_by=(prepared_by or "").strip() or self.ws.identity.actor,
             audit_head_seq=int(head_seq), audit_head_hash=str(head_hash),
             open_conflicts=int(conflicts), audit_lines=lines, audit_total=int(total or 0),
-            head_signature=f"{signer.key_id}:{signature}")
+            head_signature=f"{signer.key_id}:{signature}",
+            screening=screening)
 
     def fingerprint(self, case_ref: str) -> str:
         """The fingerprint a report of the case would carry now."""

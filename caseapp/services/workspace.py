@@ -30,13 +30,16 @@ if TYPE_CHECKING:
     from caseapp.services.catalogue import SubstanceService
     from caseapp.services.conflicts import ConflictService
     from caseapp.services.custody import CustodyService
+    from caseapp.services.dedup import DecisionService, DedupService
     from caseapp.services.lab import LabResultService
     from caseapp.services.links import LinkService
     from caseapp.services.notes import NoteService
     from caseapp.services.parties import CompanyService, PersonService
     from caseapp.services.records import RecordService
     from caseapp.services.reporting import ReportService
+    from caseapp.services.screening import ScreeningService
     from caseapp.services.search import SearchService
+    from caseapp.services.seen import SeenService
     from caseapp.services.seizures import SeizureService
     from caseapp.services.shipments import ShipmentService
     from caseapp.services.team import TeamService
@@ -168,6 +171,26 @@ class Workspace:
     def search(self) -> SearchService:
         from caseapp.services.search import SearchService
         return SearchService(self)
+
+    @cached_property
+    def decisions(self) -> DecisionService:
+        from caseapp.services.dedup import DecisionService
+        return DecisionService(self)
+
+    @cached_property
+    def dedup(self) -> DedupService:
+        from caseapp.services.dedup import DedupService
+        return DedupService(self)
+
+    @cached_property
+    def screening(self) -> ScreeningService:
+        from caseapp.services.screening import ScreeningService
+        return ScreeningService(self)
+
+    @cached_property
+    def seen(self) -> SeenService:
+        from caseapp.services.seen import SeenService
+        return SeenService(self)
 
     @cached_property
     def reports(self) -> ReportService:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from caseapp import __version__
 from caseapp.domain import kinds
+from caseapp.domain.words import plural, singular
 from caseapp.paths import docs_dir, documents_dir, safe_file_name
 from caseapp.progress import CancelToken
 from caseapp.views.operations import EVERYTHING, Changes, Operation
@@ -103,10 +104,13 @@ def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = 
 
     def done(result: Any) -> None:
         window.statusBar().showMessage(
-            f"Imported {result.created} {kind} from {path.name} "
-            f"({result.duplicates} duplicates skipped; numbers read with a decimal "
-            f"{result.decimal_mark}, {'detected from the file' if result.decimal_mark_from == 'detected' else 'your setting'}).",
-            10000)
+            f"Imported {plural(result.created, singular(kind))} from {path.name} "
+            f"({plural(result.duplicates, 'duplicate')} skipped"
+            + (f"; {len(result.matched)} rows matched to stored records, which join the case "
+               "unchanged" if result.matched else "")
+            + f"; numbers read with a decimal {result.decimal_mark}, "
+            + ("detected from the file" if result.decimal_mark_from == "detected"
+               else "as set") + ").", 10000)
 
     template = kinds.CSV_TEMPLATES.get(kind)
     changed = Changes(frozenset({template.kind}), case_uid) if template else EVERYTHING
@@ -298,6 +302,12 @@ def show_conflicts(window: MainWindow) -> None:
     from caseapp.views.conflicts_dialog import ConflictsDialog
 
     ConflictsDialog(window.ws, window.current_case_ref(), window.run, window).exec()
+
+
+def show_connections(window: MainWindow) -> None:
+    from caseapp.views.connections_dialog import ConnectionsDialog
+
+    ConnectionsDialog(window.ws, window.current_case_ref(), window.run, window).exec()
 
 
 def open_user_guide(window: MainWindow) -> QDialog:

@@ -232,6 +232,8 @@ class MainWindow(QMainWindow):
             "selected seizure (Ctrl+Shift+X)").clicked.connect(self.show_exhibit)
         c.addSeparator()
         self._action(c, "Con&flicts\u2026", lambda: file_actions.show_conflicts(self))
+        self._action(c, "Co&nnections\u2026", lambda: file_actions.show_connections(self),
+                     tip="Possible duplicates and sanctions screening hits")
         r = bar.addMenu("&Report")
         self.act_approve = self._action(r, "&Approve\u2026",
                                         lambda: team_actions.approve_report(self),
@@ -515,6 +517,23 @@ class MainWindow(QMainWindow):
             f"Restore {label_of(record)}", lambda _p, _c: service.restore(record.uid),
             changes_of(record),
             undo=lambda _r: RestoreRecordCommand(self.runner, self.ws, record)))
+
+    def open_in_case(self, case_ref: str, kind: str, uid: str) -> None:
+        """Show another case and select one of its records (a seen-before entry)."""
+        case_uid = self.ws.cases.find(case_ref).uid
+        self.case_model.set_query(text=None, filters={})
+        self._select("case", case_uid)
+        self.set_case(case_uid)
+        tab = self.tabs_by_kind.get(kind)
+        if tab is not None:
+            holder = tab.parentWidget() if kind in ("company", "person") else tab
+            self.tabs.setCurrentWidget(holder)
+            model = tab.model
+            for row in range(0, model.rowCount(), 200):  # pages load on demand: load until found
+                model.record_at(row)
+                if model.row_of(uid) is not None:
+                    break
+            tab.select_uid(uid)
 
     def _select(self, kind: str, uid: str) -> None:
         if kind == "case":

@@ -42,14 +42,14 @@ def test_import_still_refuses_a_key_taken_by_an_earlier_record(ws: Any, tmp_path
                          "net_quantity": "1", "unit": "kg"}, case="C-1")
 
 
-def test_company_names_are_matched_like_sqlite_lower(ws: Any, tmp_path: Path) -> None:
-    """A name equal but for ASCII case is the same company (as the services' lower() finds it):
-    identical values are a duplicate, a different spelling an error, never a second company."""
+def test_company_names_are_matched_up_to_case(ws: Any, tmp_path: Path) -> None:
+    """A name equal but for case is the same company: identical values are a duplicate, a
+    different spelling is matched to the stored record (issue 14), never a second company."""
     ws.cases.add({"ref": "C-1", "title": "Names"})
     ws.companies.add({"name": "Química Arrecife S.A."})
     path = tmp_path / "c.csv"
     for name, outcome in (("Química Arrecife S.A.", "duplicate"),
-                          ("QUíMICA ARRECIFE S.A.", "error")):
+                          ("QUÍMICA ARRECIFE S.A.", "matched")):
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=TEMPLATES["companies"], restval="")
             writer.writeheader()
@@ -59,6 +59,7 @@ def test_company_names_are_matched_like_sqlite_lower(ws: Any, tmp_path: Path) ->
             result = CsvImporter(ws).import_file("companies", path, "C-1")
             assert (result.created, result.duplicates) == (1, 1)
         else:
-            with pytest.raises(ValidationError, match="line 2, column name: already in"):
-                CsvImporter(ws).import_file("companies", path, "C-1")
+            result = CsvImporter(ws).import_file("companies", path, "C-1")
+            assert [(m["line"], m["record"]) for m in result.matched] == [
+                (2, "Química Arrecife S.A.")]
     assert ws.companies.count(ListQuery()) == 2

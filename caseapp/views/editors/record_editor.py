@@ -96,6 +96,13 @@ class RecordEditorDialog(QDialog):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(ERROR_STYLE)
         self.banner.hide()
+        # Companies and persons: a sanctions-list hit for the name while typing (a lead).
+        self.screening_badge = QLabel(self)
+        self.screening_badge.setObjectName("screening_badge")
+        self.screening_badge.setWordWrap(True)
+        self.screening_badge.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; "
+                                           "padding: 4px; border: 1px solid #e6c36a; }")
+        self.screening_badge.hide()
         form_host = QWidget(self)
         form = QFormLayout(form_host)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -128,6 +135,7 @@ class RecordEditorDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.screening_badge)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)
         self.resize(560, min(120 + 46 * len(self.specs), 760))
@@ -264,6 +272,26 @@ class RecordEditorDialog(QDialog):
     def _on_timer_timeout(self) -> None:
         self._touched = True
         self.check()
+        self.check_screening()
+
+    def check_screening(self) -> None:
+        """Show the best sanctions-list hit of the typed name (companies and persons)."""
+        names = {"company": ("name", "country"), "person": ("full_name", "nationality")}
+        if self.kind not in names:
+            return
+        raw = self.raw_values()
+        name, country = (str(raw.get(f) or "").strip() for f in names[self.kind])
+        hits = self.ctx.ws.screening.check_name(self.kind, name, country.upper() or None)
+        if not hits:
+            self.screening_badge.hide()
+            return
+        best = hits[0]
+        entry = best["entry"]
+        more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
+        self.screening_badge.setText(
+            f"Possible sanctions-list match{more}: {entry['name']} — {entry['list']} "
+            f"{entry['id']}, score {best['score']:.2f}. A lead to check, not a finding.")
+        self.screening_badge.show()
 
     def show_errors(self, errors: dict[str, str], banner: str = "") -> None:
         if not self._touched:

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from caseapp.domain.records import Record
 from caseapp.services.paging import PagingService
@@ -41,6 +41,8 @@ ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
 RECORD = int(Qt.ItemDataRole.UserRole.value) + 1
 FONT = int(Qt.ItemDataRole.FontRole.value)
 FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+SEEN_KINDS = ("company", "person", "shipment")
 ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 NO_FLAGS = Qt.ItemFlag.NoItemFlags
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -54,6 +56,23 @@ def _deleted_font() -> QFont:
 
 
 _DELETED_FONT = _deleted_font()
+_SEEN_ICON: QIcon | None = None
+
+
+def _seen_icon() -> QIcon:
+    """The seen-before badge: an amber dot before the name (made once, on first use)."""
+    global _SEEN_ICON
+    if _SEEN_ICON is None:
+        pixmap = QPixmap(12, 12)
+        pixmap.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor("#e69500"))
+        painter.setPen(QColor("#a86d00"))
+        painter.drawEllipse(1, 1, 10, 10)
+        painter.end()
+        _SEEN_ICON = QIcon(pixmap)
+    return _SEEN_ICON
 _DELETED_COLOR = QColor("#888888")
 
 
@@ -84,6 +103,7 @@ class RecordTableModel(QAbstractTableModel):
         self._worker: Worker | None = None
         self._pages: OrderedDict[int, _Page] = OrderedDict()
         self._names: dict[tuple[str, str], str] = {}
+        self._seen: dict[str, str] = {}   # uid -> "also seen in ..." (badge and tooltip)
 
     # --- querying ------------------------------------------------------------------------
     def set_query(self, **changes: Any) -> None:
@@ -107,6 +127,7 @@ class RecordTableModel(QAbstractTableModel):
         self._generation += 1
         self._pages.clear()
         self._names.clear()
+        self._seen.clear()
         self._ids = None
         self._rows = 0
         self._exhausted = False
@@ -237,8 +258,17 @@ class RecordTableModel(QAbstractTableModel):
                 return None
             text = page.cells[row][index.column()]
             if role == TOOLTIP:
+                if index.column() == 0 and self._seen and row < len(page.records):
+                    seen = self._seen.get(page.records[row].uid)
+                    if seen:
+                        return f"{text}\n{seen}"
                 return text if len(text) > 30 else None
             return text
+        if role == DECORATION:
+            if index.column() != 0 or not self._seen:
+                return None
+            record = self.record_at(index.row())
+            return _seen_icon() if record is not None and record.uid in self._seen else None
         if role == ALIGN:
             return RIGHT if self.columns[index.column()].numeric else LEFT
         if role == RECORD:
@@ -299,6 +329,10 @@ class RecordTableModel(QAbstractTableModel):
         for kind, uids in wanted.items():
             found = self.paging.names(kind, uids)
             self._names.update({(kind, u): found.get(u, u) for u in uids})
+        if self.kind in SEEN_KINDS and records:
+            # The seen-before badge: one indexed look-up per page of rows.
+            self._seen.update(self.paging.ws.seen.badges(
+                self.kind, [r.uid for r in records], self.query.case_uid))
         return [[c.text(rec, self._resolve) for c in self.columns] for rec in records]
 
     def _resolve(self, kind: str, uid: str | None) -> str:
