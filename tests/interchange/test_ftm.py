@@ -131,14 +131,14 @@ def test_import_is_all_or_nothing(demo_ws: Any, tmp_path: Path) -> None:
     path.write_text(json.dumps(good) + "\n{not json\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="line 2: not JSON"):
         FtmImporter(demo_ws).import_file(path, ref)
-    # A company already present with other values is an error, never an overwrite.
+    # A company already stored under that name (docs/matching.md, "known entities") is that
+    # record: it joins the case as stored, never overwritten by the file's other values.
     known = demo_ws.companies.list_all()[0]
     clash = {"id": "c2", "schema": "Company",
-             "properties": {"name": [known.name], "registrationNumber": ["OTHER-1"]}}
-    with pytest.raises(ValidationError) as err:
-        FtmImporter(demo_ws).import_file(write_lines(tmp_path / "c.json", [clash]), ref)
-    assert "different values" in err.value.details[0]
+             "properties": {"name": [known.name.upper()], "registrationNumber": ["OTHER-1"]}}
+    FtmImporter(demo_ws).import_file(write_lines(tmp_path / "c.json", [clash]), ref)
     assert demo_ws.companies.get(known.uid).registration_no == known.registration_no
+    assert len(demo_ws.companies.list_all()) == before
 
 
 def test_cli_export_and_import_ftm(demo_ws: Any, db_path: Path, tmp_path: Path) -> None:
