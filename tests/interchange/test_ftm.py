@@ -16,7 +16,7 @@ from caseapp.services.ftm_export import FtmExportService, ftm_id
 from caseapp.services.ftm_import import FtmImporter
 from caseapp.services.records import ListQuery
 from caseapp.services.workspace import Workspace
-from tests.cli.test_cli import run
+from tests.cli.inproc import run
 from tests.interchange.helpers import CJK, FORMULAS, HOSTILE_REF, MARKUP, RTL, hostile_case
 
 DEMOS = ("CASE-2026-0007", "CASE-2026-0011")

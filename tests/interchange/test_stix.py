@@ -18,7 +18,7 @@ from caseapp.services.stix_export import (
     StixExportService,
     stix_id,
 )
-from tests.cli.test_cli import run
+from tests.cli.inproc import run
 from tests.interchange.helpers import CJK, FORMULAS, HOSTILE_REF, MARKUP, RTL, hostile_case
 
 DEMOS = ("CASE-2026-0007", "CASE-2026-0011")

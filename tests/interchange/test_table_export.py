@@ -19,7 +19,7 @@ from caseapp.services.table_export import (
     guarded,
     table_columns,
 )
-from tests.cli.test_cli import run
+from tests.cli.inproc import run
 from tests.interchange.helpers import CJK, FORMULAS, HOSTILE_REF, RTL, hostile_case
 
 DEMO = "CASE-2026-0007"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from caseapp.services.bundles import BundleService
-from tests.cli.test_cli import run
+from tests.cli.inproc import run
 from tests.sync.helpers import open_ws, trust
 
 LTD = "HARBOURLINE SWIFTLINK LOGISTICS LTD"

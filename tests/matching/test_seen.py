@@ -8,7 +8,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from caseapp.services.bundles import BundleService
-from tests.cli.test_cli import run
+from tests.cli.inproc import run
 from tests.sync.helpers import open_ws, trust
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from caseapp.db.models import Op, table_of
 from caseapp.errors import ConflictError, IntegrityProblem, ValidationError
 from caseapp.services.bundles import BundleService
-from tests.cli.test_cli import run
+from tests.cli.inproc import run
 from tests.sync.helpers import open_ws, trust
 
 REF = "CASE-1"
