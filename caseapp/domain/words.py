@@ -21,8 +21,10 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 def singular(word: str) -> str:
     """The singular of a kind's plural (`seizures` -> `seizure`, `companies` -> `company`)."""
     for one, many in IRREGULAR.items():
-        if word == many:
-            return one
+        if word == many or word.endswith(" " + many):
+            return word[: len(word) - len(many)] + one
+    if word.endswith("ies"):  # entries, parties, bodies
+        return word[:-3] + "y"
     return word[:-1] if word.endswith("s") else word
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from caseapp.domain import words
 from caseapp.domain.fields import FieldSpec, decimal_text
 from caseapp.domain.kinds import BY_KIND, TABS
 from caseapp.domain.records import Record, field_specs
@@ -109,7 +110,7 @@ class TableExportService:
         plural = self._plural(kind)
         where = f" of {case_ref}" if case_ref and kind != "case" else ""
         writer = _write_csv if fmt == "csv" else _write_xlsx
-        return write_export(self.ws, out, fmt=fmt, what=lambda n: f"{n} {plural}{where}",
+        return write_export(self.ws, out, fmt=fmt, what=lambda n: f"{words.plural(n, words.singular(plural), plural)}{where}",
                             case_uid=case_uid, kind=None if kind == HISTORY else kind,
                             write=lambda part: writer(part, plural, columns, rows),
                             cancel=cancel)
