@@ -96,7 +96,7 @@ def test_export_follows_the_view_and_writes_an_audit_entry(demo_ws: Any,
 
     case_uid = demo_ws.cases.find(DEMO).uid
     entry = HistoryService(demo_ws).page(case_uid, limit=1)[0]
-    assert entry.action == "export" and "1 seizures of CASE-2026-0007" in entry.summary
+    assert entry.action == "export" and "1 seizure of CASE-2026-0007" in entry.summary
     assert "s.csv" in entry.summary
     every = service.export("cases", tmp_path / "c.csv")
     assert every.records == 2
