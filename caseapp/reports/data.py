@@ -69,7 +69,17 @@ class CaseDetail:
                     return (f"{self.name_of(link.subject_kind, link.subject)} "
                             f"{link.relation.replace('_', ' ')} "
                             f"{self.name_of(link.object_kind, link.object)}")
+        if kind == "custody":
+            for e in self.custody:
+                if e.uid == uid:
+                    return (f"{e.event.replace('_', ' ')} of "
+                            f"{self.name_of('seizure', e.exhibit)} at {e.at}")
+        if kind == "lab_result":
+            for r in self.lab_results:
+                if r.uid == uid:
+                    return f"sample {r.sample_id} of {self.name_of('seizure', r.exhibit)}"
         pools = {"company": (self.companies, "name"), "person": (self.persons, "full_name"),
+                 "attachment": (self.attachments, "filename"),
                  "shipment": (self.shipments, "ref"), "seizure": (self.seizures, "exhibit_ref"),
                  "case": ((self.case,), "ref")}
         records, attr = pools.get(kind, ((), ""))

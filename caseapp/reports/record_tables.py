@@ -13,6 +13,7 @@ from caseapp.domain.figures import seizure_net_kg
 from caseapp.domain.matching import seen_line
 from caseapp.domain.quantities import pure_kg
 from caseapp.domain.records import SeizureRecord
+from caseapp.domain.words import as_words
 from caseapp.reports.cells import Cell, Sources, cell, data_table, header, lines_cell
 from caseapp.reports.data import CaseDetail, ReportContext
 from caseapp.reports.key_figures import route_of
@@ -226,7 +227,7 @@ def audit_section(ctx: ReportContext) -> list[Flowable]:
     rows: list[Sequence[Cell]] = [header("#", "When (UTC)", "Who", "Action", "Record",
                                          "Fields")]
     for a in ctx.audit_lines:
-        record = f"{a.kind}: {a.record}" if a.kind else (a.detail or "")
+        record = f"{as_words(a.kind)}: {a.record}" if a.kind else (a.detail or "")
         rows.append([number(a.seq), a.at.replace("T", " ").rstrip("Z")[:19], cell(a.actor),
                      a.action, cell(record), cell(", ".join(a.fields))])
     story.append(data_table(rows, [7, 18, 15, 9, 38, 19]))

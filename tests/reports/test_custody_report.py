@@ -33,6 +33,10 @@ def test_the_report_prints_the_chains_the_gap_the_lab_results_and_the_attachment
     assert squash("Appendix C. Attachments") in text
     assert "lab-report-SD-26-04410.pdf" in text
     assert hashlib.sha256(scan.read_bytes()).hexdigest() in text
+    # the audit appendix names custody events, lab results and attachments, never a bare kind
+    assert squash("lab result: sample SD-26-04410-A of EX-0007-05") in text
+    assert squash("custody: received of EX-0007-05") in text
+    assert squash("attachment: lab-report-SD-26-04410.pdf") in text
     assert ws.reports.verify(out).data_matches
     # a new custody event is printed data: the report no longer matches the database
     ws.custody.add_event(REF, "EX-0007-01", "transferred", {
