@@ -68,13 +68,14 @@ def register(sub: Any) -> None:
 
 
 def cmd_custody_add(args: argparse.Namespace) -> int:
-    from caseapp.services.json_out import record_json
+    from caseapp.services.exhibits import exhibit_record_json
 
     values = parse_assignments(args.assignments)
     with open_workspace(args, must_exist=True) as ws:
         event = ws.custody.add_event(args.case, args.exhibit, args.event, values)
+        doc = exhibit_record_json(ws, event)
     if args.json:
-        print_json(record_json(event))
+        print_json(doc)
     else:
         print(f"Recorded {event.event.replace('_', ' ')} of {args.exhibit} at {event.at} "
               f"(uid {event.uid}).")
@@ -113,14 +114,15 @@ def cmd_custody_form(args: argparse.Namespace) -> int:
 
 
 def cmd_lab_add(args: argparse.Namespace) -> int:
-    from caseapp.services.json_out import record_json
+    from caseapp.services.exhibits import exhibit_record_json
 
     values = parse_assignments(args.assignments)
     with open_workspace(args, must_exist=True) as ws:
         result = ws.lab_results.add_result(args.case, args.exhibit, values)
         seizure = ws.seizures.get(result.exhibit)
+        doc = exhibit_record_json(ws, result)
     if args.json:
-        print_json(record_json(result))
+        print_json(doc)
     else:
         tail = (f"; {seizure.exhibit_ref} purity is now {seizure.purity_percent} %"
                 if result.accepted else "")

@@ -16,7 +16,7 @@ from caseapp.domain.custody import (
     effective_chain,
     lab_warnings,
 )
-from caseapp.domain.records import AttachmentRecord
+from caseapp.domain.records import AttachmentRecord, CustodyRecord, LabResultRecord
 from caseapp.errors import CaseAppError
 from caseapp.services.json_out import record_json
 from caseapp.services.records import ListQuery
@@ -53,6 +53,23 @@ def chain_json(ws: Workspace, case: str, exhibit: str) -> dict[str, Any]:
         "lab_results": [record_json(r, namer) for r in results],
         "warnings": [w.as_json() for w in warnings],
     }
+
+
+def exhibit_record_json(ws: Workspace, record: CustodyRecord | LabResultRecord
+                        ) -> dict[str, Any]:
+    """A custody event or lab result as JSON, its exhibit and substance by name."""
+    exhibit = ws.seizures.get(record.exhibit)
+    substance = getattr(record, "substance", None)
+    names = ws.lab_results.substance_names({substance}) if substance else {}
+
+    def namer(kind: str, uid: str | None) -> str:
+        if kind == "seizure":
+            return exhibit.exhibit_ref
+        if kind == "substance" and uid:
+            return names.get(uid, uid)
+        return uid or ""
+
+    return record_json(record, namer)
 
 
 def attachments_json(ws: Workspace, case: str | None) -> list[dict[str, Any]]:

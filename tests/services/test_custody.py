@@ -193,15 +193,22 @@ def test_the_commands_add_show_and_list(demo_ws: Any, db_path: Path, tmp_path: P
                            "--json", db=db).stdout)
     assert chain["holder"] == "C. Lee, chemist (CBP LSSD San Diego)"
     assert [e["event"] for e in chain["events"]][:3] == ["received", "sealed", "transferred"]
-    run("custody", "add", "EX-0007-05", "--case", "CASE-2026-0007", "returned",
+    added = json.loads(run(
+        "custody", "add", "EX-0007-05", "--case", "CASE-2026-0007", "returned",
         "from=C. Lee, chemist (CBP LSSD San Diego)", "to=SA T. Whitfield (HSI San Diego)",
-        "at=2026-09-01T10:00:00-07:00", "seal_no=LSSD-SD-90155", "seal_intact=yes", db=db)
+        "at=2026-09-01T10:00:00-07:00", "seal_no=LSSD-SD-90155", "seal_intact=yes", "--json",
+        db=db).stdout)
+    assert added["exhibit"]["name"] == "EX-0007-05"  # by name, never the uid twice
     bad = run("custody", "add", "EX-0007-05", "--case", "CASE-2026-0007", "destroyed",
               db=db, check=1)
     assert "authority" in bad.stderr and "Traceback" not in bad.stderr
     out = run("lab", "add", "EX-0007-05", "--case", "CASE-2026-0007", "sample_id=X-1",
               "purity_percent=12.2", "uncertainty_percent=0.5", "accepted=yes", db=db).stdout
     assert "purity is now 12.2 %" in out
+    lab = json.loads(run("lab", "add", "EX-0007-05", "--case", "CASE-2026-0007",
+                         "sample_id=X-2", "substance=fentanyl", "purity_percent=12.0", "--json",
+                         db=db).stdout)
+    assert (lab["exhibit"]["name"], lab["substance"]["name"]) == ("EX-0007-05", "Fentanyl")
     listed = json.loads(run("attachments", "list", "--case", "CASE-2026-0007", "--json",
                             db=db).stdout)
     assert [(d["filename"], d["size"]) for d in listed] == [("r.txt", 12)]
