@@ -50,7 +50,9 @@ def test_a_date_that_is_not_one_is_said_so(window: Any, qtbot: Any) -> None:
     dialog.set_values({"ref": "SH-X"})
     qtbot.keyClicks(dialog.widgets["arrived_on"].edit, "next tuesday")
     assert not dialog.check()
-    assert "is not a date" in dialog.errors["arrived_on"].text()
+    message = dialog.errors["arrived_on"].text()
+    assert "'next tuesday' is not a date" in message and "2026-11-02" in message
+    assert QLocale().toString(QDate(2026, 11, 2), QLocale.FormatType.ShortFormat) in message
 
 
 def test_the_calendar_opens_at_today_or_the_date_shown(window: Any, qtbot: Any) -> None:

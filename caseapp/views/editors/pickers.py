@@ -258,6 +258,12 @@ class DatePicker(QWidget):
             return None
         return parse_date(text) or text
 
+    def not_a_date(self, title: str) -> str:
+        """The message for text that is not a date, naming both forms this field takes."""
+        example = QLocale().toString(QDate(2026, 11, 2), QLocale.FormatType.ShortFormat)
+        return (f"{title}: {self.edit.text().strip()!r} is not a date; type it as 2026-11-02 "
+                f"or in your locale's short form, {example}.")
+
     def set_value(self, value: Any) -> None:
         if isinstance(value, dt.datetime):
             value = value.date()

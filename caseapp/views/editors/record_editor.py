@@ -259,7 +259,9 @@ class RecordEditorDialog(QDialog):
             try:
                 parsed[spec.name] = spec.parse(raw[spec.name])
             except ValidationError as exc:
-                errors[spec.name] = exc.message
+                widget = self.widgets.get(spec.name)
+                errors[spec.name] = (widget.not_a_date(spec.title)
+                                     if isinstance(widget, p.DatePicker) else exc.message)
                 continue
             if spec.required and parsed[spec.name] in (None, "", ()):
                 errors[spec.name] = f"{spec.title} is required."
