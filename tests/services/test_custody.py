@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from caseapp.db.models import Op, table_of
@@ -216,3 +217,10 @@ def test_the_commands_add_show_and_list(demo_ws: Any, db_path: Path, tmp_path: P
     target = tmp_path / "out.txt"
     run("attachments", "extract", listed[0]["uid"], "-o", str(target), db=db)
     assert target.read_text() == "chromatogram"
+    form = tmp_path / "form.pdf"
+    out = run("custody", "form", "EX-0007-05", "--case", "CASE-2026-0007", "-o", str(form),
+              "--by", "Sgt. Form Tester", db=db).stdout
+    assert out.startswith("Wrote the custody form of EX-0007-05")
+    text = " ".join(page.extract_text() for page in PdfReader(form).pages)
+    assert "Chain of custody form" in text and "EX-0007-05" in text
+    assert "Released by" in text and "Received by" in text
