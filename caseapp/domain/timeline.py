@@ -53,6 +53,11 @@ class TimelineItem:
     lane_title: str
     timed: bool = False      # start/end carry a time of day (custody events, notes)
     open_end: bool = False
+    short: str = ""          # the label inside its entity's lane (which names the entity)
+
+    def label_in(self, mode: str) -> str:
+        """The label to draw: shorter in a lane per entity, whose title says what it is of."""
+        return (self.short or self.label) if mode == "entity" else self.label
 
     @property
     def last(self) -> dt.datetime:
@@ -131,7 +136,7 @@ def record_items(src: TimelineSource) -> list[TimelineItem]:
         items.append(TimelineItem(
             "seizure", "seizure", sz.uid, sz.exhibit_ref, at_day(sz.seized_on), None,
             f"{sz.exhibit_ref} seized", f"{sz.exhibit_ref}: {what} seized{place}.",
-            *entity_lane(src, "seizure", sz.uid)))
+            *entity_lane(src, "seizure", sz.uid), short=f"seized: {what}"))
     for ev in src.custody:
         ref = exhibits.get(ev.exhibit, src.name_of("seizure", ev.exhibit))
         event = ev.event.replace("_", " ")
@@ -139,7 +144,7 @@ def record_items(src: TimelineSource) -> list[TimelineItem]:
         items.append(TimelineItem(
             "custody", "custody", ev.uid, ref, parse_time(ev.at), None, f"{ref} {event}",
             f"{ref}: {event}" + (f" ({hands})" if hands else "") + ".",
-            *entity_lane(src, "seizure", ev.exhibit), timed=True))
+            *entity_lane(src, "seizure", ev.exhibit), timed=True, short=event))
     for lab in src.lab_results:
         if lab.analysed_on is None:
             continue
@@ -151,7 +156,7 @@ def record_items(src: TimelineSource) -> list[TimelineItem]:
             f"{ref} lab: {found}{purity}",
             f"Sample {lab.sample_id} of {ref}: {found}{purity}"
             + (f" ({lab.laboratory})" if lab.laboratory else "") + ".",
-            *entity_lane(src, "seizure", lab.exhibit)))
+            *entity_lane(src, "seizure", lab.exhibit), short=f"lab: {found}{purity}"))
     items += _links(src)
     items += _notes(src, case_lane)
     return sorted(items, key=sort_key)
@@ -184,8 +189,19 @@ def _shipments(src: TimelineSource) -> list[TimelineItem]:
             at_day(ends) if ends else None, sh.ref,
             f"Shipment {sh.ref}" + (f" ({route})" if route else "") + f": {when}.",
             *entity_lane(src, "shipment", sh.uid),
-            open_end=sh.shipped_on is not None and sh.arrived_on is None))
+            open_end=sh.shipped_on is not None and sh.arrived_on is None,
+            short=_route(sh)))
     return out
+
+
+def _route(sh: ShipmentRecord) -> str:
+    """"CN → HK → MX, express courier": where a shipment went, and how."""
+    stops = [c for c in (sh.origin_country, *sh.transit_countries, sh.destination_country) if c]
+    how = (sh.mode or "").replace("_", " ")
+    text = " → ".join(stops)
+    if sh.shipped_on and not sh.arrived_on:
+        text += " (not arrived)"
+    return ", ".join(t for t in (text, how) if t) or sh.ref
 
 
 def _links(src: TimelineSource) -> list[TimelineItem]:
@@ -201,7 +217,8 @@ def _links(src: TimelineSource) -> list[TimelineItem]:
         out.append(TimelineItem(
             "link", "link", link.uid, name, at_day(first),
             at_day(end) if end and end != first else None, name, f"{name}: {seen}.",
-            *entity_lane(src, link.subject_kind, link.subject)))
+            *entity_lane(src, link.subject_kind, link.subject),
+            short=f"{link.relation.replace('_', ' ')} {src.name_of(link.object_kind, link.object)}"))
     return out
 
 
