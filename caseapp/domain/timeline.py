@@ -28,6 +28,10 @@ KIND_TITLES = {"case": "Case events", "shipment": "Shipments", "seizure": "Seizu
                "custody": "Custody", "lab_result": "Lab results", "link": "Links",
                "note": "Notes"}
 LANE_MODES = ("entity", "kind")
+# One colour per kind, the same in the window and the report.
+KIND_COLOURS = {"case": "#444b55", "shipment": "#d07a1f", "seizure": "#b3262d",
+                "custody": "#2f5d8a", "lab_result": "#7a3f9a", "link": "#3a8a4f",
+                "note": "#8a7a2f"}
 NOTE_LABEL_CHARS = 48
 
 
@@ -211,14 +215,18 @@ def _links(src: TimelineSource) -> list[TimelineItem]:
         if first is None:
             continue
         name = src.name_of("link", link.uid)
+        subject = src.name_of(link.subject_kind, link.subject)
+        obj = src.name_of(link.object_kind, link.object)
+        relation = link.relation.replace("_", " ")
         seen = (f"seen {link.first_seen} to {link.last_seen}" if end else
                 f"first seen {link.first_seen}" if link.first_seen else
                 f"last seen {link.last_seen}")
         out.append(TimelineItem(
             "link", "link", link.uid, name, at_day(first),
-            at_day(end) if end and end != first else None, name, f"{name}: {seen}.",
+            at_day(end) if end and end != first else None,
+            f"{_abbrev(subject)} {relation} {_abbrev(obj)}", f"{name}: {seen}.",
             *entity_lane(src, link.subject_kind, link.subject),
-            short=f"{link.relation.replace('_', ' ')} {src.name_of(link.object_kind, link.object)}"))
+            short=f"{relation} {obj}"))
     return out
 
 
@@ -256,6 +264,14 @@ def case_event(case: CaseRecord, at: str, label: str, detail: str) -> TimelineIt
 
 def sort_key(item: TimelineItem) -> tuple[dt.datetime, int, str]:
     return (item.start, TIMELINE_KINDS.index(item.kind), item.key)
+
+
+def _abbrev(name: str, chars: int = 26) -> str:
+    """A long name cut to about `chars` characters at a word ("Wuhan Lanshuo Yuanheng…")."""
+    if len(name) <= chars:
+        return name
+    cut = name[:chars].rsplit(" ", 1)[0].rstrip(",.;:-")
+    return (cut if len(cut) >= chars // 2 else name[:chars - 1]) + "\u2026"
 
 
 def _num(value: object) -> str:

@@ -29,12 +29,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from caseapp.domain.timeline import TimelineItem, lanes, pack_rows, span_of
+from caseapp.domain.timeline import KIND_COLOURS, TimelineItem, lanes, pack_rows, span_of
 from caseapp.domain.timeline_axis import DAY, date_text, days_between, ticks
 
-KIND_COLOURS = {"case": "#444b55", "shipment": "#d07a1f", "seizure": "#b3262d",
-                "custody": "#2f5d8a", "lab_result": "#7a3f9a", "link": "#3a8a4f",
-                "note": "#8a7a2f"}
 TITLE_W, AXIS_H, ROW_H, LANE_GAP = 190, 40, 22, 8
 MARK, LABEL_MAX = 5.0, 260
 MIN_PX_PER_DAY, MAX_PX_PER_DAY = 0.02, 240.0   # ~40 years .. ~5 days across a window

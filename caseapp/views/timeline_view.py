@@ -30,11 +30,17 @@ from PySide6.QtWidgets import (
 )
 
 from caseapp.domain.records import SeizureRecord
-from caseapp.domain.timeline import KIND_TITLES, TIMELINE_KINDS, TimelineItem, filter_items
+from caseapp.domain.timeline import (
+    KIND_COLOURS,
+    KIND_TITLES,
+    TIMELINE_KINDS,
+    TimelineItem,
+    filter_items,
+)
 from caseapp.errors import CaseAppError
 from caseapp.services.timeline import TimelineService
 from caseapp.services.workspace import Workspace
-from caseapp.views.timeline_canvas import KIND_COLOURS, TimelineCanvas
+from caseapp.views.timeline_canvas import TimelineCanvas
 from caseapp.views.workers import BackgroundTask
 
 if TYPE_CHECKING:
