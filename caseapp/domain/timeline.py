@@ -107,6 +107,23 @@ class TimelineSource(Protocol):
     def name_of(self, kind: str, uid: str | None) -> str: ...
 
 
+class Names:
+    """`src.name_of`, remembered, with exhibits and shipments known up front (`name_of`
+    searches the case's records: once per item would be quadratic in a big case)."""
+
+    def __init__(self, src: TimelineSource) -> None:
+        self.src, self.case = src, src.case
+        self.known: dict[tuple[str, str], str] = {
+            **{("seizure", s.uid): s.exhibit_ref for s in src.seizures},
+            **{("shipment", s.uid): s.ref for s in src.shipments}}
+
+    def __call__(self, kind: str, uid: str | None) -> str:
+        key = (kind, uid or "")
+        if key not in self.known:
+            self.known[key] = self.src.name_of(kind, uid)
+        return self.known[key]
+
+
 def iso(value: dt.datetime, timed: bool) -> str:
     """A date ("2025-09-02") or, for timed items, a minute-precise time ("2025-09-16T10:40")."""
     return value.isoformat(timespec="minutes") if timed else value.date().isoformat()
@@ -125,44 +142,44 @@ def parse_time(text: str) -> dt.datetime:
 def record_items(src: TimelineSource) -> list[TimelineItem]:
     """Every dated record of the case `src` holds, as items sorted by start."""
     case = src.case
-    case_lane = entity_lane(src, "case", case.uid)
+    names = Names(src)
+    case_lane = entity_lane(names, "case", case.uid)
     items: list[TimelineItem] = []
     for day, what in ((case.opened_on, "opened"), (case.closed_on, "closed")):
         if day is not None:
             items.append(TimelineItem("case", "case", case.uid, case.ref, at_day(day), None,
                                       f"Case {what}", f"Case {case.ref} {what} on {day}.",
                                       *case_lane))
-    items += _shipments(src)
-    exhibits = {s.uid: s.exhibit_ref for s in src.seizures}
+    items += _shipments(src, names)
     for sz in src.seizures:
-        what = f"{_num(sz.net_quantity)} {sz.unit} {src.name_of('substance', sz.substance)}"
+        what = f"{_num(sz.net_quantity)} {sz.unit} {names('substance', sz.substance)}"
         place = f" at {sz.place}" if sz.place else ""
         items.append(TimelineItem(
             "seizure", "seizure", sz.uid, sz.exhibit_ref, at_day(sz.seized_on), None,
             f"{sz.exhibit_ref} seized", f"{sz.exhibit_ref}: {what} seized{place}.",
-            *entity_lane(src, "seizure", sz.uid), short=f"seized: {what}"))
+            *entity_lane(names, "seizure", sz.uid), short=f"seized: {what}"))
     for ev in src.custody:
-        ref = exhibits.get(ev.exhibit, src.name_of("seizure", ev.exhibit))
+        ref = names("seizure", ev.exhibit)
         event = ev.event.replace("_", " ")
         hands = " \u2192 ".join(p for p in (ev.released_by, ev.received_by) if p)
         items.append(TimelineItem(
             "custody", "custody", ev.uid, ref, parse_time(ev.at), None, f"{ref} {event}",
             f"{ref}: {event}" + (f" ({hands})" if hands else "") + ".",
-            *entity_lane(src, "seizure", ev.exhibit), timed=True, short=event))
+            *entity_lane(names, "seizure", ev.exhibit), timed=True, short=event))
     for lab in src.lab_results:
         if lab.analysed_on is None:
             continue
-        ref = exhibits.get(lab.exhibit, src.name_of("seizure", lab.exhibit))
-        found = src.name_of("substance", lab.substance) if lab.substance else "analysed"
+        ref = names("seizure", lab.exhibit)
+        found = names("substance", lab.substance) if lab.substance else "analysed"
         purity = f" {_num(lab.purity_percent)} %" if lab.purity_percent is not None else ""
         items.append(TimelineItem(
             "lab_result", "lab_result", lab.uid, lab.sample_id, at_day(lab.analysed_on), None,
             f"{ref} lab: {found}{purity}",
             f"Sample {lab.sample_id} of {ref}: {found}{purity}"
             + (f" ({lab.laboratory})" if lab.laboratory else "") + ".",
-            *entity_lane(src, "seizure", lab.exhibit), short=f"lab: {found}{purity}"))
-    items += _links(src)
-    items += _notes(src, case_lane)
+            *entity_lane(names, "seizure", lab.exhibit), short=f"lab: {found}{purity}"))
+    items += _links(src, names)
+    items += _notes(src, names, case_lane)
     return sorted(items, key=sort_key)
 
 
@@ -175,14 +192,14 @@ def _span(begin: dt.date | None, finish: dt.date | None
     return begin or finish, None
 
 
-def _shipments(src: TimelineSource) -> list[TimelineItem]:
+def _shipments(src: TimelineSource, names: Names) -> list[TimelineItem]:
     out = []
     for sh in src.shipments:
         first, ends = _span(sh.shipped_on, sh.arrived_on)
         if first is None:
             continue
-        route = " \u2192 ".join(n for n in (src.name_of("company", sh.shipper),
-                                             src.name_of("company", sh.consignee)) if n)
+        route = " \u2192 ".join(n for n in (names("company", sh.shipper),
+                                             names("company", sh.consignee)) if n)
         if sh.shipped_on is None:
             when = f"arrived {sh.arrived_on}"
         else:
@@ -192,7 +209,7 @@ def _shipments(src: TimelineSource) -> list[TimelineItem]:
             "shipment", "shipment", sh.uid, sh.ref, at_day(first),
             at_day(ends) if ends else None, sh.ref,
             f"Shipment {sh.ref}" + (f" ({route})" if route else "") + f": {when}.",
-            *entity_lane(src, "shipment", sh.uid),
+            *entity_lane(names, "shipment", sh.uid),
             open_end=sh.shipped_on is not None and sh.arrived_on is None,
             short=_route(sh)))
     return out
@@ -208,16 +225,16 @@ def _route(sh: ShipmentRecord) -> str:
     return ", ".join(t for t in (text, how) if t) or sh.ref
 
 
-def _links(src: TimelineSource) -> list[TimelineItem]:
+def _links(src: TimelineSource, names: Names) -> list[TimelineItem]:
     out = []
     for link in src.links:
         first, end = _span(link.first_seen, link.last_seen)
         if first is None:
             continue
-        name = src.name_of("link", link.uid)
-        subject = src.name_of(link.subject_kind, link.subject)
-        obj = src.name_of(link.object_kind, link.object)
+        subject = names(link.subject_kind, link.subject)
+        obj = names(link.object_kind, link.object)
         relation = link.relation.replace("_", " ")
+        name = f"{subject} {relation} {obj}"  # as CaseDetail.name_of names a link
         seen = (f"seen {link.first_seen} to {link.last_seen}" if end else
                 f"first seen {link.first_seen}" if link.first_seen else
                 f"last seen {link.last_seen}")
@@ -225,12 +242,13 @@ def _links(src: TimelineSource) -> list[TimelineItem]:
             "link", "link", link.uid, name, at_day(first),
             at_day(end) if end and end != first else None,
             f"{_abbrev(subject)} {relation} {_abbrev(obj)}", f"{name}: {seen}.",
-            *entity_lane(src, link.subject_kind, link.subject),
+            *entity_lane(names, link.subject_kind, link.subject),
             short=f"{relation} {obj}"))
     return out
 
 
-def _notes(src: TimelineSource, case_lane: tuple[str, str, str]) -> list[TimelineItem]:
+def _notes(src: TimelineSource, names: Names, case_lane: tuple[str, str, str]
+           ) -> list[TimelineItem]:
     out = []
     for note in src.notes:
         if not note.created_at:
@@ -239,7 +257,7 @@ def _notes(src: TimelineSource, case_lane: tuple[str, str, str]) -> list[Timelin
         short = body if len(body) <= NOTE_LABEL_CHARS else body[:NOTE_LABEL_CHARS - 1] + "\u2026"
         lane = case_lane
         if note.target_kind and note.target_uid:
-            lane = entity_lane(src, note.target_kind, note.target_uid)
+            lane = entity_lane(names, note.target_kind, note.target_uid)
         out.append(TimelineItem(
             "note", "note", note.uid, short, parse_time(note.created_at), None,
             f"Note: {short}", f"Note by {note.author or 'unknown'}: {body}", *lane,
@@ -247,13 +265,12 @@ def _notes(src: TimelineSource, case_lane: tuple[str, str, str]) -> list[Timelin
     return out
 
 
-def entity_lane(src: TimelineSource, kind: str, uid: str) -> tuple[str, str, str]:
+def entity_lane(names: Names, kind: str, uid: str) -> tuple[str, str, str]:
     """(kind, uid, title) of the lane of an entity: "Exhibit EX-1", "Shipment SH-1", a name."""
     if kind == "case":
-        return ("case", src.case.uid, f"Case {src.case.ref}")
-    name = src.name_of(kind, uid)
+        return ("case", names.case.uid, f"Case {names.case.ref}")
     prefix = {"seizure": "Exhibit ", "shipment": "Shipment "}.get(kind, "")
-    return (kind, uid, prefix + name)
+    return (kind, uid, prefix + names(kind, uid))
 
 
 def case_event(case: CaseRecord, at: str, label: str, detail: str) -> TimelineItem:
@@ -311,9 +328,11 @@ def lanes(items: Sequence[TimelineItem], mode: str = "entity") -> list[Lane]:
     return [Lane(k, titles[k], tuple(groups[k])) for k in order]
 
 
-def pack_rows(extents: Sequence[tuple[float, float]], gap: float = 0.0) -> list[int]:
+def pack_rows(extents: Sequence[tuple[float, float]], gap: float = 0.0,
+              max_rows: int | None = None) -> list[int]:
     """A row for each (left, right) extent so that extents in one row never overlap (greedy,
-    in the order given, which should be by left edge)."""
+    in the order given, which should be by left edge). With `max_rows`, an extent that finds
+    no room in that many rows gets row -1 (the caller draws it without its label)."""
     row_ends: list[float] = []
     rows = []
     for left, right in extents:
@@ -323,6 +342,9 @@ def pack_rows(extents: Sequence[tuple[float, float]], gap: float = 0.0) -> list[
                 rows.append(r)
                 break
         else:
+            if max_rows is not None and len(row_ends) >= max_rows:
+                rows.append(-1)
+                continue
             row_ends.append(right)
             rows.append(len(row_ends) - 1)
     return rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect
 from reportlab.lib import colors
@@ -119,24 +119,41 @@ def _layout(items: list[TimelineItem], x_of: XOf, width: float
     """Per lane: its title, its row count and each item's (row, x0, x1, label, left)."""
     out, bare = [], []
     for lane in lanes(items, "kind"):
+        # More items than MAX_ROWS rows of the shortest labels could hold: marks only
+        # (and no time spent measuring labels that cannot be printed).
+        crowded = len(lane.items) > MAX_ROWS * width / 40
         marks = [(x_of(i.start), x_of(i.end) if i.end else
                   (width - 6 if i.open_end else x_of(i.start))) for i in lane.items]
-        sides = [_side(i.label, x0, x1, width) for i, (x0, x1) in zip(lane.items, marks,
-                                                                        strict=True)]
+        sides = [("", "right") if crowded else _side(i.label, x0, x1, width)
+                 for i, (x0, x1) in zip(lane.items, marks, strict=True)]
         texts = [t for t, _side in sides]
         lefts = [side for _t, side in sides]
         extents = [_extent(x0, x1, string_width(t, SIZE) + 2, side)
                    for (x0, x1), t, side in zip(marks, texts, lefts, strict=True)]
-        rows = pack_rows(extents, gap=3.0)
-        if max(rows) + 1 > MAX_ROWS:
+        rows = [-1] if crowded else pack_rows(extents, gap=3.0, max_rows=MAX_ROWS)
+        if -1 in rows:  # too crowded to label: marks only, on two rows (overlaps allowed)
             bare.append(f"{len(lane.items):,} {lane.title.lower()}")
-            rows = pack_rows([(x0 - MARK, x1 + MARK) for x0, x1 in marks], gap=0.5)
-            rows = [min(r, 1) for r in rows]
-            texts = [""] * len(texts)
-        placed = [(i, r, x0, x1, t, left) for i, r, (x0, x1), t, left
-                  in zip(lane.items, rows, marks, texts, lefts, strict=True)]
-        out.append((lane.title, max(rows) + 1, placed))
+            placed = _marks_only(lane.items, marks)
+        else:
+            placed = [(i, r, x0, x1, t, left) for i, r, (x0, x1), t, left
+                      in zip(lane.items, rows, marks, texts, lefts, strict=True)]
+        out.append((lane.title, max(r for _i, r, *_rest in placed) + 1, placed))
     return out, bare
+
+
+def _marks_only(items: Sequence[TimelineItem], marks: list[tuple[float, float]]
+                ) -> list[Placement]:
+    """One mark per distinct half point of the axis (a thousand seizures on one day print
+    as one mark), on two rows: those overlapping their neighbour go on the second."""
+    seen: set[tuple[int, int, bool]] = set()
+    rows = pack_rows(marks, max_rows=1)
+    out: list[Placement] = []
+    for item, (x0, x1), row in zip(items, marks, rows, strict=True):
+        key = (round(x0 * 2), round(x1 * 2), row < 0)
+        if key not in seen:
+            seen.add(key)
+            out.append((item, 0 if row == 0 else 1, x0, x1, "", "right"))
+    return out
 
 
 def _side(label: str, x0: float, x1: float, width: float) -> tuple[str, str]:

@@ -36,6 +36,7 @@ TITLE_W, AXIS_H, ROW_H, LANE_GAP = 190, 40, 22, 8
 MARK, LABEL_MAX = 5.0, 260
 MIN_PX_PER_DAY, MAX_PX_PER_DAY = 0.02, 240.0   # ~40 years .. ~5 days across a window
 ZOOM_STEP = 1.5
+MAX_LANE_ROWS = 40   # rows of labelled items a lane may take
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class TimelineCanvas(QWidget):
         self.lane_rows: list[tuple[str, float, float]] = []   # title, top, bottom
         self._drag: QPointF | None = None
         self._fitted = False   # showing everything: a resize fits again
+        self._widths: dict[int, float] = {}   # id(item) -> label width (zoom does not change it)
         self._fm = QFontMetrics(self.font())
 
     # --- data ----------------------------------------------------------------------------
@@ -84,17 +86,20 @@ class TimelineCanvas(QWidget):
         self.items = list(items)
         if self.selected is not None and self.selected not in self.items:
             self.selected = None
+        self._widths = {}
         span = span_of(self.items, lambda: self.today)
         if span is not None and (fit or not self.placed):
             self.origin = dt.datetime(span[0].year, 1, 1)
-        self._relayout()
         if fit:
             self.fit()
+        else:
+            self._relayout()
         self.update()
         self.sig_view_changed.emit()
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+        self._widths = {}
         self.y_offset = 0.0
         self._changed(relayout=True)
 
@@ -180,7 +185,11 @@ class TimelineCanvas(QWidget):
 
     # --- layout --------------------------------------------------------------------------
     def label_width(self, item: TimelineItem) -> float:
-        return min(LABEL_MAX, self._fm.horizontalAdvance(item.label_in(self.mode)) + 6)
+        width = self._widths.get(id(item))
+        if width is None:
+            width = min(LABEL_MAX, self._fm.horizontalAdvance(item.label_in(self.mode)) + 6)
+            self._widths[id(item)] = width
+        return width
 
     def _relayout(self) -> None:
         """Rows per lane at this zoom: an item takes its mark plus its label's width."""
@@ -191,10 +200,15 @@ class TimelineCanvas(QWidget):
                                                   self.world_x(i.start))) for i in lane.items]
             widths = [self.label_width(i) for i in lane.items]
             rows = pack_rows([(x0 - MARK, x1 + MARK + 3 + w)
-                              for (x0, x1), w in zip(marks, widths, strict=True)], gap=4.0)
+                              for (x0, x1), w in zip(marks, widths, strict=True)], gap=4.0,
+                             max_rows=MAX_LANE_ROWS)
+            # What finds no room goes on an extra row, unlabelled (zoom in to read it).
+            extra = max(rows) + 1
             for item, (x0, x1), w, row in zip(lane.items, marks, widths, rows, strict=True):
-                self.placed.append(Placed(item, x0, x1, y + row * ROW_H + ROW_H / 2, w))
-            bottom = y + (max(rows) + 1) * ROW_H
+                at = extra if row < 0 else row
+                self.placed.append(Placed(item, x0, x1, y + at * ROW_H + ROW_H / 2,
+                                          0.0 if row < 0 else w))
+            bottom = y + (extra + (1 if -1 in rows else 0)) * ROW_H
             self.lane_rows.append((lane.title, y, bottom))
             y = bottom + LANE_GAP
 
@@ -308,6 +322,8 @@ class TimelineCanvas(QWidget):
                                                QPointF(x0 - MARK - 1, y)]))
             else:
                 painter.drawEllipse(QPointF(x0, y), MARK - 0.5, MARK - 0.5)
+        if p.label_w <= 0:  # an overflow row: marks only
+            return
         text = self._fm.elidedText(item.label_in(self.mode), Qt.TextElideMode.ElideRight,
                                    int(p.label_w))
         lx = max(x1, x0) + MARK + 3
