@@ -196,8 +196,7 @@ class TimelineCanvas(QWidget):
         self.placed, self.lane_rows = [], []
         y = float(LANE_GAP // 2)
         for lane in lanes(self.items, self.mode):
-            marks = [(self.world_x(i.start), max(self.world_x(self._end_of(i)),
-                                                  self.world_x(i.start))) for i in lane.items]
+            marks = [self._extent(i) for i in lane.items]
             widths = [self.label_width(i) for i in lane.items]
             rows = pack_rows([(x0 - MARK, x1 + MARK + 3 + w)
                               for (x0, x1), w in zip(marks, widths, strict=True)], gap=4.0,
@@ -211,6 +210,13 @@ class TimelineCanvas(QWidget):
             bottom = y + (extra + (1 if -1 in rows else 0)) * ROW_H
             self.lane_rows.append((lane.title, y, bottom))
             y = bottom + LANE_GAP
+
+    def _extent(self, item: TimelineItem) -> tuple[float, float]:
+        """World x of an item's start and end (a span is never drawn shorter than a mark)."""
+        x0 = self.world_x(item.start)
+        if item.end is None and not item.open_end:
+            return x0, x0
+        return x0, max(self.world_x(self._end_of(item)), x0 + 2 * MARK)
 
     def _end_of(self, item: TimelineItem) -> dt.datetime:
         if item.open_end:
@@ -248,9 +254,11 @@ class TimelineCanvas(QWidget):
         shift = self.left_day * self.px_per_day - TITLE_W
         for p in self.placed:
             sx0, sx1 = p.x0 - shift, p.x1 - shift
-            if sx1 + p.label_w + MARK < TITLE_W or sx0 - MARK > self.width():
+            sy = p.y + AXIS_H - self.y_offset
+            if (sx1 + p.label_w + MARK < TITLE_W or sx0 - MARK > self.width()
+                    or sy < AXIS_H - ROW_H or sy > self.height() + ROW_H):
                 continue
-            self._paint_item(painter, p, sx0, sx1, p.y + AXIS_H - self.y_offset)
+            self._paint_item(painter, p, sx0, sx1, sy)
         painter.restore()
         if not self.items:
             painter.setPen(QColor("#6b7280"))
@@ -302,7 +310,7 @@ class TimelineCanvas(QWidget):
         pen = QPen(QColor("#111111"), 2) if chosen else QPen(colour.darker(130), 1)
         painter.setPen(pen)
         if item.end is not None or item.open_end:
-            bar = QRectF(x0, y - MARK + 1, max(x1 - x0, 2 * MARK), 2 * MARK - 2)
+            bar = QRectF(x0, y - MARK + 1, x1 - x0, 2 * MARK - 2)
             if item.open_end:  # fades out: not arrived (yet)
                 fade = QLinearGradient(bar.left(), 0, bar.right(), 0)
                 fade.setColorAt(0.0, colour)
