@@ -58,6 +58,11 @@ def test_the_timeline_shows_every_dated_record_and_filters(window: Any, qtbot: A
     dialog.lane_mode.setCurrentIndex(1)
     assert [t for t, _a, _b in canvas.lane_rows][:3] == ["Case events", "Shipments", "Seizures"]
 
+    # An edit in the main window reaches the open timeline.
+    note = next(i for i in canvas.items if i.kind == "note")
+    window.delete_record(window.ws.notes.get(note.uid))
+    qtbot.waitUntil(lambda: note.uid not in {i.uid for i in canvas.items}, timeout=30000)
+
 
 def test_zoom_pan_select_open_and_export(window: Any, qtbot: Any, tmp_path: Path,
                                          monkeypatch: Any) -> None:
@@ -100,6 +105,18 @@ def test_zoom_pan_select_open_and_export(window: Any, qtbot: Any, tmp_path: Path
     assert canvas.selected is not None and canvas.selected != seizure
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     assert len(opened) == 2
+
+    # A custody event opens its exhibit's window; a note, the note's editor.
+    from caseapp.views.exhibit_dialog import ExhibitDialog
+
+    custody = next(i for i in canvas.items if i.kind == "custody" and i.key == "EX-0007-01")
+    canvas.sig_activated.emit(custody)
+    shown = [d for d in window.findChildren(ExhibitDialog) if d.isVisible()]
+    assert len(shown) == 1 and "EX-0007-01" in shown[0].windowTitle()
+    shown[0].close()
+    note = next(i for i in canvas.items if i.kind == "note")
+    canvas.sig_activated.emit(note)
+    assert opened[-1].KIND == "note" and opened[-1].uid == note.uid
 
     out = dialog.export_png(tmp_path / "timeline")
     assert out.name == "timeline.png"
