@@ -377,7 +377,13 @@ class TimelineCanvas(QWidget):
             self._drag = event.position()
             self.pan(-delta.x(), -delta.y())
             return
-        item = self.item_at(event.position().x(), event.position().y())
+        x, y = event.position().x(), event.position().y()
+        if x < TITLE_W:  # a lane title, perhaps cut short: the whole of it
+            wy = y - AXIS_H + self.y_offset
+            self.setToolTip(next((t for t, top, bottom in self.lane_rows
+                                  if top <= wy <= bottom), ""))
+            return
+        item = self.item_at(x, y)
         self.setToolTip(self.tooltip_of(item) if item else "")
 
     def mouseReleaseEvent(self, _event: QMouseEvent) -> None:
