@@ -5,8 +5,8 @@
 Writes window-main.png (case list and Seizures tab), window-overview.png (Overview tab),
 window-seizure-editor.png (a seizure being edited), window-shipment-editor.png,
 window-new-seizure.png (a blank form: no messages before typing), window-case-editor.png
-(dates typed), window-completer.png (suggestions for "US"), window-first-start.png and
-window-user-guide.png.
+(dates typed), window-completer.png (suggestions for "US"), window-first-start.png,
+window-user-guide.png and timeline.png (Case > Timeline).
 """
 
 from __future__ import annotations
@@ -118,10 +118,30 @@ def main(argv: list[str] | None = None) -> int:
     settle(app, 0.5)
     guide.grab().save(str(args.out / "window-user-guide.png"))
     guide.close()
+    timeline_shot(app, window, args.out)
     window.close()
     ws.close()
     print(f"screenshots written to {args.out}")
     return 0
+
+
+def timeline_shot(app: object, window: object, out: Path) -> None:
+    """timeline.png: Case > Timeline on the first demo case, lanes per entity, an exhibit's
+    seizure selected."""
+    from caseapp.views.timeline_view import show_timeline
+
+    dialog = show_timeline(window)  # type: ignore[arg-type]
+    assert dialog is not None
+    dialog.resize(1400, 900)
+    end = time.monotonic() + 10
+    while not dialog.loaded and time.monotonic() < end:
+        settle(app, 0.1)
+    settle(app, 0.3)
+    canvas = dialog.canvas
+    canvas.select(next(i for i in canvas.items if i.kind == "seizure" and i.key == "EX-0007-03"))
+    settle(app)
+    dialog.grab().save(str(out / "timeline.png"))
+    dialog.close()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from caseapp.cli import (
     records,
     reports,
     team,
+    timeline,
 )
 from caseapp.cli.context import db_path
 from caseapp.errors import (
@@ -47,7 +48,7 @@ log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
 COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team, interchange,
-                   figures, matching)
+                   figures, matching, timeline)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,7 @@ from caseapp.reports.record_tables import (
     sources_section,
 )
 from caseapp.reports.styles import FRAME_WIDTH, H1, H2, SMALL
+from caseapp.reports.timeline import timeline_section
 
 KEYWORD_FINGERPRINT = "caseapp-fingerprint"
 KEYWORD_CASE_UID = "caseapp-case-uid"
@@ -89,6 +90,7 @@ def build_story(data: CaseDetail, ctx: ReportContext, fp: str, *,
     story += key_figures(data, sources)
     step("charts")
     story += [PageBreak(), *charts(data), PageBreak()]
+    story += timeline_section(data)  # the records follow on the timeline's page
     step("tables")
     story += record_tables(data, lambda label: cancel.check() if cancel else None)
     story += custody_section(data)

@@ -46,6 +46,7 @@ from caseapp.views.models.record_table_model import RecordTableModel
 from caseapp.views.operations import Changes, Operation, OperationRunner
 from caseapp.views.overview_tab import OverviewWidget
 from caseapp.views.record_tab import RecordTabWidget, add_export_menu, configure_table
+from caseapp.views.timeline_view import show_timeline
 from caseapp.views.undo_commands import (
     AddRecordCommand,
     DeleteRecordCommand,
@@ -227,6 +228,8 @@ class MainWindow(QMainWindow):
                                         "The chain of custody of the selected seizure")
         self._action(c, "A&ttachments\u2026", self.show_attachments)
         self._action(c, "Custody &warnings\u2026", self.show_custody_warnings)
+        self._action(c, "T&imeline\u2026", lambda: show_timeline(self), "Ctrl+Shift+T",
+                     "The case's dated records on a time axis")
         self.tabs_by_kind["seizure"].add_button(
             "Custody && lab\u2026", "Chain of custody, lab results and attachments of the "
             "selected seizure (Ctrl+Shift+X)").clicked.connect(self.show_exhibit)
