@@ -1,7 +1,8 @@
 """Layouts of the link chart and of the report's network page, by python-igraph (C code).
 
-Two layouts: "force" (Kamada-Kawai for a case-sized graph, which spreads a few dozen nodes
-evenly; Fruchterman-Reingold beyond `KK_MAX_NODES`, about a second for 5,000 nodes and
+Two layouts: "force" (Davidson-Harel for a case-sized graph, which spreads a few dozen nodes
+evenly and avoids crossings; Kamada-Kawai when nodes are pinned; Fruchterman-Reingold beyond
+`KK_MAX_NODES`, about a second for 5,000 nodes and
 20,000 edges) and "hierarchical" (Sugiyama layers by role: substance, supplier, broker,
 forwarder, shipment, consignee, seizure; left to right). Deterministic: the start positions
 come from the node order and igraph's random numbers from a generator seeded per call.
@@ -80,7 +81,13 @@ def _force(g: object, pins: Mapping[int, Point]) -> list[Point]:
             start[i] = (px, py)
             bounds["minx"][i] = bounds["maxx"][i] = px
             bounds["miny"][i] = bounds["maxy"][i] = py
-    if n <= KK_MAX_NODES:
+    if n <= KK_MAX_NODES and not pins:
+        # Davidson-Harel weighs node distances, edge lengths and crossings: on case-sized
+        # graphs it leaves the fewest labels on top of each other (measured against KK, FR,
+        # graphopt and LGL on the demo case).
+        layout = g.layout_davidson_harel(  # type: ignore[attr-defined]
+            seed=[list(p) for p in start])
+    elif n <= KK_MAX_NODES:
         layout = g.layout_kamada_kawai(  # type: ignore[attr-defined]
             seed=[list(p) for p in start], maxiter=50 * n, **bounds)
     else:
@@ -105,7 +112,7 @@ def _hierarchical(g: object, layers: list[int]) -> list[Point]:
         members.sort(key=lambda i: coords[i][0])
         gap = tallest / (len(members) + 1)
         for rank, i in enumerate(members):
-            out[i] = (float(layer) * max(1.0, tallest / 4), gap * (rank + 1))
+            out[i] = (float(layer) * max(1.6, tallest / 2.5), gap * (rank + 1))
     return out
 
 
