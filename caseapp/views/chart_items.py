@@ -2,14 +2,14 @@
 
 Nodes draw a shape per kind (company circle, person figure, shipment square, seizure
 triangle, substance diamond, value tag); edges a directed line whose style shows the link's
-Admiralty grading (solid A-B, dashed C, dotted D-F; thicker for credibility 1-2). Labels are
-painted by the items themselves and left out when the view is zoomed far out (level of
-detail), which keeps a 5,000-node chart fast (benchmarks/chart_bench.py).
+Admiralty grading (solid A-B, dashed C, dotted D-F; thicker for credibility 1-2). Shapes and
+lines are Qt path items (painted in C++, no Python per frame); labels are child items the
+window hides when the view is zoomed far out (level of detail), which keeps a 5,000-node
+chart fast (benchmarks/chart_bench.py).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -25,7 +25,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
+    QGraphicsPathItem,
     QGraphicsSceneMouseEvent,
+    QGraphicsSimpleTextItem,
+    QStyle,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -41,6 +44,7 @@ RADIUS = 13.0
 LABEL_LOD = 0.45   # below this zoom, node labels are not drawn
 EDGE_LABEL_LOD = 0.8
 HIGHLIGHT = QColor("#e8a100")
+BACKDROP = QColor(255, 255, 255, 205)
 LABEL_FONT = QFont()
 LABEL_FONT.setPointSizeF(7.5)
 EDGE_FONT = QFont()
@@ -93,64 +97,74 @@ def edge_pen(edge: GraphEdge) -> QPen:
     return pen
 
 
-class NodeItem(QGraphicsItem):
-    """One record or shared value; movable, selectable; pinned nodes keep their place."""
+class LabelItem(QGraphicsSimpleTextItem):
+    """A node's name or an edge's relation on a light backdrop; the chart shows labels only
+    from a zoom level on (ChartWindow.set_detail), so a zoomed-out chart paints none."""
+
+    def __init__(self, text: str, font: QFont, colour: str, parent: QGraphicsItem) -> None:
+        super().__init__(text, parent)
+        self.setFont(font)
+        self.setBrush(QColor(colour))
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def centre_at(self, x: float, y: float) -> None:
+        rect = self.boundingRect()
+        self.setPos(x - rect.width() / 2, y - rect.height() / 2)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        painter.fillRect(self.boundingRect().adjusted(-1, 0, 1, 0), BACKDROP)
+        super().paint(painter, option, widget)
+
+
+class NodeItem(QGraphicsPathItem):
+    """One record or shared value; movable, selectable; pinned nodes keep their place.
+    Painted by Qt itself (a path item): no Python runs per frame."""
 
     def __init__(self, node: GraphNode) -> None:
-        super().__init__()
+        super().__init__(node_path(node.kind))
         self.node = node
         self.edges: list[EdgeItem] = []
         self.pinned = False
         self.highlighted = False
-        self._path = node_path(node.kind)
-        self._label = elided(node.label)
-        width = QFontMetricsF(LABEL_FONT).horizontalAdvance(self._label)
-        self._label_rect = QRectF(-width / 2 - 2, RADIUS + 2, width + 4, 12)
-        self._bounds = self._path.boundingRect().adjusted(-3, -3, 3, 3).united(
-            self._label_rect)
-        self._brush = QBrush(QColor(KIND_COLOURS.get(node.kind, VALUE_COLOUR)))
+        self.setBrush(QBrush(QColor(KIND_COLOURS.get(node.kind, VALUE_COLOUR))))
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable
                       | flags.ItemSendsGeometryChanges)
         self.setZValue(2)
         self.setToolTip(f"{node.kind}: {node.label}" + (
             f"\ncases: {', '.join(node.cases)}" if node.cases else ""))
+        self.label = LabelItem(elided(node.label), LABEL_FONT, "#1b1f23", self)
+        self.label.centre_at(0, RADIUS + 8)
+        if node.uid is None:
+            tag = QGraphicsSimpleTextItem(VALUE_TAGS.get(node.kind, "?"), self)
+            tag.setFont(EDGE_FONT)
+            tag.setBrush(QColor("white"))
+            rect = tag.boundingRect()
+            tag.setPos(-rect.width() / 2, -rect.height() / 2)
+        self._restyle()
 
-    def boundingRect(self) -> QRectF:
-        return self._bounds
-
-    def shape(self) -> QPainterPath:
-        return self._path
+    def _restyle(self) -> None:
+        if self.highlighted or self.isSelected():
+            pen = QPen(HIGHLIGHT, 3.0)
+        elif self.pinned:
+            pen = QPen(QColor("#1b1f23"), 2.0)
+        else:
+            pen = QPen(QColor("white"), 1.0)
+        self.setPen(pen)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        selected = self.isSelected()
-        pen = QPen(HIGHLIGHT if self.highlighted or selected else QColor("white"))
-        pen.setWidthF(3.0 if self.highlighted or selected else 1.0)
-        painter.setPen(pen)
-        painter.setBrush(self._brush)
-        painter.drawPath(self._path)
-        if self.node.uid is None and lod >= LABEL_LOD:
-            painter.setPen(QColor("white"))
-            painter.setFont(EDGE_FONT)
-            painter.drawText(self._path.boundingRect(), Qt.AlignmentFlag.AlignCenter,
-                             VALUE_TAGS.get(self.node.kind, "?"))
-        if self.pinned:
-            painter.setPen(QPen(QColor("#222"), 1.2))
-            painter.drawLine(QPointF(RADIUS * 0.6, -RADIUS), QPointF(RADIUS * 1.1, -RADIUS * 1.5))
-        if lod >= LABEL_LOD:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(255, 255, 255, 210))
-            painter.drawRect(self._label_rect)
-            painter.setPen(QColor("#1b1f23"))
-            painter.setFont(LABEL_FONT)
-            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self._label)
+        # Without the dashed selection box Qt would add: the pen shows the selection.
+        option.state &= ~QStyle.StateFlag.State_Selected
+        super().paint(painter, option, widget)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for edge in self.edges:
                 edge.adjust()
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self._restyle()
         return super().itemChange(change, value)
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -160,17 +174,21 @@ class NodeItem(QGraphicsItem):
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         super().mouseReleaseEvent(event)
         if self.pos() != getattr(self, "_pressed_at", self.pos()):
-            self.pinned = True  # a node the analyst placed stays there on the next layout
-            self.update()
+            self.set_pinned(True)  # a node the analyst placed stays there on the next layout
+
+    def set_pinned(self, on: bool) -> None:
+        self.pinned = on
+        self._restyle()
 
     def set_highlighted(self, on: bool) -> None:
         if on != self.highlighted:
             self.highlighted = on
-            self.update()
+            self._restyle()
 
 
-class EdgeItem(QGraphicsItem):
-    """A directed edge from `source` to `target`, labelled with its relation."""
+class EdgeItem(QGraphicsPathItem):
+    """A directed edge from `source` to `target` (line and arrowhead, one path painted by
+    Qt), labelled with its relation and grading."""
 
     def __init__(self, edge: GraphEdge, source: NodeItem, target: NodeItem) -> None:
         super().__init__()
@@ -180,12 +198,14 @@ class EdgeItem(QGraphicsItem):
         target.edges.append(self)
         self.highlighted = False
         self._pen = edge_pen(edge)
-        self._text = edge.relation.replace("_", " ") + (
-            f" {edge.grading}" if edge.grading else "")
-        self._text_w = QFontMetricsF(EDGE_FONT).horizontalAdvance(self._text)
-        self._line = QLineF()
+        self.setPen(self._pen)
+        self.setBrush(self._pen.color())
         self.setZValue(1)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.text = edge.relation.replace("_", " ") + (
+            f" {edge.grading}" if edge.grading else "")
+        self.layer: EdgeLabelLayer | None = None
+        self.mid = QPointF()
         self.adjust()
 
     def adjust(self) -> None:
@@ -193,54 +213,99 @@ class EdgeItem(QGraphicsItem):
         a, b = self.source.pos(), self.target.pos()
         line = QLineF(a, b)
         length = line.length()
-        self.prepareGeometryChange()
-        if length <= 2 * RADIUS + 2:
-            self._line = QLineF(a, a)
-            return
-        ux, uy = line.dx() / length, line.dy() / length
-        gap = RADIUS + 3
-        self._line = QLineF(a.x() + ux * gap, a.y() + uy * gap, b.x() - ux * gap,
-                            b.y() - uy * gap)
-
-    def boundingRect(self) -> QRectF:
-        p1, p2 = self._line.p1(), self._line.p2()
-        rect = QRectF(p1, p2).normalized()
-        pad = max(8.0, self._text_w / 2 + 2)
-        return rect.adjusted(-pad, -8, pad, 8)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        if self._line.length() == 0:
-            return
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        pen = QPen(self._pen)
-        if self.highlighted:
-            pen.setColor(HIGHLIGHT)
-            pen.setWidthF(pen.widthF() + 2.5)
-        painter.setPen(pen)
-        painter.drawLine(self._line)
-        # The arrowhead at the target end.
-        angle = math.atan2(-self._line.dy(), self._line.dx())
-        tip = self._line.p2()
-        size = 7.0
-        left = tip + QPointF(math.sin(angle - math.pi / 3) * size,
-                             math.cos(angle - math.pi / 3) * size)
-        right = tip + QPointF(math.sin(angle - math.pi + math.pi / 3) * size,
-                              math.cos(angle - math.pi + math.pi / 3) * size)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(pen.color())
-        painter.drawPolygon(QPolygonF([tip, left, right]))
-        if lod >= EDGE_LABEL_LOD:
-            mid = self._line.center()
-            box = QRectF(mid.x() - self._text_w / 2 - 1, mid.y() - 6, self._text_w + 2, 11)
-            painter.setBrush(QColor(255, 255, 255, 200))
-            painter.drawRect(box)
-            painter.setPen(QColor("#5a636d") if not self.highlighted else QColor("#8a5a00"))
-            painter.setFont(EDGE_FONT)
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._text)
+        path = QPainterPath()
+        if length > 2 * RADIUS + 2:
+            ux, uy = line.dx() / length, line.dy() / length
+            gap = RADIUS + 3
+            start = QPointF(a.x() + ux * gap, a.y() + uy * gap)
+            tip = QPointF(b.x() - ux * gap, b.y() - uy * gap)
+            path.moveTo(start)
+            path.lineTo(tip)
+            size, half = 7.0, 3.2
+            base = QPointF(tip.x() - ux * size, tip.y() - uy * size)
+            path.addPolygon(QPolygonF([tip, QPointF(base.x() - uy * half, base.y() + ux * half),
+                                       QPointF(base.x() + uy * half, base.y() - ux * half),
+                                       tip]))
+        self.setPath(path)
+        self.mid = line.center()
+        if self.layer is not None:
+            self.layer.moved()
 
     def set_highlighted(self, on: bool) -> None:
         if on != self.highlighted:
             self.highlighted = on
+            pen = QPen(self._pen)
+            if on:
+                pen.setColor(HIGHLIGHT)
+                pen.setWidthF(pen.widthF() + 2.5)
+            self.setPen(pen)
+            self.setBrush(pen.color())
             self.setZValue(1.5 if on else 1)
+
+
+class EdgeLabelLayer(QGraphicsItem):
+    """Every edge's relation, painted by one item: only the labels inside the exposed area,
+    found through a grid of midpoints, and only when zoomed in (`shown`). One item instead of
+    one per edge keeps 20,000 edges cheap to cull and pan."""
+
+    CELL = 250.0
+
+    def __init__(self, edges: list[EdgeItem]) -> None:
+        super().__init__()
+        self.edges = edges
+        for e in edges:
+            e.layer = self
+        self.shown = False
+        self._grid: dict[tuple[int, int], list[EdgeItem]] | None = None
+        self._rect = QRectF()
+        self.setZValue(1.8)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+        self._metrics = QFontMetricsF(EDGE_FONT)
+
+    def moved(self) -> None:
+        """An edge moved: the grid is rebuilt on the next paint."""
+        self._grid = None
+        if self.shown:
             self.update()
+
+    def set_shown(self, on: bool) -> None:
+        if on != self.shown:
+            self.shown = on
+            self.update()
+
+    def _index(self) -> dict[tuple[int, int], list[EdgeItem]]:
+        if self._grid is None:
+            grid: dict[tuple[int, int], list[EdgeItem]] = {}
+            for e in self.edges:
+                key = (int(e.mid.x() // self.CELL), int(e.mid.y() // self.CELL))
+                grid.setdefault(key, []).append(e)
+            self._grid = grid
+        return self._grid
+
+    def boundingRect(self) -> QRectF:
+        scene = self.scene()
+        if scene is not None and scene.sceneRect() != self._rect:
+            self.prepareGeometryChange()
+            self._rect = QRectF(scene.sceneRect())
+        return self._rect
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        if not self.shown:
+            return
+        area = option.exposedRect  # type: ignore[attr-defined]
+        grid = self._index()
+        painter.setFont(EDGE_FONT)
+        x0, x1 = int(area.left() // self.CELL), int(area.right() // self.CELL)
+        y0, y1 = int(area.top() // self.CELL), int(area.bottom() // self.CELL)
+        for gx in range(x0, x1 + 1):
+            for gy in range(y0, y1 + 1):
+                for e in grid.get((gx, gy), ()):
+                    if not e.isVisible() or not area.contains(e.mid):
+                        continue
+                    w = self._metrics.horizontalAdvance(e.text)
+                    box = QRectF(e.mid.x() - w / 2 - 1, e.mid.y() - 6, w + 2, 11)
+                    painter.fillRect(box, BACKDROP)
+                    painter.setPen(QColor("#8a5a00") if e.highlighted else QColor("#5a636d"))
+                    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, e.text)

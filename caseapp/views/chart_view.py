@@ -37,7 +37,13 @@ from caseapp.domain.graph_layout import compute_layout
 from caseapp.domain.kinds import EDITOR_KINDS
 from caseapp.services.graph import shortest_paths
 from caseapp.views import error_dialog
-from caseapp.views.chart_items import EdgeItem, NodeItem
+from caseapp.views.chart_items import (
+    EDGE_LABEL_LOD,
+    LABEL_LOD,
+    EdgeItem,
+    EdgeLabelLayer,
+    NodeItem,
+)
 from caseapp.views.chart_panel import ChartPanel
 from caseapp.views.operations import Changes, Operation, OperationRunner
 from caseapp.views.workers import BackgroundTask
@@ -49,6 +55,7 @@ if TYPE_CHECKING:
 Run = Callable[[Operation[Any]], Any]
 Point = tuple[float, float]
 ZOOM_STEP = 1.2
+SMOOTH_LOD = 0.3
 
 
 def scene_scale(n: int) -> float:
@@ -61,6 +68,8 @@ class ChartView(QGraphicsView):
 
     sig_node_activated = Signal(object)
     """A node was double-clicked (its NodeItem)."""
+    sig_zoomed = Signal(float)
+    """The scale changed (1.0 = one scene unit per pixel)."""
 
     def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -86,6 +95,7 @@ class ChartView(QGraphicsView):
         current = self.transform().m11()
         if 0.02 < current * factor < 8:
             self.scale(factor, factor)
+            self.sig_zoomed.emit(current * factor)
 
 
 class ChartWindow(QMainWindow):
@@ -111,6 +121,8 @@ class ChartWindow(QMainWindow):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: list[EdgeItem] = []
         self.layout_name = "force"
+        self._detail: tuple[bool, bool] | None = None
+        self.edge_labels: EdgeLabelLayer | None = None
         self._tasks: set[BackgroundTask] = set()
         self.setWindowTitle(f"Link chart: {case_ref}")
         self.resize(1200, 800)
@@ -164,6 +176,7 @@ class ChartWindow(QMainWindow):
         self.panel.sig_filter_changed.connect(self.apply_filter)
         self.panel.sig_layout_requested.connect(self.relayout)
         self.view.sig_node_activated.connect(self.open_node)
+        self.view.sig_zoomed.connect(self.set_detail)
 
     # --- loading and layout ---------------------------------------------------------------
     def _background(self, title: str, job: Callable[[], Any],
@@ -246,11 +259,13 @@ class ChartWindow(QMainWindow):
               ) -> None:
         self.scene.clear()
         self.nodes, self.edges = {}, []
+        self._detail = None
+        self.edge_labels = None
         for node in graph.nodes:
             item = NodeItem(node)
             x, y = positions.get(node.id, (0.0, 0.0))
             item.setPos(x, y)
-            item.pinned = node.id in pinned
+            item.set_pinned(node.id in pinned)
             self.scene.addItem(item)
             self.nodes[node.id] = item
         for edge in graph.edges:
@@ -258,16 +273,43 @@ class ChartWindow(QMainWindow):
                 e = EdgeItem(edge, self.nodes[edge.source], self.nodes[edge.target])
                 self.scene.addItem(e)
                 self.edges.append(e)
+        self.edge_labels = EdgeLabelLayer(self.edges)
+        self.scene.addItem(self.edge_labels)
         self.apply_filter()
         self._fit_scene()
 
+    def content_rect(self) -> QRectF:
+        """The nodes' extent with their labels (not the label layer, which spans the scene)."""
+        rect = QRectF()
+        for item in self.nodes.values():
+            rect = rect.united(item.sceneBoundingRect().united(
+                item.label.sceneBoundingRect()))
+        return rect
+
     def _fit_scene(self) -> None:
-        rect = self.scene.itemsBoundingRect().adjusted(-60, -60, 60, 60)
+        rect = self.content_rect().adjusted(-60, -60, 60, 60)
         self.scene.setSceneRect(rect)
+        if self.edge_labels is not None:
+            self.edge_labels.boundingRect()
         self.fit()
 
     def fit(self) -> None:
         self.view.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self.set_detail(self.view.transform().m11())
+
+    def set_detail(self, scale: float) -> None:
+        """Level of detail: labels only where they can be read (node names from LABEL_LOD,
+        relations from EDGE_LABEL_LOD); zoomed out, Qt paints shapes and lines only."""
+        nodes, edges = scale >= LABEL_LOD, scale >= EDGE_LABEL_LOD
+        # Zoomed far out, lines are hairlines: smoothing them costs a third of the frame.
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing, scale >= SMOOTH_LOD)
+        if (nodes, edges) == self._detail:
+            return
+        self._detail = (nodes, edges)
+        for item in self.nodes.values():
+            item.label.setVisible(nodes)
+        if self.edge_labels is not None:
+            self.edge_labels.set_shown(edges)
 
     # --- filter, selection, paths ---------------------------------------------------------
     def current_filter(self) -> GraphFilter:
@@ -349,8 +391,7 @@ class ChartWindow(QMainWindow):
         selected = self.selected_nodes()
         pin = not all(i.pinned for i in selected)
         for item in selected:
-            item.pinned = pin
-            item.update()
+            item.set_pinned(pin)
 
     # --- expand, save, export -------------------------------------------------------------
     def expand_selected(self) -> None:
@@ -373,7 +414,7 @@ class ChartWindow(QMainWindow):
         self._draw(graph, pins, frozenset(pins))
         self.relayout(self.layout_name, pins)
         for nid in pins:  # the new nodes find a place around the old ones, then all move
-            self.nodes[nid].pinned = False
+            self.nodes[nid].set_pinned(False)
 
     def positions(self) -> dict[str, Point]:
         return {nid: (item.pos().x(), item.pos().y()) for nid, item in self.nodes.items()}
@@ -390,7 +431,7 @@ class ChartWindow(QMainWindow):
                                "Layout saved.", 5000)))
 
     def export_png(self, path: str, size: QSize | None = None) -> None:
-        rect = self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+        rect = self.content_rect().adjusted(-20, -20, 20, 20)
         target = size or QSize(int(rect.width() * 2), int(rect.height() * 2))
         image = QImage(target, QImage.Format.Format_ARGB32)
         image.fill(Qt.GlobalColor.white)
@@ -404,7 +445,7 @@ class ChartWindow(QMainWindow):
     def export_svg(self, path: str) -> None:
         from PySide6.QtSvg import QSvgGenerator
 
-        rect = self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+        rect = self.content_rect().adjusted(-20, -20, 20, 20)
         gen = QSvgGenerator()
         gen.setFileName(path)
         gen.setSize(rect.size().toSize())
