@@ -5,8 +5,8 @@
 Writes window-main.png (case list and Seizures tab), window-overview.png (Overview tab),
 window-seizure-editor.png (a seizure being edited), window-shipment-editor.png,
 window-new-seizure.png (a blank form: no messages before typing), window-case-editor.png
-(dates typed), window-completer.png (suggestions for "US"), window-first-start.png and
-window-user-guide.png.
+(dates typed), window-completer.png (suggestions for "US"), window-first-start.png,
+window-user-guide.png and chart.png (the link chart, a path highlighted).
 """
 
 from __future__ import annotations
@@ -118,10 +118,34 @@ def main(argv: list[str] | None = None) -> int:
     settle(app, 0.5)
     guide.grab().save(str(args.out / "window-user-guide.png"))
     guide.close()
+    chart_shot(app, window, args.out)
     window.close()
     ws.close()
     print(f"screenshots written to {args.out}")
     return 0
+
+
+def chart_shot(app: object, window: object, out: Path) -> None:
+    """chart.png: the link chart of the first demo case, the shortest paths from the supplier
+    to the consignee highlighted, the supplier's record in the panel."""
+    chart = window.show_chart()  # type: ignore[attr-defined]
+    chart.resize(1440, 900)
+    end = time.monotonic() + 30
+    while not chart.nodes or chart.statusBar().currentMessage().startswith(("Load", "Lay")):
+        app.processEvents()  # type: ignore[attr-defined]
+        if time.monotonic() > end:
+            break
+    settle(app, 0.5)
+    chart.fit()
+    supplier = next(i for i in chart.nodes.values() if i.node.label.startswith("Wuhan"))
+    consignee = next(i for i in chart.nodes.values() if i.node.label.startswith("Distrib"))
+    supplier.setSelected(True)
+    consignee.setSelected(True)
+    chart.show_paths()
+    consignee.setSelected(False)
+    settle(app)
+    chart.grab().save(str(out / "chart.png"))
+    chart.close()
 
 
 if __name__ == "__main__":

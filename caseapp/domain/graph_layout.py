@@ -145,3 +145,39 @@ def _fit_to_pins(coords: list[Point]) -> dict[int, Point]:
     n = len(coords)
     span = 2 * math.sqrt(n)
     return {i: (x / span + 0.5, y / span + 0.5) for i, (x, y) in enumerate(coords)}
+
+
+def separate(positions: Mapping[str, Point], sizes: Mapping[str, tuple[float, float]], *,
+             fixed: frozenset[str] = frozenset(), rounds: int = 60,
+             max_nodes: int = 400) -> dict[str, Point]:
+    """Nudge apart nodes whose boxes (node and label, `sizes` w x h around the point)
+    overlap, along the axis of least overlap, keeping `fixed` ones still. For a case-sized
+    chart after its layout (labels readable); bigger charts are returned as they are (their
+    labels show only when zoomed in)."""
+    pos = {k: (float(x), float(y)) for k, (x, y) in positions.items()}
+    if len(pos) > max_nodes:
+        return pos
+    ids = sorted(pos)
+    for _ in range(rounds):
+        moved = False
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                (ax, ay), (bx, by) = pos[a], pos[b]
+                aw, ah = sizes.get(a, (30.0, 30.0))
+                bw, bh = sizes.get(b, (30.0, 30.0))
+                ox = (aw + bw) / 2 - abs(ax - bx)
+                oy = (ah + bh) / 2 - abs(ay - by)
+                if ox <= 0 or oy <= 0:
+                    continue
+                moved = True
+                share_a = 0.0 if a in fixed else (1.0 if b in fixed else 0.5)
+                share_b = 0.0 if b in fixed else 1.0 - share_a
+                if oy <= ox:  # push apart vertically: the cheaper way out
+                    d = (oy + 1) * (1 if ay >= by else -1)
+                    pos[a], pos[b] = (ax, ay + d * share_a), (bx, by - d * share_b)
+                else:
+                    d = (ox + 1) * (1 if ax >= bx else -1)
+                    pos[a], pos[b] = (ax + d * share_a, ay), (bx - d * share_b, by)
+        if not moved:
+            break
+    return pos

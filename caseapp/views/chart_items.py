@@ -144,6 +144,11 @@ class NodeItem(QGraphicsPathItem):
             tag.setPos(-rect.width() / 2, -rect.height() / 2)
         self._restyle()
 
+    def footprint(self) -> tuple[float, float]:
+        """Width and height the node and its label need (for `separate`), with a margin."""
+        label = self.label.boundingRect()
+        return (max(2 * RADIUS, label.width()) + 10, 2 * RADIUS + label.height() + 14)
+
     def _restyle(self) -> None:
         if self.highlighted or self.isSelected():
             pen = QPen(HIGHLIGHT, 3.0)

@@ -159,7 +159,8 @@ class ChartPanel(QObject):
 
     def show_record(self, node: GraphNode, record: Record) -> None:
         rows = []
-        for f in fields(record):
+        meta = ("created_at", "updated_at", "created_by")
+        for f in sorted(fields(record), key=lambda f: f.name in meta):
             value: Any = getattr(record, f.name)
             if value in (None, "", ()) or f.name in ("uid", "deleted_at", "case_uid"):
                 continue

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from caseapp.domain.graph import CaseGraph, GraphFilter
-from caseapp.domain.graph_layout import compute_layout
+from caseapp.domain.graph_layout import compute_layout, separate
 from caseapp.domain.kinds import EDITOR_KINDS
 from caseapp.services.graph import shortest_paths
 from caseapp.views import error_dialog
@@ -61,6 +61,21 @@ SMOOTH_LOD = 0.3
 def scene_scale(n: int) -> float:
     """Scene units for the layout's unit square: room for labels however many nodes."""
     return max(700.0, 95.0 * n ** 0.5)
+
+
+def place(graph: CaseGraph, layout: str, pins: dict[str, Point], scale: float, aspect: float,
+          sizes: dict[str, tuple[float, float]]) -> dict[str, Point]:
+    """Scene positions (run on a worker): the layout, stretched to the view's shape when
+    nothing is pinned, then nodes nudged apart so that labels do not cover each other."""
+    unit = compute_layout(graph, layout, pinned=pins or None)
+    sx = sy = scale
+    if not pins and unit:
+        # Fill the view's shape: a wide drawing in a tall window wastes room for labels.
+        xs, ys = [p[0] for p in unit.values()], [p[1] for p in unit.values()]
+        sx = scale * aspect / ((max(xs) - min(xs)) or 1.0)
+        sy = scale / ((max(ys) - min(ys)) or 1.0)
+    pos = {k: (x * sx, y * sy) for k, (x, y) in unit.items()}
+    return separate(pos, sizes, fixed=frozenset(pins))
 
 
 class ChartView(QGraphicsView):
@@ -232,24 +247,18 @@ class ChartWindow(QMainWindow):
             pins = {nid: (item.pos().x(), item.pos().y()) for nid, item in self.nodes.items()
                     if item.pinned}
         unit = {k: (x / scale, y / scale) for k, (x, y) in pins.items()}
+        aspect = max(0.5, min(2.0, self.view.width() / max(1, self.view.height())))
+        sizes = {nid: item.footprint() for nid, item in self.nodes.items()}
         self.statusBar().showMessage("Laying out\u2026")
         self._background("Laying out the chart",
-                         lambda: compute_layout(graph, name, pinned=unit or None),
-                         lambda pos: self._on_laid_out(pos, scale, stretch=not unit))
+                         lambda: place(graph, name, unit, scale, aspect, sizes),
+                         self._on_laid_out)
 
-    def _on_laid_out(self, positions: dict[str, Point], scale: float, *,
-                     stretch: bool = False) -> None:
-        sx = sy = scale
-        if stretch and positions:
-            # Fill the view's shape: a wide drawing in a tall window wastes room for labels.
-            xs, ys = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
-            w, h = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
-            aspect = max(0.5, min(2.0, self.view.width() / max(1, self.view.height())))
-            sx, sy = scale * aspect / w, scale / h
+    def _on_laid_out(self, positions: dict[str, Point]) -> None:
         for nid, (x, y) in positions.items():
             item = self.nodes.get(nid)
             if item is not None:
-                item.setPos(x * sx, y * sy)
+                item.setPos(x, y)
         self._fit_scene()
         self.statusBar().showMessage(f"{len(self.nodes):,} nodes, {len(self.edges):,} edges "
                                      f"({self.layout_name} layout).", 8000)

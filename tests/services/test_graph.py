@@ -108,3 +108,21 @@ def test_saved_layout_round_trip(demo_ws: Any) -> None:
     assert demo_ws.chart_layouts.load(REF).positions == {"company:y": (0.0, 0.0)}
     demo_ws.chart_layouts.forget(REF)
     assert demo_ws.chart_layouts.load(REF) is None
+
+
+def test_the_report_network_page_draws_the_saved_layout(demo_ws: Any) -> None:
+    from caseapp.reports.network import _layout, build_network
+
+    data = demo_ws.cases.show(REF)
+    graph = build_network(data).graph
+    lsyh = next(n for n in graph.nodes if data.name_of(*n).startswith("Wuhan"))
+    arrecife = next(n for n in graph.nodes if data.name_of(*n).startswith("Distribuidora"))
+    key = {n: f"{n[0]}:{n[1]}" for n in graph.nodes}
+    for left, right in ((lsyh, arrecife), (arrecife, lsyh)):
+        saved = {key[n]: (500.0, 500.0 + i * 37.0) for i, n in enumerate(sorted(graph.nodes))}
+        saved[key[left]], saved[key[right]] = (-2000.0, 0.0), (2000.0, 0.0)
+        demo_ws.chart_layouts.save(REF, "force", saved)
+        ctx = demo_ws.reports.context(data, None)
+        pos = _layout(graph, ctx.chart_layout)
+        assert pos[left][0] < pos[right][0]
+        assert pos[left][1] == pos[right][1]  # y is flipped for the page, both on one row
