@@ -112,3 +112,14 @@ def test_case_menu_opens_the_chart_of_the_selected_case(qtbot: Any, window: Any)
     with qtbot.waitSignal(chart.sig_ready, timeout=20000):
         pass
     assert chart.case_ref in window.windowTitle() and chart.nodes
+
+
+def test_expand_adds_the_other_cases_of_a_record(chart: Any, qtbot: Any) -> None:
+    before = len(chart.nodes)
+    node(chart, "Wuhan Lanshuo").setSelected(True)
+    with qtbot.waitSignal(chart.sig_ready, timeout=20000):
+        chart.expand_selected()
+    assert len(chart.nodes) > before
+    assert "CASE-2026-0011" in chart.graph.cases
+    assert any(i.node.label.startswith("EX-0011") for i in chart.nodes.values())
+    assert node(chart, "Wuhan Lanshuo").node.cases == (REF, "CASE-2026-0011")
