@@ -10,6 +10,7 @@ chart fast (benchmarks/chart_bench.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -255,9 +256,11 @@ class EdgeLabelLayer(QGraphicsItem):
 
     CELL = 250.0
 
-    def __init__(self, edges: list[EdgeItem]) -> None:
+    def __init__(self, edges: list[EdgeItem], on_moved: Callable[[], None] | None = None
+                 ) -> None:
         super().__init__()
         self.edges = edges
+        self.on_moved = on_moved
         for e in edges:
             e.layer = self
         self.shown = False
@@ -271,6 +274,8 @@ class EdgeLabelLayer(QGraphicsItem):
     def moved(self) -> None:
         """An edge moved: the grid is rebuilt on the next paint."""
         self._grid = None
+        if self.on_moved is not None:
+            self.on_moved()
         if self.shown:
             self.update()
 

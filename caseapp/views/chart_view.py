@@ -44,6 +44,7 @@ from caseapp.views.chart_items import (
     EdgeLabelLayer,
     NodeItem,
 )
+from caseapp.views.chart_overview import EdgeOverview
 from caseapp.views.chart_panel import ChartPanel
 from caseapp.views.operations import Changes, Operation, OperationRunner
 from caseapp.views.workers import BackgroundTask
@@ -95,9 +96,15 @@ class ChartView(QGraphicsView):
         self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
                                   | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.overview: EdgeOverview | None = None
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         self.zoom(ZOOM_STEP if event.angleDelta().y() > 0 else 1 / ZOOM_STEP)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        if self.overview is not None:
+            self.overview.paint(painter)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         item = self.itemAt(event.position().toPoint())
@@ -138,6 +145,7 @@ class ChartWindow(QMainWindow):
         self.layout_name = "force"
         self._detail: tuple[bool, bool] | None = None
         self.edge_labels: EdgeLabelLayer | None = None
+        self.overview = EdgeOverview(self)
         self._tasks: set[BackgroundTask] = set()
         self.setWindowTitle(f"Link chart: {case_ref}")
         self.resize(1200, 800)
@@ -151,6 +159,7 @@ class ChartWindow(QMainWindow):
         self.scene = QGraphicsScene(self)
         self.scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.view = ChartView(self.scene, self)
+        self.view.overview = self.overview
         self.setCentralWidget(self.view)
         self.panel = ChartPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel.dock)
@@ -270,6 +279,8 @@ class ChartWindow(QMainWindow):
         self.nodes, self.edges = {}, []
         self._detail = None
         self.edge_labels = None
+        group = self.overview.new_group()
+        self.scene.addItem(group)
         for node in graph.nodes:
             item = NodeItem(node)
             x, y = positions.get(node.id, (0.0, 0.0))
@@ -280,9 +291,9 @@ class ChartWindow(QMainWindow):
         for edge in graph.edges:
             if edge.source in self.nodes and edge.target in self.nodes:
                 e = EdgeItem(edge, self.nodes[edge.source], self.nodes[edge.target])
-                self.scene.addItem(e)
+                e.setParentItem(group)
                 self.edges.append(e)
-        self.edge_labels = EdgeLabelLayer(self.edges)
+        self.edge_labels = EdgeLabelLayer(self.edges, self.overview.changed)
         self.scene.addItem(self.edge_labels)
         self.apply_filter()
         self._fit_scene()
@@ -310,8 +321,10 @@ class ChartWindow(QMainWindow):
         """Level of detail: labels only where they can be read (node names from LABEL_LOD,
         relations from EDGE_LABEL_LOD); zoomed out, Qt paints shapes and lines only."""
         nodes, edges = scale >= LABEL_LOD, scale >= EDGE_LABEL_LOD
-        # Zoomed far out, lines are hairlines: smoothing them costs a third of the frame.
+        # Zoomed far out, lines are hairlines: smoothing them costs a third of the frame,
+        # and drawing them at all most of the rest (chart_overview.py).
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing, scale >= SMOOTH_LOD)
+        self.overview.set_scale(scale)
         if (nodes, edges) == self._detail:
             return
         self._detail = (nodes, edges)
@@ -335,6 +348,7 @@ class ChartWindow(QMainWindow):
             item.setVisible(nid in keep)
         for e in self.edges:
             e.setVisible(e.edge.key in keys)
+        self.overview.changed()
 
     def visible_node_ids(self) -> set[str]:
         return {nid for nid, item in self.nodes.items() if item.isVisible()}
@@ -392,6 +406,7 @@ class ChartWindow(QMainWindow):
             item.set_highlighted(nid in on_nodes)
         for e in self.edges:
             e.set_highlighted(frozenset((e.edge.source, e.edge.target)) in on_pairs)
+        self.overview.changed()
 
     def highlighted_nodes(self) -> set[str]:
         return {nid for nid, item in self.nodes.items() if item.highlighted}

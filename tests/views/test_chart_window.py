@@ -123,3 +123,22 @@ def test_expand_adds_the_other_cases_of_a_record(chart: Any, qtbot: Any) -> None
     assert "CASE-2026-0011" in chart.graph.cases
     assert any(i.node.label.startswith("EX-0011") for i in chart.nodes.values())
     assert node(chart, "Wuhan Lanshuo").node.cases == (REF, "CASE-2026-0011")
+
+
+def test_zoomed_out_big_charts_draw_their_edges_as_one_image(chart: Any, qtbot: Any,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    import caseapp.views.chart_overview as ov
+
+    chart.set_detail(0.2)  # the demo chart is small: its edges stay items
+    assert not chart.overview.active and chart.edges[0].isVisible()
+    monkeypatch.setattr(ov, "OVERVIEW_MIN_EDGES", 10)
+    chart.set_detail(0.25)
+    assert chart.overview.active and not chart.edges[0].isVisible()
+    qtbot.waitUntil(lambda: chart.overview.image is not None, timeout=10000)
+    image = chart.overview.image
+    inked = sum(image.pixelColor(x, y).alpha() > 0 for x in range(0, image.width(), 3)
+                for y in range(0, image.height(), 3))
+    assert inked > 50
+    chart.set_detail(1.0)
+    assert not chart.overview.active and chart.edges[0].isVisible()
