@@ -149,7 +149,7 @@ def _fit_to_pins(coords: list[Point]) -> dict[int, Point]:
 
 def separate(positions: Mapping[str, Point], sizes: Mapping[str, tuple[float, float]], *,
              fixed: frozenset[str] = frozenset(), rounds: int = 60,
-             max_nodes: int = 400) -> dict[str, Point]:
+             max_nodes: int = 250) -> dict[str, Point]:
     """Nudge apart nodes whose boxes (node and label, `sizes` w x h around the point)
     overlap, along the axis of least overlap, keeping `fixed` ones still. For a case-sized
     chart after its layout (labels readable); bigger charts are returned as they are (their

@@ -126,3 +126,13 @@ def test_the_report_network_page_draws_the_saved_layout(demo_ws: Any) -> None:
         pos = _layout(graph, ctx.chart_layout)
         assert pos[left][0] < pos[right][0]
         assert pos[left][1] == pos[right][1]  # y is flipped for the page, both on one row
+
+
+def test_separate_moves_overlapping_labels_apart_and_keeps_fixed_nodes() -> None:
+    from caseapp.domain.graph_layout import separate
+
+    pos = {"a": (0.0, 0.0), "b": (10.0, 5.0), "c": (500.0, 500.0)}
+    sizes = {k: (120.0, 40.0) for k in pos}
+    out = separate(pos, sizes, fixed=frozenset({"a"}))
+    assert out["a"] == (0.0, 0.0) and out["c"] == (500.0, 500.0)
+    assert abs(out["b"][0] - out["a"][0]) >= 120 or abs(out["b"][1] - out["a"][1]) >= 40
