@@ -5,17 +5,18 @@ zoom (benchmarks/chart_bench.py). Below `OVERVIEW_LOD` the edge items are hidden
 their common parent, so the filter's own hiding is kept) and the view's background draws
 this image instead: panning moves it, zooming scales it until the worker has drawn it again
 at the new scale. Any change to the edges (a node moved, a filter, a highlight) redraws it.
+Below `NODE_OVERVIEW_LOD` the nodes (too small to click there) are drawn into it as dots.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLineF, QObject, QRectF, Qt, QTimer
+from PySide6.QtCore import QLineF, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from caseapp.views.chart_items import HIGHLIGHT
+from caseapp.views.chart_items import HIGHLIGHT, RADIUS
 from caseapp.views.workers import BackgroundTask
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 OVERVIEW_LOD = 0.6  # measured: below it, most frames are spent on lines
 OVERVIEW_MIN_EDGES = 1500  # a case-sized chart keeps its arrowheads at every zoom
+NODE_OVERVIEW_LOD = 0.3   # below it, nodes (too small to click) join the image too
 MAX_SIDE = 4096
 Line = tuple[float, float, float, float]
 PenKey = tuple[str, int, bool]  # colour, Qt pen style value, highlighted
@@ -43,8 +45,10 @@ class EdgeGroup(QGraphicsItem):
         return None
 
 
-def render_edges(groups: dict[PenKey, list[Line]], rect: QRectF, scale: float) -> QImage:
-    """The lines, by pen, drawn into an image of `rect` at `scale` (any thread)."""
+def render_edges(groups: dict[PenKey, list[Line]], rect: QRectF, scale: float,
+                 dots: dict[str, list[tuple[float, float]]] | None = None) -> QImage:
+    """The lines, by pen, and the nodes as dots by colour, drawn into an image of `rect` at
+    `scale` (any thread)."""
     w = max(1, min(MAX_SIDE, int(rect.width() * scale)))
     h = max(1, min(MAX_SIDE, int(rect.height() * scale)))
     image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
@@ -59,6 +63,11 @@ def render_edges(groups: dict[PenKey, list[Line]], rect: QRectF, scale: float) -
         pen.setStyle(Qt.PenStyle(style))
         painter.setPen(pen)
         painter.drawLines([QLineF(*line) for line in lines])
+    painter.setPen(Qt.PenStyle.NoPen)
+    for colour, points in sorted((dots or {}).items()):
+        painter.setBrush(QColor(colour))
+        for x, y in points:
+            painter.drawEllipse(QPointF(x, y), RADIUS, RADIUS)
     painter.end()
     return image
 
@@ -70,7 +79,9 @@ class EdgeOverview(QObject):
         super().__init__(window)
         self.window = window
         self.group = EdgeGroup()
+        self.node_group = EdgeGroup()
         self.active = False
+        self.nodes_active = False
         self.scale = 1.0
         self.image: QImage | None = None
         self.image_rect = QRectF()
@@ -81,21 +92,27 @@ class EdgeOverview(QObject):
         self._timer.setInterval(120)  # after the last wheel step
         self._timer.timeout.connect(self._render)
 
-    def new_group(self) -> EdgeGroup:
-        """A fresh parent for the edges of a newly drawn chart (scene.clear() deleted the
-        old one)."""
-        self.group = EdgeGroup()
+    def new_groups(self) -> tuple[EdgeGroup, EdgeGroup]:
+        """Fresh parents for the edges and the nodes of a newly drawn chart (scene.clear()
+        deleted the old ones)."""
+        self.group, self.node_group = EdgeGroup(), EdgeGroup()
         self.group.setVisible(not self.active)
+        self.node_group.setVisible(not self.nodes_active)
         self.image = None
-        return self.group
+        return self.group, self.node_group
 
     def set_scale(self, scale: float) -> None:
         on = scale < OVERVIEW_LOD and len(self.window.edges) >= OVERVIEW_MIN_EDGES
+        nodes_on = on and scale < NODE_OVERVIEW_LOD
         if on != self.active:
             self.active = on
             self.group.setVisible(not on)
             if not on:
                 self.image = None
+        if nodes_on != self.nodes_active:
+            self.nodes_active = nodes_on
+            self.node_group.setVisible(not nodes_on)
+            self.changed()
         if on and abs(scale - self.scale) > 1e-9:
             self.scale = scale
             self.changed()
@@ -118,6 +135,12 @@ class EdgeOverview(QObject):
             colour = HIGHLIGHT.name() if e.highlighted else pen.color().name()
             key = (colour, int(pen.style().value), e.highlighted)
             groups.setdefault(key, []).append((a.x(), a.y(), b.x(), b.y()))
+        dots: dict[str, list[tuple[float, float]]] = {}
+        if self.nodes_active:
+            for item in self.window.nodes.values():
+                if item.isVisibleTo(self.node_group):
+                    p = item.pos()
+                    dots.setdefault(item.brush().color().name(), []).append((p.x(), p.y()))
         rect = QRectF(self.window.scene.sceneRect())
         scale = self.scale
 
@@ -135,7 +158,7 @@ class EdgeOverview(QObject):
             self._task = None
 
         self._task = BackgroundTask(self.window, "Drawing the chart",
-                                    lambda _p, _c: render_edges(groups, rect, scale),
+                                    lambda _p, _c: render_edges(groups, rect, scale, dots),
                                     on_done=done, on_failed=failed, writes=False,
                                     progress=False)
         self._task.start()

@@ -279,14 +279,15 @@ class ChartWindow(QMainWindow):
         self.nodes, self.edges = {}, []
         self._detail = None
         self.edge_labels = None
-        group = self.overview.new_group()
+        group, node_group = self.overview.new_groups()
         self.scene.addItem(group)
+        self.scene.addItem(node_group)
         for node in graph.nodes:
             item = NodeItem(node)
             x, y = positions.get(node.id, (0.0, 0.0))
             item.setPos(x, y)
             item.set_pinned(node.id in pinned)
-            self.scene.addItem(item)
+            item.setParentItem(node_group)
             self.nodes[node.id] = item
         for edge in graph.edges:
             if edge.source in self.nodes and edge.target in self.nodes:

@@ -133,8 +133,11 @@ def test_zoomed_out_big_charts_draw_their_edges_as_one_image(chart: Any, qtbot: 
     chart.set_detail(0.2)  # the demo chart is small: its edges stay items
     assert not chart.overview.active and chart.edges[0].isVisible()
     monkeypatch.setattr(ov, "OVERVIEW_MIN_EDGES", 10)
-    chart.set_detail(0.25)
+    chart.set_detail(0.4)
     assert chart.overview.active and not chart.edges[0].isVisible()
+    assert not chart.overview.nodes_active and node(chart, "Tan Haoyu").isVisible()
+    chart.set_detail(0.25)  # nodes too small to click: drawn into the image as dots
+    assert chart.overview.nodes_active and not node(chart, "Tan Haoyu").isVisible()
     qtbot.waitUntil(lambda: chart.overview.image is not None, timeout=10000)
     image = chart.overview.image
     inked = sum(image.pixelColor(x, y).alpha() > 0 for x in range(0, image.width(), 3)
@@ -142,3 +145,4 @@ def test_zoomed_out_big_charts_draw_their_edges_as_one_image(chart: Any, qtbot: 
     assert inked > 50
     chart.set_detail(1.0)
     assert not chart.overview.active and chart.edges[0].isVisible()
+    assert node(chart, "Tan Haoyu").isVisible()
