@@ -6,7 +6,8 @@ Writes window-main.png (case list and Seizures tab), window-overview.png (Overvi
 window-seizure-editor.png (a seizure being edited), window-shipment-editor.png,
 window-new-seizure.png (a blank form: no messages before typing), window-case-editor.png
 (dates typed), window-completer.png (suggestions for "US"), window-first-start.png,
-window-user-guide.png and timeline.png (Case > Timeline).
+window-user-guide.png, timeline.png (Case > Timeline) and chart.png (the link chart, a path
+highlighted).
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     guide.grab().save(str(args.out / "window-user-guide.png"))
     guide.close()
     timeline_shot(app, window, args.out)
+    chart_shot(app, window, args.out)
     window.close()
     ws.close()
     print(f"screenshots written to {args.out}")
@@ -142,6 +144,29 @@ def timeline_shot(app: object, window: object, out: Path) -> None:
     settle(app)
     dialog.grab().save(str(out / "timeline.png"))
     dialog.close()
+
+
+def chart_shot(app: object, window: object, out: Path) -> None:
+    """chart.png: the link chart of the first demo case, the shortest paths from the supplier
+    to the consignee highlighted, the supplier's record in the panel."""
+    chart = window.show_chart()  # type: ignore[attr-defined]
+    chart.resize(1440, 900)
+    end = time.monotonic() + 30
+    while not chart.nodes or chart.statusBar().currentMessage().startswith(("Load", "Lay")):
+        app.processEvents()  # type: ignore[attr-defined]
+        if time.monotonic() > end:
+            break
+    settle(app, 0.5)
+    chart.fit()
+    supplier = next(i for i in chart.nodes.values() if i.node.label.startswith("Wuhan"))
+    consignee = next(i for i in chart.nodes.values() if i.node.label.startswith("Distrib"))
+    supplier.setSelected(True)
+    consignee.setSelected(True)
+    chart.show_paths()
+    consignee.setSelected(False)
+    settle(app)
+    chart.grab().save(str(out / "chart.png"))
+    chart.close()
 
 
 if __name__ == "__main__":

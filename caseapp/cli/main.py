@@ -24,6 +24,7 @@ from caseapp.cli import (
     data,
     exhibits,
     figures,
+    graph,
     interchange,
     matching,
     records,
@@ -48,7 +49,7 @@ log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
 COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team, interchange,
-                   figures, matching, timeline)
+                   figures, matching, timeline, graph)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -571,3 +571,19 @@ class SanctionEntry(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     keys: Mapped[list[list[str]]] = mapped_column(JSONText)
     remarks: Mapped[str | None] = mapped_column(Text)
+
+
+class ChartLayout(Base):
+    """The saved layout of a case's link chart: node positions, pins, the layout used.
+
+    Local view state of this database (like a window's geometry, but the report's network
+    page draws from it too); not synced: each analyst arranges their own chart."""
+
+    __tablename__ = "chart_layouts"
+    case_uid: Mapped[str] = mapped_column(String(36), ForeignKey("cases.uid", ondelete="CASCADE"),
+                                          primary_key=True)
+    layout: Mapped[str] = mapped_column(String(20))
+    positions: Mapped[dict[str, list[float]]] = mapped_column(JSONText)
+    pinned: Mapped[list[str]] = mapped_column(JSONText)
+    saved_at: Mapped[str] = mapped_column(String(40))
+    saved_by: Mapped[str] = mapped_column(Text)

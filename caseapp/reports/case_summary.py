@@ -47,9 +47,11 @@ def keywords_for(data: CaseDetail, fp: str, ctx: ReportContext | None = None) ->
     return words
 
 
-def charts(data: CaseDetail) -> list[Flowable]:
-    """The charts section: seizures over time, quantity by substance, the network."""
-    drawing, omitted = network_drawing(data, FRAME_WIDTH)
+def charts(data: CaseDetail, ctx: ReportContext | None = None) -> list[Flowable]:
+    """The charts section: seizures over time, quantity by substance, the network (where the
+    analyst left its nodes, when the case's chart layout was saved)."""
+    saved = ctx.chart_layout if ctx is not None else None
+    drawing, omitted = network_drawing(data, FRAME_WIDTH, saved=saved)
     caption = ("Companies (circles), persons, shipments (squares), substances (diamonds) and "
                "seizures (triangles), joined by the case's links and by the shipper, "
                "consignee, carrier, shipment and substance fields of the records. Arrows point from "
@@ -89,7 +91,7 @@ def build_story(data: CaseDetail, ctx: ReportContext, fp: str, *,
     step("key figures")
     story += key_figures(data, sources)
     step("charts")
-    story += [PageBreak(), *charts(data), PageBreak()]
+    story += [PageBreak(), *charts(data, ctx), PageBreak()]
     story += timeline_section(data)  # the records follow on the timeline's page
     step("tables")
     story += record_tables(data, lambda label: cancel.check() if cancel else None)

@@ -119,6 +119,8 @@ class ReportContext:
     head_signature: str = ""
     # `screen --json` for the case at the time of printing (services/screening.py), or None
     screening: Mapping[str, Any] | None = None
+    # The case's saved link-chart layout (node id -> x, y; services/chart_layouts.py), if any
+    chart_layout: Mapping[str, tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,21 @@
 """The network diagram: companies, persons, shipments, substances and seizures with their links.
 
-Laid out by networkx (spring layout with a fixed seed and nodes added in sorted order, so an
-unchanged case gives the same picture) and drawn with ReportLab graphics.
+Laid out as the window's link chart lays it out (domain/graph_layout.py: igraph, seeded, so
+an unchanged case gives the same picture; no scipy), or where the analyst left the nodes when
+the case's chart layout was saved, and drawn with ReportLab graphics.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import networkx as nx
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
 
+from caseapp.domain.graph_layout import layout_positions
 from caseapp.reports.charts import clip, draw_text
 from caseapp.reports.data import CaseDetail
 from caseapp.reports.fonts import SANS, string_width
@@ -126,25 +129,36 @@ def _shape(kind: str, x: float, y: float, r: float) -> object:
     return Circle(x, y, r, **style)
 
 
-def _layout(directed: nx.DiGraph) -> dict[Node, tuple[float, float]]:
-    """Kamada-Kawai spreads a case's small graphs evenly; spring layout for big ones."""
-    graph = directed.to_undirected()
-    if graph.number_of_nodes() <= 80 and nx.is_connected(graph):
-        start = nx.circular_layout(graph)
-        return dict(nx.kamada_kawai_layout(graph, pos=start))
-    return dict(nx.spring_layout(graph, seed=7, iterations=300,
-                                 k=1.6 / max(1, graph.number_of_nodes()) ** 0.5))
+def _layout(directed: nx.DiGraph, saved: Mapping[str, tuple[float, float]] | None = None
+            ) -> dict[Node, tuple[float, float]]:
+    """Positions (y up): the saved chart's where it has them (the rest laid out around them,
+    pinned), else the chart's force layout."""
+    ids = {node: f"{node[0]}:{node[1]}" for node in sorted(directed.nodes)}
+    pinned: dict[str, tuple[float, float]] = {}
+    if saved:
+        known = [saved[i] for i in ids.values() if i in saved]
+        if known:
+            xs, ys = [p[0] for p in known], [p[1] for p in known]
+            span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+            pinned = {i: ((saved[i][0] - min(xs)) / span, (saved[i][1] - min(ys)) / span)
+                      for i in ids.values() if i in saved}
+    pos = layout_positions(list(ids.values()), [(ids[a], ids[b]) for a, b in directed.edges],
+                           [0] * len(ids), "force", pinned=pinned)
+    return {node: (pos[i][0], -pos[i][1]) for node, i in ids.items()}
 
 
-def network_drawing(data: CaseDetail, width: float, height: float = 560) -> tuple[Drawing, str]:
-    """The diagram and a caption sentence (what was left out, if anything)."""
+def network_drawing(data: CaseDetail, width: float, height: float = 560, *,
+                    saved: Mapping[str, tuple[float, float]] | None = None
+                    ) -> tuple[Drawing, str]:
+    """The diagram and a caption sentence (what was left out, if anything); `saved`: the
+    case's saved chart layout (node id -> scene x, y), used where it places a node."""
     net = build_network(data)
     drawing = Drawing(width, height)
     graph = net.graph
     if graph.number_of_nodes() == 0:
         drawing.add(String(0, height / 2, "No links recorded.", fontName=SANS, fontSize=8))
         return drawing, net.omitted
-    pos = _layout(graph)
+    pos = _layout(graph, saved)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     pad_x, pad_top, pad_bottom = 55.0, 24.0, 22.0

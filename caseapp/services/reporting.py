@@ -162,7 +162,11 @@ class ReportService:
             audit_head_seq=int(head_seq), audit_head_hash=str(head_hash),
             open_conflicts=int(conflicts), audit_lines=lines, audit_total=int(total or 0),
             head_signature=f"{signer.key_id}:{signature}",
-            screening=screening)
+            screening=screening, chart_layout=self._chart_layout(uid))
+
+    def _chart_layout(self, case_uid: str) -> dict[str, tuple[float, float]] | None:
+        saved = self.ws.chart_layouts.load(case_uid)
+        return saved.positions if saved else None
 
     def fingerprint(self, case_ref: str) -> str:
         """The fingerprint a report of the case would carry now."""

@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from caseapp.services.bundles import BundleService
     from caseapp.services.cases import CaseService
     from caseapp.services.catalogue import SubstanceService
+    from caseapp.services.chart_layouts import ChartLayoutService
     from caseapp.services.conflicts import ConflictService
     from caseapp.services.custody import CustodyService
     from caseapp.services.dedup import DecisionService, DedupService
+    from caseapp.services.graph import GraphService
     from caseapp.services.lab import LabResultService
     from caseapp.services.links import LinkService
     from caseapp.services.notes import NoteService
@@ -191,6 +193,16 @@ class Workspace:
     def seen(self) -> SeenService:
         from caseapp.services.seen import SeenService
         return SeenService(self)
+
+    @cached_property
+    def graph(self) -> GraphService:
+        from caseapp.services.graph import GraphService
+        return GraphService(self)
+
+    @cached_property
+    def chart_layouts(self) -> ChartLayoutService:
+        from caseapp.services.chart_layouts import ChartLayoutService
+        return ChartLayoutService(self)
 
     @cached_property
     def reports(self) -> ReportService:

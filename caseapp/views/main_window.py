@@ -230,6 +230,8 @@ class MainWindow(QMainWindow):
         self._action(c, "Custody &warnings\u2026", self.show_custody_warnings)
         self._action(c, "T&imeline\u2026", lambda: show_timeline(self), "Ctrl+Shift+T",
                      "The case's dated records on a time axis")
+        self.act_chart = self._action(c, "&Link chart\u2026", self.show_chart, "Ctrl+Shift+G",
+                                      "The case's network: records, links, shared identifiers")
         self.tabs_by_kind["seizure"].add_button(
             "Custody && lab\u2026", "Chain of custody, lab results and attachments of the "
             "selected seizure (Ctrl+Shift+X)").clicked.connect(self.show_exhibit)
@@ -378,6 +380,19 @@ class MainWindow(QMainWindow):
         dialog = ExhibitDialog(self.ws, case, record, self.run, self)
         dialog.show()
         return dialog
+
+    def show_chart(self) -> QMainWindow | None:
+        """The link chart of the selected case (views/chart_view.py)."""
+        from caseapp.views.chart_view import ChartWindow
+
+        case = self.current_case_ref()
+        if case is None:
+            self.statusBar().showMessage(NO_CASE, 5000)
+            return None
+        chart = ChartWindow(self.ws, case, self.run, self.edit_record, self)
+        chart.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        chart.show()
+        return chart
 
     def custody_warning_lines(self) -> list[str]:
         """The case's custody and lab warnings, one line each (exhibit: message)."""
