@@ -21,7 +21,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _report() -> None:
-    hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    with open("/proc/self/status") as status:
+        hwm = next(line for line in status if line.startswith("VmHWM"))
     sys.stdout.write(f"{time.time():.6f} {int(hwm.split()[1]) / 1024:.1f}\n")
     sys.stdout.flush()
     os._exit(0)  # no teardown: workers, the database and Qt are left to the OS
