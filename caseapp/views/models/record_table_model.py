@@ -82,9 +82,9 @@ class _Page:
     a row is built only when it is asked for (opened, edited), then kept."""
 
     rows: tuple[DisplayRow, ...]
-    cells: list[list[str]]
+    cells: list[list[str] | None]  # made when a row is first drawn
     keys: tuple[Any, ...] = ()
-    records: dict[int, Record] = dataclasses.field(default_factory=dict)
+    records: dict[str, Record] | None = None  # by uid, read for the whole page at once
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -192,10 +192,10 @@ class RecordTableModel(QAbstractTableModel):
         row %= PAGE_SIZE
         if row >= len(page.rows):
             return None
-        record = page.records.get(row)
-        if record is None:
-            record = page.records[row] = self.paging.record_of(self.kind, page.rows[row])
-        return record
+        if page.records is None:
+            records = self.paging.by_ids(self.kind, [r.id for r in page.rows])
+            page.records = {r.uid: r for r in records}
+        return page.records.get(page.rows[row].uid)
 
     def row_of(self, uid: str, read_pages: int = 4) -> int | None:
         """The row of a record among the loaded pages, reading up to `read_pages` more of
@@ -248,7 +248,8 @@ class RecordTableModel(QAbstractTableModel):
             self._exhausted = True
         if not fetched.rows:
             return None
-        return _Page(fetched.rows, self._cells(fetched.rows), fetched.keys)
+        last = fetched.last_key()
+        return _Page(fetched.rows, self._cells(fetched.rows), () if last is None else (last,))
 
     def _append_keyset_page(self) -> None:
         page = self._keyset_page()
@@ -271,7 +272,11 @@ class RecordTableModel(QAbstractTableModel):
             row %= PAGE_SIZE
             if row >= len(page.cells):
                 return None
-            text = page.cells[row][index.column()]
+            cells = page.cells[row]
+            if cells is None:
+                shown = page.rows[row]
+                cells = page.cells[row] = [c.text(shown, self._resolve) for c in self.columns]
+            text = cells[index.column()]
             if role == TOOLTIP:
                 if index.column() == 0 and self._seen and row < len(page.rows):
                     seen = self._seen.get(page.rows[row].uid)
@@ -338,8 +343,10 @@ class RecordTableModel(QAbstractTableModel):
         page = self._page(row // PAGE_SIZE)
         return page.rows[row % PAGE_SIZE] if row % PAGE_SIZE < len(page.rows) else None
 
-    def _cells(self, records: tuple[DisplayRow, ...]) -> list[list[str]]:
-        # A display row answers the columns' getters as a record would (row.exhibit_ref).
+    def _cells(self, records: tuple[DisplayRow, ...]) -> list[list[str] | None]:
+        """The names the page's reference columns show and its seen-before badges; the cell
+        texts themselves are made when a row is first drawn (`data`). A display row answers
+        the columns' getters as a record would (row.exhibit_ref)."""
         wanted: dict[str, set[str]] = {}
         for column in self.columns:
             if column.refs is None:
@@ -355,7 +362,7 @@ class RecordTableModel(QAbstractTableModel):
             # The seen-before badge: one indexed look-up per page of rows.
             self._seen.update(self.paging.ws.seen.badges(
                 self.kind, [r.uid for r in records], self.query.case_uid))
-        return [[c.text(rec, self._resolve) for c in self.columns] for rec in records]
+        return [None] * len(records)
 
     def _resolve(self, kind: str, uid: str | None) -> str:
         return "" if uid is None else self._names.get((kind, uid), uid)
