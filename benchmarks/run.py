@@ -285,13 +285,9 @@ def demo_db(work: Path) -> Path:
 
 # --- report ------------------------------------------------------------------------------------
 def bench_report(work: Path, runs: int, seizures: int) -> list[Figure]:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.platypus import LongTable, SimpleDocTemplate, TableStyle
-
-    from benchmarks.report_bench import REF, add_seizures
+    from benchmarks.report_bench import REF, add_seizures, bare_table
     from caseapp.domain.records import SeizureRecord
     from caseapp.reports.fonts import register_fonts
-    from caseapp.reports.styles import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, grid_style
     from caseapp.services.demo import load_demo
     from caseapp.services.records import ListQuery
     from caseapp.services.reporting import ReportService
@@ -314,18 +310,7 @@ def bench_report(work: Path, runs: int, seizures: int) -> list[Figure]:
         for s in records]
 
     def bare() -> int:
-        """The same rows in a plain ReportLab LongTable, in the report's font, table style
-        and page frame."""
-        pages: list[int] = []
-        doc = SimpleDocTemplate(str(work / "bare.pdf"), pagesize=A4, leftMargin=MARGIN_X,
-                                rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-                                bottomMargin=MARGIN_BOTTOM)
-        longtable = LongTable(rows, repeatRows=1)
-        longtable.setStyle(grid_style())
-        longtable.setStyle(TableStyle([]))
-        doc.build([longtable], onFirstPage=lambda c, d: pages.append(1),
-                  onLaterPages=lambda c, d: pages.append(1))
-        return len(pages)
+        return bare_table(rows, work / "bare.pdf")
 
     ours: list[float] = []
     raw: list[float] = []
