@@ -4,7 +4,8 @@
 
 Prints pages, seconds and pages/s for `ReportService.render` (data gathering, figures, charts,
 network, all tables, appendices, audit entry) and for a plain ReportLab LongTable of the same
-seizure rows (Helvetica, no Paragraphs), and the ratio of the two rates.
+seizure rows in the report's font and table style (fonts registered before the timing), and
+the ratio of the two rates. `benchmarks/run.py --only report` measures the same, three times.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.platypus import LongTable, SimpleDocTemplate
 
 from caseapp.domain.records import SeizureRecord
+from caseapp.reports.fonts import register_fonts
+from caseapp.reports.styles import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, grid_style
 from caseapp.services.demo import load_demo
 from caseapp.services.records import ListQuery
 from caseapp.services.reporting import ReportService
@@ -46,9 +49,13 @@ def add_seizures(ws: Workspace, n: int) -> None:
 
 
 def bare_table(rows: list[list[str]], path: Path) -> int:
+    """The same rows as a plain ReportLab LongTable in the report's font (registered before
+    the clock starts: `register_fonts()`), table style and page frame; returns its pages."""
     pages: list[int] = []
-    doc = SimpleDocTemplate(str(path), pagesize=A4)
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
+                            topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM)
     table = LongTable(rows, repeatRows=1)
+    table.setStyle(grid_style())
     doc.build([table], onLaterPages=lambda c, d: pages.append(c.getPageNumber()),
               onFirstPage=lambda c, d: pages.append(c.getPageNumber()))
     return len(pages)
@@ -64,6 +71,7 @@ def main() -> None:
         load_demo(ws)
         add_seizures(ws, args.seizures)
         service = ReportService(ws)
+        register_fonts()  # outside the timing, for both sides
         t0 = time.perf_counter()
         result = service.render(REF, Path(tmp) / "report.pdf")
         full_s = time.perf_counter() - t0

@@ -1,245 +1,190 @@
-"""Benchmarks: each caseapp figure beside its raw-SQLite baseline, measured in the same run.
+"""Benchmarks: every figure of issue 17's target table, caseapp beside a fair raw baseline.
 
-    python benchmarks/generate.py --seizures 1000000 --cases 1000   # once: benchmarks/out/big.db
-    python benchmarks/run.py > benchmarks/RESULTS.md
+    python benchmarks/make_big_db.py --seizures 1000000 --out benchmarks/out/big.db   # once
+    python benchmarks/run.py                          # every figure; writes benchmarks/RESULTS.md
+    python benchmarks/run.py --only list,ids --runs 3 # some figures (written to benchmarks/out/)
 
-Prints a Markdown report (machine, table, notes). Not part of the test suite. Figures:
-CSV import of N seizures vs `executemany` of the same rows; the first page of the seizure list
-vs an indexed SELECT; search (10 queries) vs the same FTS5 statements run raw; the audit-chain
-walk vs hashing the same bytes; `caseapp verify` per check; cold starts and peak memory.
+Each figure is measured `--runs` times (at least 3), caseapp and its baseline side by side in
+the same run, and printed as min and median; the ratio is median over median. A target is
+checked on the medians: `≤ 1.5×` on the ratio, `< 0.5 s` on caseapp's own figure, `≥ 0.5×` for
+rates (pages/s). The write-side figures (CSV import, bundle import, verify, generation) come
+from `benchmarks/write_bench.py` when it is there: every `bench_*` function of it is called
+with the keyword arguments it names among `work, big, rows, runs, quick` and returns rows
+`(name, caseapp_samples, raw_samples, unit, target, note)`.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
-import itertools
+import contextlib
+import datetime as dt
+import inspect
 import os
 import platform
+import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "out"
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 QUERIES = ["Manzanillo", "vitamin C", "武汉金瑞", "金瑞", "Harbourline Logistics",
            "EX-00042-000017", "dog food", "S.A. de C.V. 4", "García López", "sales12@"]
+BIG_CASE = "BIG-0001"
 
 
 class Figure(NamedTuple):
     name: str
-    caseapp: float
-    raw: float | None
+    caseapp: Sequence[float]
+    raw: Sequence[float] | None
     unit: str
     target: str
     note: str = ""
 
-    def row(self) -> str:
-        raw = f"{self.raw:.4g} {self.unit}" if self.raw is not None else "—"
-        ratio = f"{self.caseapp / self.raw:.2f}×" if self.raw else "—"
-        return (f"| {self.name} | {self.caseapp:.4g} {self.unit} | {raw} | {ratio} | "
-                f"{self.target} | {self.note} |")
+
+def _fmt(samples: Sequence[float] | None, unit: str) -> str:
+    if not samples:
+        return "—"
+    low, mid = min(samples), statistics.median(samples)
+    return f"{low:.4g} / {mid:.4g} {unit}"
 
 
-def timed(fn: Callable[[], Any], repeat: int = 1) -> list[float]:
+def _median(samples: Sequence[float] | None) -> float | None:
+    return statistics.median(samples) if samples else None
+
+
+SCALE = {"s": 1.0, "ms": 1e-3, "MB": 1.0, "MiB": 1.0, "pages/s": 1.0}
+CONDITION = re.compile(r"([≤<≥>])\s*([\d.]+)\s*(×|x|ms|s|MiB|MB|pages/s)?")
+
+
+def verdict(fig: Figure) -> str:
+    """`met`, `missed` or `` (no target): every condition of the target on the medians."""
+    conditions = CONDITION.findall(fig.target)
+    if not conditions:
+        return ""
+    ours, raw = _median(fig.caseapp), _median(fig.raw)
+    if ours is None:
+        return "not measured"
+    for op, number, unit in conditions:
+        limit = float(number)
+        if unit in ("×", "x", ""):
+            if not raw:
+                return "no baseline"
+            value = ours / raw
+        else:
+            value = ours * SCALE.get(fig.unit, 1.0) / SCALE.get(unit, 1.0)
+        ok = {"≤": value <= limit, "<": value < limit, "≥": value >= limit,
+              ">": value > limit}[op]
+        if not ok:
+            return "**missed**"
+    return "met"
+
+
+def table(figures: Iterable[Figure]) -> str:
+    lines = ["| figure | caseapp (min / median) | raw baseline (min / median) | ratio | target "
+             "| result | notes |", "|---|---|---|---|---|---|---|"]
+    for fig in figures:
+        ours, raw = _median(fig.caseapp), _median(fig.raw)
+        ratio = f"{ours / raw:.2f}×" if ours is not None and raw else "—"
+        lines.append(f"| {fig.name} | {_fmt(fig.caseapp, fig.unit)} | {_fmt(fig.raw, fig.unit)} "
+                     f"| {ratio} | {fig.target} | {verdict(fig)} | {fig.note} |")
+    return "\n".join(lines)
+
+
+def timed(fn: Callable[[], Any], runs: int) -> list[float]:
     samples = []
-    for _ in range(repeat):
+    for _ in range(runs):
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
     return samples
 
 
-def run_cmd(args: list[str]) -> tuple[float, float]:
-    """Run a command; returns (seconds, peak RSS in MiB of that command alone).
-
-    The peak is the child's VmHWM read at its exit: getrusage's ru_maxrss survives exec on
-    Linux, so a child of a big parent would report the parent's peak.
-    """
-    hwm = textwrap.dedent("""
-        import atexit, runpy, sys
-        def _hwm():
-            line = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]
-            sys.stderr.write(chr(10) + line)
-        atexit.register(_hwm)
-        mode, target, *rest = sys.argv[1:]
-        if mode == '-m':
-            sys.argv = [target, *rest]
-            runpy.run_module(target, run_name='__main__', alter_sys=True)
-        else:
-            sys.argv = ['-c', *rest]
-            exec(compile(target, '<string>', 'exec'), {'__name__': '__main__'})
-        """)
-    start = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True)
-    took = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr}")
-    measured = subprocess.run([args[0], "-c", hwm, *args[1:]], capture_output=True, text=True)
-    kib = [int(x.split()[1]) for x in measured.stderr.splitlines() if x.startswith("VmHWM")]
-    return took, (kib[-1] / 1024 if kib else float("nan"))
+def interleaved(ours: Callable[[], Any], raw: Callable[[], Any], runs: int,
+                scale: float = 1.0) -> tuple[list[float], list[float]]:
+    """Both sides once each per round, so a busy moment of the machine hits both."""
+    a: list[float] = []
+    b: list[float] = []
+    ours()
+    raw()  # warm: statement caches, the file's pages
+    for _ in range(runs):
+        a += [t * scale for t in timed(ours, 1)]
+        b += [t * scale for t in timed(raw, 1)]
+    return a, b
 
 
 def caseapp_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "caseapp", *args]
 
 
-# --- CSV import --------------------------------------------------------------------------------
-def bench_import(work: Path, rows: int) -> tuple[list[Figure], Path]:
-    from benchmarks.generate import seizure_rows
-    from caseapp.services.importing import TEMPLATES
+# --- the big database: list page, ordered ids, search -----------------------------------------
+def bench_list(big: Path, runs: int) -> list[Figure]:
+    from caseapp.services.paging import PagingService
+    from caseapp.services.records import ListQuery
     from caseapp.services.workspace import Workspace
+    from caseapp.views.models.columns import COLUMNS
 
-    csv_path = work / "seizures.csv"
-    with csv_path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=TEMPLATES["seizures"], extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(seizure_rows(rows))
-    dbs = {}
-    for name in ("caseapp", "raw", "raw-nofts"):
-        dbs[name] = work / f"import-{name}.db"
-        with Workspace.open(dbs[name]) as ws:
-            ws.cases.add({"ref": "BENCH", "title": "Import benchmark"})
-    took, rss = run_cmd(caseapp_cmd("--db", str(dbs["caseapp"]), "import-csv", "seizures",
-                                     str(csv_path), "--case", "BENCH"))
-    table_rows = raw_rows(dbs["raw"], csv_path)
-    raw = raw_insert(dbs["raw"], table_rows)
-    con = sqlite3.connect(dbs["raw-nofts"])
-    from caseapp.db.fts import SPEC_BY_KIND, trigger_names
-
-    con.execute(f"DROP TRIGGER {trigger_names(SPEC_BY_KIND['seizure'])[0]}")
-    con.close()
-    raw_nofts = raw_insert(dbs["raw-nofts"], table_rows)
+    fields = tuple(dict.fromkeys(f for c in COLUMNS["seizure"] for f in c.fields))
+    with Workspace.open(big) as ws:
+        paging = PagingService(ws)
+        case_uid = ws.cases.find(BIG_CASE).uid
+        q = ListQuery(case_uid=case_uid, sort="seized_on", descending=True, limit=100,
+                      with_total=False)
+        total = paging.probe("seizure", q, 10**7)
+        query, _ = paging.display_query("seizure", q, 0, 100, total, fields=fields)
+        same_sql = str(query.compile(compile_kwargs={"literal_binds": True}))
+        con = sqlite3.connect(big)
+        star = ("SELECT * FROM seizures WHERE deleted_at IS NULL AND case_uid = ? "
+                "ORDER BY seized_on DESC, id DESC LIMIT 100")
+        n = max(runs, 20)  # a page is a millisecond: more samples cost nothing
+        page, raw_same = interleaved(
+            lambda: paging.display_page("seizure", q, 0, 100, total, fields=fields),
+            lambda: con.execute(same_sql).fetchall(), n, 1000)
+        records, raw_star = interleaved(lambda: ws.seizures.list_page(q),
+                                        lambda: con.execute(star, (case_uid,)).fetchall(),
+                                        n, 1000)
+        con.close()
     return [
-        Figure(f"CSV import, {rows:,} seizures (`caseapp import-csv`)", took, raw, "s", "≤ 3×",
-               f"peak RSS {rss:.0f} MiB; includes start-up, parsing, validation, ops, "
-               f"signature, audit, FTS"),
-        Figure("  raw baseline without the FTS trigger", took, raw_nofts, "s", "",
-               "what the search index costs the raw insert: "
-               f"{raw / raw_nofts:.2f}×"),
-    ], dbs["caseapp"]
+        Figure(f"seizure list, first page of 100 by date ({total:,} seizures)", page, raw_same,
+               "ms", "≤ 1.5×", "the table view's path (`display_page`: the columns shown, SQL "
+               "compiled once, values converted when drawn); raw: the same SELECT via sqlite3"),
+        Figure("  the same page as frozen records (`list_page`)", records, raw_star, "ms", "",
+               "raw: `SELECT *` through sqlite3 (the issue's first baseline)"),
+    ]
 
 
-def raw_rows(db: Path, csv_path: Path) -> list[tuple[Any, ...]]:
-    """The table rows the import writes, prepared outside the timer (substances resolved)."""
-    con = sqlite3.connect(db)
-    case_uid = con.execute("SELECT uid FROM cases WHERE ref='BENCH'").fetchone()[0]
-    from caseapp.services.workspace import Workspace
-
-    with Workspace.open(db) as ws, ws.db.read() as s:
-        subs: dict[str, str] = {}
-        out = []
-        with csv_path.open(encoding="utf-8") as fh:
-            for r in csv.DictReader(fh):
-                sub = subs.get(r["substance"]) or subs.setdefault(
-                    r["substance"], ws.substances.resolve_in(s, r["substance"]))
-                out.append((str(uuid.uuid4()), "2026-11-29T00:00:00Z", "2026-11-29T00:00:00Z",
-                            "bench", case_uid, r["exhibit_ref"], r["seized_on"], r["place"],
-                            r["country"], r["agency"], sub, r["form"], float(r["net_quantity"]),
-                            r["unit"], float(r["purity_percent"]) if r["purity_percent"]
-                            else None, 0, r["concealment"], r["notes"] or None))
-    con.close()
-    return out
-
-
-def raw_insert(db: Path, rows: list[tuple[Any, ...]]) -> float:
-    con = sqlite3.connect(db, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=FULL")
-    start = time.perf_counter()
-    con.execute("BEGIN")
-    con.executemany(
-        "INSERT INTO seizures (uid, created_at, updated_at, created_by, case_uid, exhibit_ref, "
-        "seized_on, place, country, agency, substance, form, net_quantity, unit, "
-        "purity_percent, lab_confirmed, concealment, notes) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    con.execute("COMMIT")
-    took = time.perf_counter() - start
-    con.close()
-    return took
-
-
-# --- verify -------------------------------------------------------------------------------------
-def bench_chain(db: Path) -> list[Figure]:
-    """The audit-chain walk vs SHA-256 over the same canonical bytes."""
-    from caseapp.db.audit import HASHED, iter_chain_problems
-    from caseapp.db.engine import Database
-    from caseapp.db.models import AuditEntry
-    from caseapp.sync.canonical import canonical_json
-
-    database = Database(db)
-    with database.read() as s:
-        count = s.query(AuditEntry).count()
-        walk = min(timed(lambda: list(iter_chain_problems(s)), 3))
-        cols = [getattr(AuditEntry, k) for k in HASHED]
-        blobs = [canonical_json(dict(zip(HASHED, r, strict=True)))
-                 for r in s.execute(s.query(*cols).statement)]
-    database.dispose()
-    raw = min(timed(lambda: [hashlib.sha256(b).hexdigest() for b in blobs], 3))
-    return [Figure(f"audit-chain walk, {count:,} entries", walk, raw, "s", "< 2 s",
-                   "baseline: SHA-256 of the same canonical bytes, already in memory")]
-
-
-def bench_verify(db: Path, label: str) -> list[Figure]:
-    """Full `verify`, timed per check through its progress callback."""
-    from caseapp.db.engine import Database
-    from caseapp.services.verify import verify_database
-
-    marks: list[tuple[str, float]] = []
-    database = Database(db)
-    start = time.perf_counter()
-    report = verify_database(database, progress=lambda d, t, label: marks.append(
-        (label, time.perf_counter())))
-    end = time.perf_counter()
-    database.dispose()
-    bounds = [*marks, ("end", end)]
-    parts = ", ".join(f"{name} {b - a:.1f} s" for (name, a), (_, b) in itertools.pairwise(bounds))
-    return [Figure(f"`caseapp verify` (all checks), {label}", end - start, None, "s", "",
-                   f"{'ok' if report.ok else 'PROBLEMS'}; {parts}")]
-
-
-# --- list and search on the big database ---------------------------------------------------------
-def bench_list(big: Path) -> list[Figure]:
+def bench_ids(big: Path, runs: int) -> list[Figure]:
+    from caseapp.services.paging import PagingService
     from caseapp.services.records import ListQuery
     from caseapp.services.workspace import Workspace
 
     with Workspace.open(big) as ws:
-        q = ListQuery(sort="seized_on", descending=True, limit=100, with_total=False)
-        ws.seizures.list_page(q)
-        page = statistics.median(timed(lambda: ws.seizures.list_page(q), 20))
-        total = ws.seizures.count(q)
-        count = statistics.median(timed(lambda: ws.seizures.count(q), 5))
-        counted = ListQuery(sort="seized_on", descending=True, limit=100)
-        both = statistics.median(timed(lambda: ws.seizures.list_page(counted), 5))
-    con = sqlite3.connect(big)
-    sql = ("SELECT * FROM seizures WHERE deleted_at IS NULL "
-           "ORDER BY seized_on DESC, id DESC LIMIT 100")
-    con.execute(sql).fetchall()
-    raw = statistics.median(timed(lambda: con.execute(sql).fetchall(), 20))
-    raw_count = statistics.median(timed(lambda: con.execute(
-        "SELECT count(*) FROM seizures WHERE deleted_at IS NULL").fetchone(), 5))
-    con.close()
-    return [Figure(f"seizure list, first page of 100 by date ({total:,} seizures)",
-                   page * 1000, raw * 1000, "ms", "≤ 1.5×",
-                   "list_page(with_total=False): rows as frozen records"),
-            Figure("  the total count (`count()`, once per filter)", count * 1000,
-                   raw_count * 1000, "ms", "", "a scan of the live rows"),
-            Figure("  page and count together (`list_page` default)", both * 1000,
-                   (raw + raw_count) * 1000, "ms", "", "")]
+        paging = PagingService(ws)
+        case_uid = ws.cases.find(BIG_CASE).uid
+        q = ListQuery(case_uid=case_uid)
+        con = sqlite3.connect(big)
+        sql = ("SELECT id FROM seizures WHERE deleted_at IS NULL AND case_uid = ? "
+               "ORDER BY seized_on, id")
+        count = len(paging.ordered_ids("seizure", q))
+        ours, raw = interleaved(lambda: paging.ordered_ids("seizure", q),
+                                lambda: con.execute(sql, (case_uid,)).fetchall(), runs)
+        con.close()
+    return [Figure(f"ordered ids of a {count:,}-seizure case", ours, raw, "s", "< 0.5 s",
+                   "`PagingService.ordered_ids` (partial index of live rows, 0013); raw: the "
+                   "same SELECT, `fetchall()` of tuples")]
 
 
-def bench_search(big: Path) -> tuple[list[Figure], list[str]]:
+def bench_search(big: Path, runs: int) -> tuple[list[Figure], list[str]]:
     from caseapp.services.search import statements
     from caseapp.services.workspace import Workspace
 
@@ -250,20 +195,21 @@ def bench_search(big: Path) -> tuple[list[Figure], list[str]]:
     with Workspace.open(big) as ws:
         for q in QUERIES:
             hits = ws.search.search(q)
-            mine = statistics.median(timed(lambda q=q: ws.search.search(q), 5))
             sts = statements(q)
-            raw = statistics.median(timed(lambda sts=sts: [con.execute(st.sql, st.params)
-                                                           .fetchall() for st in sts], 5))
-            ours.append(mine)
-            raws.append(raw)
+            mine, raw = interleaved(
+                lambda q=q: ws.search.search(q),
+                lambda sts=sts: [con.execute(st.sql, st.params).fetchall() for st in sts],
+                runs, 1000)
+            ours.append(statistics.median(mine))
+            raws.append(statistics.median(raw))
             kinds = sorted({h.kind for h in hits})
-            lines.append(f"| `{q}` | {mine * 1000:.1f} ms | {raw * 1000:.1f} ms | {len(hits)} "
+            lines.append(f"| `{q}` | {ours[-1]:.1f} ms | {raws[-1]:.1f} ms | {len(hits)} "
                          f"| {', '.join(kinds)} |")
     con.close()
-    figs = [Figure("search, median of 10 queries", statistics.median(ours) * 1000,
-                   statistics.median(raws) * 1000, "ms", "", "raw: the same FTS5 statements"),
-            Figure("search, p95 of 10 queries", p95(ours) * 1000, p95(raws) * 1000, "ms",
-                   "≤ 2× and < 50 ms", "")]
+    figs = [Figure(f"search p95 of {len(QUERIES)} queries (medians of {runs} runs each)",
+                   [p95(ours)], [p95(raws)], "ms", "≤ 2× and < 50 ms",
+                   f"`{big.name}`; raw: the same FTS5 statements through sqlite3 (caseapp also "
+                   "reads each hit's record for its title)")]
     return figs, lines
 
 
@@ -272,65 +218,259 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-# --- cold start ---------------------------------------------------------------------------------
-def bench_start(big: Path) -> list[Figure]:
-    def median_run(args: list[str]) -> tuple[float, float]:
-        runs = [run_cmd(args) for _ in range(5)]
-        return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+# --- starts: command line and window --------------------------------------------------------
+def bench_cli_start(big: Path, runs: int) -> list[Figure]:
+    def run(args: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(args, capture_output=True, check=True)
+        return time.perf_counter() - start
 
-    version, v_rss = median_run(caseapp_cmd("--version"))
-    bare, bare_rss = median_run([sys.executable, "-c", "pass"])
-    cases, c_rss = median_run(caseapp_cmd("--db", str(big), "cases"))
-    raw_cases, r_rss = median_run([sys.executable, "-c", "import sqlite3,sys; print(sqlite3."
-                                   "connect(sys.argv[1]).execute('SELECT ref, title FROM cases')"
-                                   ".fetchall())", str(big)])
-    return [Figure("cold start `caseapp --version`", version * 1000, bare * 1000, "ms", "",
-                   f"raw: `python -c pass`; peak RSS {v_rss:.0f} MiB vs {bare_rss:.0f} MiB"),
-            Figure("cold start `caseapp --db big.db cases`", cases * 1000, raw_cases * 1000,
-                   "ms", "", f"raw: python + sqlite3 SELECT; peak RSS {c_rss:.0f} MiB vs "
-                             f"{r_rss:.0f} MiB")]
+    raw_cmd = [sys.executable, "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1])"
+               ".execute('SELECT ref, title FROM cases').fetchall())", str(big)]
+    cases, raw = interleaved(lambda: None, lambda: None, 0)
+    version, bare = [], []
+    for _ in range(runs):
+        cases.append(run(caseapp_cmd("--db", str(big), "cases")))
+        raw.append(run(raw_cmd))
+        version.append(run(caseapp_cmd("--version")))
+        bare.append(run([sys.executable, "-c", "pass"]))
+    return [Figure("`caseapp --db big.db cases`, cold process", cases, raw, "s", "< 0.3 s",
+                   "raw: python + sqlite3 SELECT of the cases"),
+            Figure("  `caseapp --version`, cold process", version, bare, "s", "",
+                   "raw: `python -c pass`")]
+
+
+def window_start(variant: str, db: Path) -> tuple[float, float]:
+    """Seconds from process start to the painted window, and peak RSS in MiB."""
+    started = time.time()
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "window_start.py"),
+                          variant, str(db)], capture_output=True, text=True, timeout=300)
+    if out.returncode != 0 or not out.stdout.strip():
+        raise SystemExit(f"window_start {variant} {db} failed: {out.stderr[-2000:]}")
+    painted, rss = out.stdout.split()
+    return float(painted) - started, float(rss)
+
+
+def bench_window(dbs: dict[str, Path], runs: int) -> list[Figure]:
+    figures = []
+    for label, db in dbs.items():
+        ours: list[float] = []
+        raw: list[float] = []
+        rss: list[float] = []
+        raw_rss: list[float] = []
+        for _ in range(runs):
+            took, peak = window_start("app", db)
+            ours.append(took)
+            rss.append(peak)
+            took, peak = window_start("bare", db)
+            raw.append(took)
+            raw_rss.append(peak)
+        figures.append(Figure(f"process start to painted window, {label}", ours, raw, "s",
+                              "≤ 2×", f"whole main window; raw: QMainWindow + QTableView of "
+                              f"200 rows via sqlite3; peak RSS {max(rss):.0f} MiB vs "
+                              f"{max(raw_rss):.0f} MiB"))
+    return figures
+
+
+def demo_db(work: Path) -> Path:
+    from caseapp.services.demo import load_demo
+    from caseapp.services.workspace import Workspace
+
+    path = work / "demo.db"
+    if not path.exists():
+        with Workspace.open(path) as ws:
+            load_demo(ws)
+    return path
+
+
+# --- report ------------------------------------------------------------------------------------
+def bench_report(work: Path, runs: int, seizures: int) -> list[Figure]:
+    from benchmarks.report_bench import REF, add_seizures, bare_table
+    from caseapp.domain.records import SeizureRecord
+    from caseapp.reports.fonts import register_fonts
+    from caseapp.services.demo import load_demo
+    from caseapp.services.records import ListQuery
+    from caseapp.services.reporting import ReportService
+    from caseapp.services.workspace import Workspace
+
+    db = work / f"report-{seizures}.db"
+    fresh = not db.exists()
+    ws = Workspace.open(db)
+    if fresh:
+        load_demo(ws)
+        add_seizures(ws, seizures)
+    register_fonts()  # outside the timing, for both sides
+    service = ReportService(ws)
+    case = ws.cases.find(REF)
+    records = [s for s in ws.seizures.list_all(ListQuery(case_uid=case.uid))
+               if isinstance(s, SeizureRecord)]
+    rows = [["Exhibit", "Date", "Place", "Substance", "Net", "Purity", "Lab ref"]] + [
+        [s.exhibit_ref, s.seized_on.isoformat(), s.place or "", s.substance[:13],
+         f"{s.net_quantity} {s.unit}", str(s.purity_percent or ""), s.lab_ref or ""]
+        for s in records]
+
+    def bare() -> int:
+        return bare_table(rows, work / "bare.pdf")
+
+    ours: list[float] = []
+    raw: list[float] = []
+    pages = bare_pages = 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        pages = service.render(REF, work / "report.pdf").pages
+        ours.append(pages / (time.perf_counter() - start))
+        start = time.perf_counter()
+        bare_pages = bare()
+        raw.append(bare_pages / (time.perf_counter() - start))
+    ws.close()
+    return [Figure(f"report, case of {len(records):,} seizures (pages/s)", ours, raw, "pages/s",
+                   "≥ 0.5×", f"case summary ({pages} pages: figures, charts, network, every "
+                   f"table, appendices); raw: the seizure rows alone as a LongTable in the "
+                   f"report's font and table style ({bare_pages} pages)")]
+
+
+# --- installer ---------------------------------------------------------------------------------
+def bench_installer(dist: Path) -> list[Figure]:
+    folder = dist / "caseapp"
+    if not folder.is_dir():
+        return [Figure("installer, one folder (`scripts/build_installer`)", [], None, "MB",
+                       "≤ 250 MB", f"not built: no {folder}")]
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and
+               not p.is_symlink()) / 1e6
+    exe = folder / "caseapp"
+    checks = []
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "CASEAPP_HOME": home, "CASEAPP_USER": "bench",
+               "QT_QPA_PLATFORM": "offscreen"}
+        env.pop("PYTHONPATH", None)
+        for args in (["--version"], ["--db", f"{home}/d.db", "demo"],
+                     ["--db", f"{home}/d.db", "report", "CASE-2026-0007", "--out",
+                      f"{home}/r.pdf"]):
+            done = subprocess.run([str(exe), *args], capture_output=True, env=env, timeout=600)
+            checks.append(f"`{args[-1] if args[0] == '--version' else args[2]}` "
+                          f"{'ok' if done.returncode == 0 else 'FAILED'}")
+    return [Figure("installer, one folder (`scripts/build_installer`)", [size], None, "MB",
+                   "≤ 250 MB", "; ".join(checks))]
+
+
+# --- the write side (issue-17a) ------------------------------------------------------------
+def write_side(only: set[str] | None, context: dict[str, Any]) -> list[Figure]:
+    try:
+        from benchmarks import write_bench
+    except ImportError:
+        return [Figure("write side (CSV import, bundle import, verify, generation)", [], None,
+                       "", "", "benchmarks/write_bench.py not present")]
+    figures: list[Figure] = []
+    for name, fn in sorted(vars(write_bench).items()):
+        if not (name.startswith("bench_") and callable(fn)):
+            continue
+        if only is not None and name.removeprefix("bench_") not in only:
+            continue
+        wanted = inspect.signature(fn).parameters
+        rows = fn(**{k: v for k, v in context.items() if k in wanted})
+        figures += [Figure(*row) for row in rows]
+    return figures
+
+
+def write_bench_names() -> set[str]:
+    with contextlib.suppress(ImportError):
+        from benchmarks import write_bench
+
+        return {n.removeprefix("bench_") for n in vars(write_bench) if n.startswith("bench_")}
+    return set()
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
     mem = next((int(line.split()[1]) // 1024**2 for line in
                 Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), 0)
+                if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{cpu}, {os.cpu_count()} cores, {mem} GiB RAM; {platform.system()} "
             f"{platform.release()}; Python {platform.python_version()}; SQLite "
-            f"{sqlite3.sqlite_version}")
+            f"{sqlite3.sqlite_version}; load average {load:.1f} at the start")
+
+
+READ_SIDE = ("list", "ids", "search", "cli", "window", "report", "installer")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="caseapp benchmarks (Markdown on stdout)")
-    parser.add_argument("--big", type=Path, default=OUT / "big.db")
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--skip-big-verify", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", type=Path, default=OUT / "big.db",
+                        help="the 1 M-seizure database (benchmarks/make_big_db.py)")
+    parser.add_argument("--search-db", type=Path, help="the database searched (default: "
+                        "--big); the queries name companies, shipments and exhibits of a "
+                        "`benchmarks/generate.py` database, which make_big_db.py does not make")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (at least 3)")
+    parser.add_argument("--rows", type=int, default=100_000, help="CSV import size (write side)")
+    parser.add_argument("--report-seizures", type=int, default=1000)
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist")
+    parser.add_argument("--only", help="comma-separated figures: " + ", ".join(READ_SIDE)
+                        + " and the write side's (" + (", ".join(sorted(write_bench_names()))
+                                                       or "none present") + ")")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes where a figure "
+                        "allows it (passed to the write side)")
+    parser.add_argument("--results", type=Path, help="where the Markdown goes (default: "
+                        "benchmarks/RESULTS.md for a full run, benchmarks/out/ otherwise)")
     args = parser.parse_args(argv)
-    if not args.big.exists():
-        raise SystemExit(f"{args.big} missing: run benchmarks/generate.py first")
+    runs = max(3, args.runs)
+    only = set(args.only.split(",")) if args.only else None
+    needs_big = only is None or bool(only & {"list", "ids", "search", "cli", "window"})
+    if needs_big and not args.big.exists():
+        raise SystemExit(f"{args.big} missing: run benchmarks/make_big_db.py --out {args.big}")
+    OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-", dir=OUT))
     os.environ["CASEAPP_HOME"] = str(work / "home")
     os.environ.setdefault("CASEAPP_USER", "bench")
-    figures, imported = bench_import(work, args.rows)
-    figures += bench_chain(imported)
-    figures += bench_verify(imported, f"{args.rows:,}-seizure import db")
-    figures += bench_list(args.big)
-    search_figs, search_lines = bench_search(args.big)
-    figures += search_figs
-    figures += bench_start(args.big)
-    if not args.skip_big_verify:
-        figures += bench_verify(args.big, "1 M-seizure db")
-    print(f"Machine: {machine()}\n")
-    print("| figure | caseapp | raw baseline | ratio | target | notes |")
-    print("|---|---|---|---|---|---|")
-    for fig in figures:
-        print(fig.row())
-    print("\n| query | caseapp (median of 5) | raw FTS5 | hits | kinds |")
-    print("|---|---|---|---|---|")
-    print("\n".join(search_lines))
+    started = dt.datetime.now(dt.UTC)
+    header = machine()
+
+    def want(name: str) -> bool:
+        return only is None or name in only
+
+    figures: list[Figure] = []
+    search_lines: list[str] = []
+    figures += write_side(only, {"work": work, "big": args.big, "rows": args.rows,
+                                 "runs": runs, "quick": args.quick})
+    if want("list"):
+        figures += bench_list(args.big, runs)
+    if want("ids"):
+        figures += bench_ids(args.big, runs)
+    if want("window"):
+        figures += bench_window({"demo DB": demo_db(work), "1 M DB": args.big}, runs)
+    if want("cli"):
+        figures += bench_cli_start(args.big, runs)
+    if want("report"):
+        figures += bench_report(work, runs, args.report_seizures)
+    if want("search"):
+        found, search_lines = bench_search(args.search_db or args.big, runs)
+        figures += found
+    if want("installer"):
+        figures += bench_installer(args.dist)
+    finished = dt.datetime.now(dt.UTC)
+    command = " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
+    text = [
+        "# Benchmark results", "",
+        f"Written by `{command}` ({started:%d %b %Y, %H:%M}–{finished:%H:%M} UTC). Each figure "
+        f"ran {runs} times (pages and searches more), caseapp and its baseline alternating in "
+        "the same run; min / median are shown, the ratio and the targets use the medians. The "
+        "machine is shared: absolute figures are noisy, ratios are the figures to compare.", "",
+        f"Machine: {header}", "",
+        f"The 1 M-seizure database: `{args.big.name}` ({args.big.stat().st_size / 1e9:.2f} GB)"
+        if args.big.exists() else "", "",
+        table(figures), "",
+    ]
+    if search_lines:
+        text += ["| query | caseapp (median) | raw FTS5 (median) | hits | kinds |",
+                 "|---|---|---|---|---|", *search_lines, ""]
+    report = "\n".join(text)
+    print(report)
+    target = args.results or (RESULTS if only is None else OUT / "RESULTS-partial.md")
+    target.write_text(report, encoding="utf-8")
+    print(f"(written to {target})", file=sys.stderr)
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -181,6 +182,9 @@ class Seizure(SyncedMixin, Base):
         UniqueConstraint("case_uid", "exhibit_ref"),
         Index("ix_seizures_case_date", "case_uid", "seized_on", "id"),
         Index("ix_seizures_seized_on", "seized_on", "id"),
+        # Live rows only: a case's ordered ids come from the index alone (revision 0013).
+        Index("ix_seizures_live_case_date", "case_uid", "seized_on", "id", "deleted_at",
+              sqlite_where=text("deleted_at IS NULL")),
         CheckConstraint(_in("form", t.SEIZURE_FORMS), name="form"),
         CheckConstraint(_in("unit", t.UNITS, False), name="unit"),
         CheckConstraint("net_quantity >= 0", name="net_quantity"),

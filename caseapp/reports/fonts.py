@@ -79,6 +79,9 @@ def text_runs(text: str, *, bold: bool = False) -> list[Run]:
     """`text` cut into (font, text) runs, with undrawable characters replaced by their code."""
     coverage = _registered()
     latin = SANS_BOLD if bold else SANS
+    if text.isascii() and text.isprintable():
+        # Most of a report (references, dates, numbers): DejaVu draws all of printable ASCII.
+        return [(latin, text)] if text else []
     runs: list[Run] = []
     for char in text:
         if char in _SPACE_CONTROLS or unicodedata.category(char) in _SPACE_CATEGORIES:

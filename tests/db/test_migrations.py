@@ -108,6 +108,7 @@ def extra_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) 
         return cfg
 
     monkeypatch.setattr(migrate, "alembic_config", with_extra)
+    monkeypatch.setattr(migrate, "HEAD", "9001")  # as a caseapp with this revision has it
     return "9001"
 
 

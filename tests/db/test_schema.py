@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from caseapp.db.base import Base
 from caseapp.db.engine import make_engine
 from caseapp.db.fts import FTS_TABLE
-from caseapp.db.migrate import current_revision, head_revision, upgrade_database
+from caseapp.db.migrate import HEAD, current_revision, head_revision, upgrade_database
 from caseapp.errors import CaseAppError
 
 
@@ -24,6 +26,31 @@ def test_upgrade_from_empty_reaches_head(tmp_path: Path) -> None:
         "SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"cases", "seizures", "shipments", "companies", "persons", "links", "notes",
             "attachments", "audit_entries", "ops", "changesets"} <= tables
+
+
+def test_the_head_constant_is_alembics_head() -> None:
+    """A database at HEAD opens without importing Alembic: HEAD must be the real head."""
+    assert head_revision() == HEAD
+
+
+def test_opening_a_database_at_head_does_not_import_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "head.db"
+    upgrade_database(path)
+    code = ("import sys; from pathlib import Path; from caseapp.db.migrate import "
+            "upgrade_database; upgrade_database(Path(sys.argv[1])); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_live_seizures_of_a_case_are_read_from_the_partial_index(tmp_path: Path) -> None:
+    path = tmp_path / "plan.db"
+    upgrade_database(path)
+    plan = " ".join(r[-1] for r in sqlite3.connect(path).execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM seizures WHERE deleted_at IS NULL AND case_uid = ? "
+        "ORDER BY seized_on DESC, id DESC", ("x",)))
+    assert "COVERING INDEX ix_seizures_live_case_date" in plan
 
 
 def skip_fts(name: str | None, type_: str, _parents: object) -> bool:

@@ -29,6 +29,8 @@ class Column:
     width: int = 120
     refs: Callable[[Record], RefPairs] | None = None
     ref_kinds: frozenset[str] = frozenset()
+    # The fields `text` and `refs` read: a table reads only these (and a few more) per row.
+    fields: tuple[str, ...] = ()
 
 
 def show(value: Any) -> str:
@@ -53,14 +55,15 @@ def _is_code(value: Any) -> bool:
 def field(name: str, header: str, *, width: int = 120, numeric: bool = False,
           sortable: bool = True) -> Column:
     return Column(name, header, lambda r, _res: show(getattr(r, name)),
-                  sort=name if sortable else None, numeric=numeric, width=width)
+                  sort=name if sortable else None, numeric=numeric, width=width,
+                  fields=(name,))
 
 
 def when(name: str, header: str, *, width: int = 130) -> Column:
     """A stored UTC timestamp (2026-11-02T09:14:03.512Z) shown in local time to the
     minute (2026-11-02 10:14); sorted on the stored value."""
     return Column(name, header, lambda r, _res: local_time(getattr(r, name)), sort=name,
-                  width=width)
+                  width=width, fields=(name,))
 
 
 def local_time(value: Any) -> str:
@@ -80,13 +83,14 @@ def ref(name: str, kind: str, header: str, *, width: int = 160) -> Column:
         uid = getattr(r, name)
         return [(kind, uid)] if uid else []
     return Column(name, header, lambda r, res: res(kind, getattr(r, name)), sort=name,
-                  width=width, refs=refs, ref_kinds=frozenset({kind}))
+                  width=width, refs=refs, ref_kinds=frozenset({kind}), fields=(name,))
 
 
 def quantity() -> Column:
     return Column("quantity", "Net quantity",
                   lambda r, _res: f"{show(r.net_quantity)} {r.unit}",
-                  sort="net_quantity", numeric=True, width=110)
+                  sort="net_quantity", numeric=True, width=110,
+                  fields=("net_quantity", "unit"))
 
 
 def node(side: str, header: str) -> Column:
@@ -97,7 +101,7 @@ def node(side: str, header: str) -> Column:
         kind = getattr(r, f"{side}_kind")
         return f"{res(kind, getattr(r, side))} ({kind})"
     return Column(side, header, text, sort=None, width=240, refs=refs,
-                  ref_kinds=frozenset({ANY_KIND}))
+                  ref_kinds=frozenset({ANY_KIND}), fields=(side, f"{side}_kind"))
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {

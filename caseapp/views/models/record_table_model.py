@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from caseapp.domain.records import Record
-from caseapp.services.paging import PagingService
+from caseapp.services.paging import DisplayRow, PagingService
 from caseapp.services.records import ListQuery
 from caseapp.views.models.columns import ANY_KIND, COLUMNS, Column
 from caseapp.views.workers import Worker
@@ -78,9 +78,13 @@ _DELETED_COLOR = QColor("#888888")
 
 @dataclasses.dataclass
 class _Page:
-    records: tuple[Record, ...]
-    cells: list[list[str]]
+    """Rows as read (display rows: fields by attribute) and their cell texts; the record of
+    a row is built only when it is asked for (opened, edited), then kept."""
+
+    rows: tuple[DisplayRow, ...]
+    cells: list[list[str] | None]  # made when a row is first drawn
     keys: tuple[Any, ...] = ()
+    records: dict[str, Record] | None = None  # by uid, read for the whole page at once
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -95,6 +99,10 @@ class RecordTableModel(QAbstractTableModel):
         self.paging = paging
         self.kind = kind
         self.columns: tuple[Column, ...] = COLUMNS[kind]
+        # What a page reads per row: the columns' fields (every field if one is not known).
+        self.fields: tuple[str, ...] | None = (
+            tuple(dict.fromkeys(f for c in self.columns for f in c.fields))
+            if all(c.fields for c in self.columns) else None)
         self.query = ListQuery(limit=PAGE_SIZE, with_total=False)
         self._ids: array[int] | None = None
         self._rows = 0
@@ -145,7 +153,7 @@ class RecordTableModel(QAbstractTableModel):
             page = self._keyset_page()  # inside the reset: no row insertion signals
             if page is not None:
                 self._pages[0] = page
-                self._rows = len(page.records)
+                self._rows = len(page.rows)
         else:
             self._exhausted = True  # nothing to fetch by keyset: wait for the ids
         generation, query = self._generation, self.query
@@ -181,13 +189,19 @@ class RecordTableModel(QAbstractTableModel):
         if not 0 <= row < self._rows:
             return None
         page = self._page(row // PAGE_SIZE)
-        return page.records[row % PAGE_SIZE] if row % PAGE_SIZE < len(page.records) else None
+        row %= PAGE_SIZE
+        if row >= len(page.rows):
+            return None
+        if page.records is None:
+            records = self.paging.by_ids(self.kind, [r.id for r in page.rows])
+            page.records = {r.uid: r for r in records}
+        return page.records.get(page.rows[row].uid)
 
     def row_of(self, uid: str, read_pages: int = 4) -> int | None:
         """The row of a record among the loaded pages, reading up to `read_pages` more of
         the first pages (a reset leaves none loaded); None if not found there."""
         for number, page in sorted(self._pages.items()):
-            for i, rec in enumerate(page.records):
+            for i, rec in enumerate(page.rows):
                 if rec.uid == uid:
                     return number * PAGE_SIZE + i
         if self._ids is None:
@@ -195,7 +209,7 @@ class RecordTableModel(QAbstractTableModel):
         for number in range(min(read_pages, -(-self._rows // PAGE_SIZE))):
             if number not in self._pages:
                 page = self._page(number)
-                for i, rec in enumerate(page.records):
+                for i, rec in enumerate(page.rows):
                     if rec.uid == uid:
                         return number * PAGE_SIZE + i
         return None
@@ -227,22 +241,24 @@ class RecordTableModel(QAbstractTableModel):
         number = self._rows // PAGE_SIZE
         previous = self._pages.get(number - 1)
         after = previous.keys[-1] if previous and previous.keys else None
-        fetched = self.paging.page(self.kind, self.query, self._rows, PAGE_SIZE,
-                                   self._rows + PAGE_SIZE, after=after)
-        if len(fetched.records) < PAGE_SIZE:
+        fetched = self.paging.display_page(self.kind, self.query, self._rows, PAGE_SIZE,
+                                           self._rows + PAGE_SIZE, after=after,
+                                           fields=self.fields)
+        if len(fetched.rows) < PAGE_SIZE:
             self._exhausted = True
-        if not fetched.records:
+        if not fetched.rows:
             return None
-        return _Page(fetched.records, self._cells(fetched.records), fetched.keys)
+        last = fetched.last_key()
+        return _Page(fetched.rows, self._cells(fetched.rows), () if last is None else (last,))
 
     def _append_keyset_page(self) -> None:
         page = self._keyset_page()
         if page is None:
             return
         start = self._rows
-        self.beginInsertRows(QModelIndex(), start, start + len(page.records) - 1)
+        self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
         self._pages[start // PAGE_SIZE] = page
-        self._rows += len(page.records)
+        self._rows += len(page.rows)
         self.endInsertRows()
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
@@ -256,10 +272,14 @@ class RecordTableModel(QAbstractTableModel):
             row %= PAGE_SIZE
             if row >= len(page.cells):
                 return None
-            text = page.cells[row][index.column()]
+            cells = page.cells[row]
+            if cells is None:
+                shown = page.rows[row]
+                cells = page.cells[row] = [c.text(shown, self._resolve) for c in self.columns]
+            text = cells[index.column()]
             if role == TOOLTIP:
-                if index.column() == 0 and self._seen and row < len(page.records):
-                    seen = self._seen.get(page.records[row].uid)
+                if index.column() == 0 and self._seen and row < len(page.rows):
+                    seen = self._seen.get(page.rows[row].uid)
                     if seen:
                         return f"{text}\n{seen}"
                 return text if len(text) > 30 else None
@@ -267,15 +287,15 @@ class RecordTableModel(QAbstractTableModel):
         if role == DECORATION:
             if index.column() != 0 or not self._seen:
                 return None
-            record = self.record_at(index.row())
-            return _seen_icon() if record is not None and record.uid in self._seen else None
+            shown = self._row_at(index.row())
+            return _seen_icon() if shown is not None and shown.uid in self._seen else None
         if role == ALIGN:
             return RIGHT if self.columns[index.column()].numeric else LEFT
         if role == RECORD:
             return self.record_at(index.row())
         if role in (FONT, FOREGROUND) and self.query.include_deleted:
-            record = self.record_at(index.row())
-            if record is not None and record.deleted:  # shown only with "Show deleted"
+            shown = self._row_at(index.row())
+            if shown is not None and shown.deleted_at is not None:  # with "Show deleted"
                 return _DELETED_FONT if role == FONT else _DELETED_COLOR
         return None
 
@@ -310,14 +330,23 @@ class RecordTableModel(QAbstractTableModel):
         if self._ids is None:  # only loaded rows are visible before the ids arrive
             return _Page((), [])
         ids = self._ids[number * PAGE_SIZE:(number + 1) * PAGE_SIZE]
-        records = self.paging.by_ids(self.kind, ids)
-        page = _Page(records, self._cells(records))
+        rows = self.paging.display_rows(self.kind, ids, fields=self.fields)
+        page = _Page(rows, self._cells(rows))
         self._pages[number] = page
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
         return page
 
-    def _cells(self, records: tuple[Record, ...]) -> list[list[str]]:
+    def _row_at(self, row: int) -> DisplayRow | None:
+        if not 0 <= row < self._rows:
+            return None
+        page = self._page(row // PAGE_SIZE)
+        return page.rows[row % PAGE_SIZE] if row % PAGE_SIZE < len(page.rows) else None
+
+    def _cells(self, records: tuple[DisplayRow, ...]) -> list[list[str] | None]:
+        """The names the page's reference columns show and its seen-before badges; the cell
+        texts themselves are made when a row is first drawn (`data`). A display row answers
+        the columns' getters as a record would (row.exhibit_ref)."""
         wanted: dict[str, set[str]] = {}
         for column in self.columns:
             if column.refs is None:
@@ -333,7 +362,7 @@ class RecordTableModel(QAbstractTableModel):
             # The seen-before badge: one indexed look-up per page of rows.
             self._seen.update(self.paging.ws.seen.badges(
                 self.kind, [r.uid for r in records], self.query.case_uid))
-        return [[c.text(rec, self._resolve) for c in self.columns] for rec in records]
+        return [None] * len(records)
 
     def _resolve(self, kind: str, uid: str | None) -> str:
         return "" if uid is None else self._names.get((kind, uid), uid)

@@ -1,0 +1,107 @@
+"""Process start to painted window, one process per measurement (`run.py` starts it).
+
+    python benchmarks/window_start.py app  DB     # `caseapp --db DB`: the whole main window
+    python benchmarks/window_start.py bare DB     # QMainWindow + QTableView over sqlite3
+
+Prints the wall-clock time (`time.time()`) just after the window's first paint and the peak
+RSS in MiB, then exits at once; the parent subtracts its own `time.time()` taken before it
+started this process, so the figure includes the interpreter start and every import. The
+first paint is the first Paint event of a widget inside a visible top-level QMainWindow; the
+time is taken once that event has been handled (a zero-delay timer fires after it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _report() -> None:
+    with open("/proc/self/status") as status:
+        hwm = next(line for line in status if line.startswith("VmHWM"))
+    sys.stdout.write(f"{time.time():.6f} {int(hwm.split()[1]) / 1024:.1f}\n")
+    sys.stdout.flush()
+    os._exit(0)  # no teardown: workers, the database and Qt are left to the OS
+
+
+def _watch(app: Any) -> None:
+    """Report once the first paint of a main window has been handled."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QMainWindow, QWidget
+
+    class FirstPaint(QObject):
+        seen = False
+
+        def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+            if (not self.seen and event.type() == QEvent.Type.Paint
+                    and isinstance(obj, QWidget) and isinstance(obj.window(), QMainWindow)):
+                self.seen = True
+                QTimer.singleShot(0, _report)
+            return False
+
+    app._first_paint = FirstPaint(app)  # kept alive with the application
+    app.installEventFilter(app._first_paint)
+
+
+def run_app(db: str) -> None:
+    import caseapp.app as window_app
+
+    make = window_app.make_application
+
+    def make_and_watch(argv: list[str] | None = None) -> Any:
+        app = make(argv)
+        _watch(app)
+        return app
+
+    window_app.make_application = make_and_watch
+    from caseapp.__main__ import main
+
+    main(["--db", db])
+
+
+def run_bare(db: str) -> None:
+    import sqlite3
+
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+    from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+
+    class PageModel(QAbstractTableModel):
+        def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+            super().__init__()
+            self.rows = rows
+
+        def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
+            return 0 if parent.isValid() else len(self.rows)
+
+        def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
+            return 0 if parent.isValid() else 8
+
+        def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return str(self.rows[index.row()][index.column()])
+            return None
+
+    app = QApplication(sys.argv[:1])
+    _watch(app)
+    conn = sqlite3.connect(db)
+    case_uid = conn.execute("SELECT uid FROM cases ORDER BY ref LIMIT 1").fetchone()[0]
+    rows = conn.execute(
+        "SELECT exhibit_ref, seized_on, substance, net_quantity, unit, purity_percent, form, "
+        "place FROM seizures WHERE case_uid = ? AND deleted_at IS NULL "
+        "ORDER BY seized_on DESC, id DESC LIMIT 200", (case_uid,)).fetchall()
+    window = QMainWindow()
+    view = QTableView()
+    view.setModel(PageModel(rows))
+    window.setCentralWidget(view)
+    window.resize(1280, 800)
+    window.show()
+    app.exec()
+
+
+if __name__ == "__main__":
+    variant, path = sys.argv[1], sys.argv[2]
+    run_app(path) if variant == "app" else run_bare(path)
