@@ -182,7 +182,7 @@ class Seizure(SyncedMixin, Base):
         UniqueConstraint("case_uid", "exhibit_ref"),
         Index("ix_seizures_case_date", "case_uid", "seized_on", "id"),
         Index("ix_seizures_seized_on", "seized_on", "id"),
-        # Live rows only: a case's ordered ids come from the index alone (revision 0013).
+        # Live rows only: a case's ordered ids come from the index alone (revision 0011).
         Index("ix_seizures_live_case_date", "case_uid", "seized_on", "id", "deleted_at",
               sqlite_where=text("deleted_at IS NULL")),
         CheckConstraint(_in("form", t.SEIZURE_FORMS), name="form"),
