@@ -58,7 +58,8 @@ class Workspace:
 
     @classmethod
     def open(cls, path: Path | str, *, signer: Signer | None = None,
-             on_busy: BusyNotice = stderr_notice) -> Workspace:
+             on_busy: BusyNotice = stderr_notice, passphrase: str | None = None,
+             plain: bool = False) -> Workspace:
         """Open the caseapp database at `path`: create it if there is no file there, upgrade
         it (backup first) if it is older.
 
@@ -67,12 +68,19 @@ class Workspace:
         non-SQLite file, a folder, a newer schema) and DatabaseBusy if another program keeps
         it locked (`on_busy` hears about the wait after a second). A file or folder caseapp may
         not write opens read-only: reading works, writing raises DatabaseReadOnly.
+
+        An encrypted database is unlocked with `passphrase` (else CASEAPP_PASSPHRASE_FILE's);
+        a new one is encrypted under it unless `plain` (services/encryption.py). Raises
+        PassphraseNeeded or WrongPassphrase, nothing changed, when it cannot be unlocked.
         """
         from caseapp.services.preferences import apply_preferences
 
         apply_preferences()
+        from caseapp.services.encryption import prepare_open
+
         path = Path(path)
-        upgrade_database(path, on_busy=on_busy)
+        upgrade_database(path, on_busy=on_busy,
+                         encrypt=prepare_open(path, passphrase, plain=plain))
         read_only = not can_write(path)
         ws = cls(Database(path, read_only=read_only, on_busy=on_busy),
                  Identity(signer or local_signer()))
