@@ -75,7 +75,9 @@ def prepare_open(path: Path, passphrase: str | None = None, *,
     CASEAPP_PASSPHRASE_FILE; WrongPassphrase (nothing changed) when it does not fit.
     """
     path = Path(path)
-    if not needs_passphrase(path, plain=plain):
+    # A passphrase given for a new database asks for encryption (CASEAPP_PLAIN aside).
+    new_with_passphrase = passphrase is not None and not plain and not path.exists()
+    if not new_with_passphrase and not needs_passphrase(path, plain=plain):
         return None
     given = passphrase if passphrase is not None else passphrase_from_env()
     if path.exists():

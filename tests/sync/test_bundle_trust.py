@@ -327,7 +327,7 @@ def test_an_import_into_a_damaged_database_is_refused(setup, tmp_path: Path) -> 
                           "'ix_seizures_seized_on'").fetchone()
     con.close()
     data = bytearray(db.read_bytes())
-    start = (root - 1) * page_size
+    start = (root - 1) * int(page_size)
     data[start + 8:start + 8 + 64] = b"\xff" * 64   # cells of the index page garbled
     db.write_bytes(bytes(data))
     op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "into a wreck"})
