@@ -76,14 +76,21 @@ class Workspace:
         from caseapp.services.preferences import apply_preferences
 
         apply_preferences()
-        from caseapp.services.encryption import prepare_open
+        from caseapp.services.encryption import (
+            is_encrypted,
+            passphrase_from_env,
+            prepare_open,
+        )
 
         path = Path(path)
         upgrade_database(path, on_busy=on_busy,
                          encrypt=prepare_open(path, passphrase, plain=plain))
         read_only = not can_write(path)
-        ws = cls(Database(path, read_only=read_only, on_busy=on_busy),
-                 Identity(signer or local_signer()))
+        if signer is None:
+            # The passphrase of an encrypted database also protects the signing key.
+            given = passphrase if passphrase is not None else passphrase_from_env()
+            signer = local_signer(passphrase=given if is_encrypted(path) else None)
+        ws = cls(Database(path, read_only=read_only, on_busy=on_busy), Identity(signer))
         if read_only:
             return ws
         try:

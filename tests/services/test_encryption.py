@@ -205,3 +205,24 @@ def test_an_interrupted_change_of_passphrase_still_opens(tmp_path: Path) -> None
     with Workspace.open(db, passphrase="a different long passphrase") as ws:
         assert ws.cases.list_page(ws_query()).total >= 1
     assert not pending_sidecar(db).exists()
+
+
+def test_the_signing_key_is_protected_on_the_next_unlock(tmp_path: Path) -> None:
+    from caseapp.services import identity
+    from caseapp.sync.signing import is_encrypted_key
+
+    with Workspace.open(tmp_path / "plain.db", plain=True) as ws:
+        key_id = ws.identity.signer.key_id
+    path = identity.key_path()
+    assert b"BEGIN PRIVATE KEY" in path.read_bytes()  # an old plain key keeps working
+    identity.lock_keys()
+    with Workspace.open(tmp_path / "c.db", passphrase=SECRET) as ws:
+        assert ws.identity.signer.key_id == key_id
+    assert is_encrypted_key(path) and b"BEGIN PRIVATE KEY" not in path.read_bytes()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    identity.lock_keys()
+    with pytest.raises(WrongPassphrase, match="signing key"):
+        identity.local_signer(passphrase="not the passphrase")
+    with pytest.raises(PassphraseNeeded):
+        identity.unlock_key(path, None)
+    assert identity.local_signer(passphrase=SECRET).key_id == key_id
