@@ -130,7 +130,24 @@ def change_passphrase(path: Path, old: str | None, new: str) -> Conversion:
     check_new_passphrase(new)
     if old is not None or cipher.known_key(path) is None:
         unlock(path, old if old is not None else _required(path))
-    return convert(path, new_key(new), "rekey")
+    done = convert(path, new_key(new), "rekey")
+    _reprotect_signing_key(old, new)
+    return done
+
+
+def _reprotect_signing_key(old: str | None, new: str) -> None:
+    """The local signing key, if protected under the old passphrase, moves to the new one."""
+    from caseapp.services import identity
+    from caseapp.sync.signing import is_encrypted_key
+
+    path = identity.key_path()
+    if not is_encrypted_key(path):
+        return
+    try:
+        signer = identity.local_signer(passphrase=old)
+    except (PassphraseNeeded, WrongPassphrase):
+        return  # protected under another passphrase: left as it is
+    identity.protect_key(path, signer, new)
 
 
 def _required(path: Path) -> str:

@@ -105,6 +105,44 @@ class Workspace:
     def close(self) -> None:
         self.db.dispose()
 
+    @property
+    def locked(self) -> bool:
+        return isinstance(self.db, _Locked)
+
+    def lock(self) -> None:
+        """Close the database and drop its key and the signing key from this workspace and
+        process (the window's auto-lock); `unlock` opens it again. Until then every use of
+        the database raises DatabaseLocked."""
+        from caseapp.services.encryption import lock
+        from caseapp.services.identity import lock_keys
+
+        if self.locked:
+            return
+        path, read_only = self.db.path, self.db.read_only
+        self.db.dispose()
+        self.db = _Locked(path, read_only)  # type: ignore[assignment]
+        self.identity = _Locked(path, read_only)  # type: ignore[assignment]
+        lock(path)
+        lock_keys()
+
+    def unlock(self, passphrase: str, on_busy: BusyNotice = stderr_notice) -> None:
+        """Open a locked workspace again (WrongPassphrase, nothing changed, if it does not
+        fit)."""
+        from caseapp.services.encryption import is_encrypted, lock, unlock_with
+
+        if not isinstance(self.db, _Locked):
+            return
+        path, read_only = self.db.path, self.db.read_only
+        if is_encrypted(path):
+            unlock_with(path, passphrase)
+        try:
+            signer = local_signer(passphrase=passphrase if is_encrypted(path) else None)
+        except BaseException:
+            lock(path)
+            raise
+        self.db = Database(path, read_only=read_only, on_busy=on_busy)
+        self.identity = Identity(signer)
+
     def __enter__(self) -> Workspace:
         return self
 
@@ -257,3 +295,19 @@ class Workspace:
             raise ValidationError(f"Unknown record kind {kind!r}.")
         service: RecordService[Any] = getattr(self, name)
         return service
+
+
+class _Locked:
+    """What a locked workspace holds instead of its database and identity."""
+
+    def __init__(self, path: Path, read_only: bool) -> None:
+        self.path = path
+        self.read_only = read_only
+
+    def dispose(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        from caseapp.errors import DatabaseLocked
+
+        raise DatabaseLocked(f"{self.path.name} is locked; unlock it with its passphrase.")
