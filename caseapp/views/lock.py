@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -73,9 +74,16 @@ class PassphraseDialog(QDialog):
         self.plain.setObjectName("plain")
         if mode in ("unlock", "change"):
             form.addRow("Passphrase" if mode == "unlock" else "Current passphrase", self.current)
+        else:
+            self.current.hide()
         if mode in ("new", "change"):
             form.addRow("New passphrase", self.new)
             form.addRow("The same again", self.repeat)
+        else:
+            self.new.hide()
+            self.repeat.hide()
+        if mode != "new":
+            self.plain.hide()
         self.error = QLabel("", self)
         self.error.setObjectName("passphrase_error")
         self.error.setWordWrap(True)
@@ -92,7 +100,8 @@ class PassphraseDialog(QDialog):
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self.try_accept)
         self.buttons.rejected.connect(self.reject)
-        self.resize(460, 0)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.setMinimumWidth(480)
 
     def _on_plain_toggled(self, plain: bool) -> None:
         self.new.setEnabled(not plain)
@@ -126,6 +135,7 @@ class PassphraseDialog(QDialog):
 
     def _fail(self, message: str) -> None:
         self.error.setText(message)
+        self.adjustSize()
 
 
 def ask_to_open(path: Path, parent: QWidget | None = None) -> tuple[str | None, bool] | None:
