@@ -40,7 +40,21 @@ def open_workspace(args: argparse.Namespace, *, must_exist: bool = False) -> Wor
     if must_exist and not path.exists():
         raise CaseAppError(f"No database at {path}. Create one with: caseapp --db {path} init")
     plain = bool(getattr(args, "plain", False))
-    return Workspace.open(path, passphrase=passphrase_for(path, plain=plain), plain=plain)
+    passphrase = passphrase_for(path, plain=plain)
+    if passphrase is None:
+        unlock_signing_key()
+    return Workspace.open(path, passphrase=passphrase, plain=plain)
+
+
+def unlock_signing_key() -> None:
+    """A plain database still needs the signing key: when that is protected (and not
+    unlocked, nor its passphrase in CASEAPP_PASSPHRASE_FILE), ask for its passphrase."""
+    from caseapp.services import identity
+    from caseapp.services.encryption import passphrase_from_env
+
+    if identity.key_is_locked() and passphrase_from_env() is None:
+        identity.local_signer(
+            passphrase=ask_passphrase("Passphrase for your signing key: "))
 
 
 def passphrase_for(path: Path, *, plain: bool = False) -> str | None:

@@ -148,6 +148,8 @@ def _reprotect_signing_key(old: str | None, new: str) -> None:
     except (PassphraseNeeded, WrongPassphrase):
         return  # protected under another passphrase: left as it is
     identity.protect_key(path, signer, new)
+    identity.lock_keys()  # read again (under the new passphrase) on next use
+    identity.local_signer(passphrase=new)
 
 
 def _required(path: Path) -> str:

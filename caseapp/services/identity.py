@@ -19,6 +19,7 @@ from caseapp.sync.signing import (
 KEY_FILE = "investigator.key"
 # Signing keys unlocked in this process (unlocked once per session; `lock_keys` drops them).
 _unlocked: dict[str, Signer] = {}
+_stamps: dict[str, tuple[int, int, int] | None] = {}
 
 
 def default_name() -> str:
@@ -43,9 +44,12 @@ def local_signer(key_path: Path | None = None, passphrase: str | None = None) ->
 
     path = key_path or keys_dir() / KEY_FILE
     known = _unlocked.get(str(path))
+    if known is not None and _stamp(path) != _stamps.get(str(path)):
+        known = None  # the file was replaced (a new key, another protection): read it again
     if known is not None:
         if passphrase is not None and not is_encrypted_key(path):
             protect_key(path, known, passphrase)
+            _stamps[str(path)] = _stamp(path)
         return known
     if key_path is None and not path.exists():
         signer = write_key_pair(path, default_name())
@@ -57,7 +61,22 @@ def local_signer(key_path: Path | None = None, passphrase: str | None = None) ->
     if passphrase is not None and not is_encrypted_key(path):
         protect_key(path, signer, passphrase)
     _unlocked[str(path)] = signer
+    _stamps[str(path)] = _stamp(path)
     return signer
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def key_is_locked() -> bool:
+    """Is the local signing key protected and not unlocked in this process?"""
+    path = key_path()
+    return str(path) not in _unlocked and is_encrypted_key(path)
 
 
 def unlock_key(path: Path, passphrase: str | None) -> Signer:
@@ -114,6 +133,7 @@ def _key_password(passphrase: str, params: object) -> bytes:
 def lock_keys() -> None:
     """Forget every signing key unlocked in this process (the window's auto-lock)."""
     _unlocked.clear()
+    _stamps.clear()
 
 
 def key_path() -> Path:

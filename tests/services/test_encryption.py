@@ -104,7 +104,9 @@ def ws_query():  # type: ignore[no-untyped-def]
     return ListQuery(limit=5)
 
 
-def test_a_wrong_passphrase_exits_1_and_changes_no_byte(tmp_path: Path) -> None:
+def test_a_wrong_passphrase_exits_1_and_changes_no_byte(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
     db = demo_database(tmp_path / "c.db", passphrase=SECRET)
     backup_database(db, "test")
     before = files_under(tmp_path)
@@ -118,8 +120,9 @@ def test_a_wrong_passphrase_exits_1_and_changes_no_byte(tmp_path: Path) -> None:
     cipher.forget_all()
     with pytest.raises(WrongPassphrase):
         Workspace.open(db, passphrase="not the passphrase")
+    monkeypatch.delenv("CASEAPP_PASSPHRASE_FILE", raising=False)  # pytest --encrypted's
     with pytest.raises(PassphraseNeeded):
-        Workspace.open(db)  # the conftest's CASEAPP_PASSPHRASE_FILE aside
+        Workspace.open(db)
     assert files_under(tmp_path) == before
 
 
@@ -141,7 +144,9 @@ def test_a_new_database_is_encrypted_unless_plain_is_asked(tmp_path: Path,
     proc = cli("init", db=tmp_path / "a.db", passphrase_file=secret)
     assert proc.returncode == 0, proc.stderr
     assert cipher.is_encrypted(tmp_path / "a.db")
-    proc = cli("--plain", "init", db=tmp_path / "b.db")
+    proc = cli("--plain", "init", db=tmp_path / "b.db")  # the signing key is protected now
+    assert proc.returncode == 1 and "signing key" in proc.stderr
+    proc = cli("--plain", "init", db=tmp_path / "b.db", passphrase_file=secret)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "b.db").read_bytes()[:16] == b"SQLite format 3\x00"
     proc = cli("init", db=tmp_path / "c.db")
