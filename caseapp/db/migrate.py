@@ -266,9 +266,13 @@ def create_database(path: Path, target: str = "head",
     try:
         if encrypt is not None:  # encrypted from its first page on (docs/security.md)
             cipher.remember(temp, encrypt[1])
+        _upgrade(temp, target, on_busy, create=True)
+        if encrypt is not None:
+            if path.exists():
+                return False
+            # The sidecar goes first: the database is never in place without it.
             cipher.write_params(cipher.sidecar_path(path), encrypt[0])
             cipher.remember(path, encrypt[1])
-        _upgrade(temp, target, on_busy, create=True)
         try:
             os.link(temp, path)  # unlike a rename, never replaces a file made meanwhile
         except FileExistsError:
