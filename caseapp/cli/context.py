@@ -53,8 +53,9 @@ def unlock_signing_key() -> None:
     from caseapp.services.encryption import passphrase_from_env
 
     if identity.key_is_locked() and passphrase_from_env() is None:
-        identity.local_signer(
-            passphrase=ask_passphrase("Passphrase for your signing key: "))
+        identity.local_signer(passphrase=ask_passphrase(
+            "Passphrase for your signing key: ",
+            needed="Your signing key is protected by a passphrase, which is needed"))
 
 
 def passphrase_for(path: Path, *, plain: bool = False) -> str | None:
@@ -74,7 +75,8 @@ def passphrase_for(path: Path, *, plain: bool = False) -> str | None:
                           "there is no way back in without it): ", confirm=True)
 
 
-def ask_passphrase(prompt: str, *, confirm: bool = False) -> str:
+def ask_passphrase(prompt: str, *, confirm: bool = False,
+                   needed: str = "A passphrase is needed") -> str:
     """Ask on the terminal without echo (PassphraseNeeded when there is no terminal)."""
     import getpass
     import sys
@@ -82,7 +84,7 @@ def ask_passphrase(prompt: str, *, confirm: bool = False) -> str:
     from caseapp.services.encryption import PassphraseNeeded
 
     if sys.stdin is None or not sys.stdin.isatty():
-        raise PassphraseNeeded("A passphrase is needed and there is no terminal to ask on.")
+        raise PassphraseNeeded(f"{needed} and there is no terminal to ask on.")
     try:
         first = getpass.getpass(prompt)
         if confirm and getpass.getpass("The same again: ") != first:
