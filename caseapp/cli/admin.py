@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from caseapp.cli.context import db_path, open_workspace, unlock
+from caseapp.cli.context import db_path, open_workspace, unlock, unlock_signing_key
 from caseapp.cli.output import TerminalProgress, print_json, print_table
 from caseapp.errors import CaseAppError
 
@@ -93,6 +93,7 @@ def cmd_whoami(args: argparse.Namespace) -> int:
     from caseapp.services.identity import local_signer, public_key_path
     from caseapp.sync.signing import short_fingerprint
 
+    unlock_signing_key()
     signer = local_signer()
     role = None
     if db_path(args).exists():  # the role comes from the database's team list
