@@ -51,15 +51,35 @@ def disk_bytes(folder: Path) -> bytes:
 
 
 def cli(*args: str, db: Path, passphrase_file: Path | None = None,
-        new_file: Path | None = None) -> subprocess.CompletedProcess[str]:
+        new_file: Path | None = None, process: bool = False
+        ) -> subprocess.CompletedProcess[str]:
+    """`caseapp --db DB ARGS` with only the passphrase files given here, as a new process
+    (`process`: what SQLCipher itself prints on stderr is seen too) or in this one with
+    every key forgotten first (a fresh process's state)."""
+    from caseapp.services import identity
+    from tests.cli.inproc import run
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_PASSPHRASE")}
     if passphrase_file is not None:
         env["CASEAPP_PASSPHRASE_FILE"] = str(passphrase_file)
     if new_file is not None:
         env["CASEAPP_NEW_PASSPHRASE_FILE"] = str(new_file)
-    return subprocess.run([sys.executable, "-m", "caseapp", "--db", str(db), *args],
-                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                          timeout=120)
+    if process:
+        return subprocess.run([sys.executable, "-m", "caseapp", "--db", str(db), *args],
+                              capture_output=True, text=True, env=env,
+                              stdin=subprocess.DEVNULL, timeout=120)
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    cipher.forget_all()
+    identity.lock_keys()
+    try:
+        return run(*args, db=db, check=None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        cipher.forget_all()
+        identity.lock_keys()
 
 
 def secret_file(folder: Path, text: str, name: str = "pass.txt") -> Path:
@@ -112,7 +132,7 @@ def test_a_wrong_passphrase_exits_1_and_changes_no_byte(tmp_path: Path,
     before = files_under(tmp_path)
     wrong = secret_file(tmp_path.parent, "not the passphrase", "wrong.txt")
     for args in (["cases"], ["verify"], ["decrypt"], ["init"]):
-        proc = cli(*args, db=db, passphrase_file=wrong)
+        proc = cli(*args, db=db, passphrase_file=wrong, process=args == ["cases"])
         assert proc.returncode == 1, proc.stderr
         assert "passphrase does not open c.db" in proc.stderr
         assert "ERROR" not in proc.stderr and "Traceback" not in proc.stderr
