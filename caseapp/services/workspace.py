@@ -73,15 +73,14 @@ class Workspace:
         a new one is encrypted under it unless `plain` (services/encryption.py). Raises
         PassphraseNeeded or WrongPassphrase, nothing changed, when it cannot be unlocked.
         """
-        from caseapp.services.preferences import apply_preferences
-
-        apply_preferences()
         from caseapp.services.encryption import (
             is_encrypted,
             passphrase_from_env,
             prepare_open,
         )
+        from caseapp.services.preferences import apply_preferences
 
+        apply_preferences()
         path = Path(path)
         upgrade_database(path, on_busy=on_busy,
                          encrypt=prepare_open(path, passphrase, plain=plain))
