@@ -31,6 +31,8 @@ KEY_BYTES = 32
 # RFC 9106's second recommended (low-memory) profile: 3 passes over 64 MiB, 4 lanes.
 DEFAULT_TIME_COST, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM = 3, 64 * 1024, 4
 
+PASSPHRASE_FILE_ENV = "CASEAPP_PASSPHRASE_FILE"
+
 _keys: dict[str, bytes] = {}
 
 
@@ -203,3 +205,19 @@ def connect(target: str | Path, key: bytes | None, **kwargs: Any) -> Any:
         conn.close()
         raise
     return conn
+
+
+def passphrase_from_env() -> str | None:
+    """The passphrase in the file named by CASEAPP_PASSPHRASE_FILE (its first line), if set."""
+    name = os.environ.get(PASSPHRASE_FILE_ENV)
+    if not name:
+        return None
+    try:
+        text = Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CaseAppError(f"Cannot read the passphrase file {name} "
+                           f"({exc.strerror or exc}).") from None
+    line = text.splitlines()[0] if text else ""
+    if not line:
+        raise CaseAppError(f"The passphrase file {name} is empty.")
+    return line

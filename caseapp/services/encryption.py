@@ -21,7 +21,8 @@ __all__ = ["Conversion", "PassphraseNeeded", "WrongPassphrase", "change_passphra
            "decrypt", "encrypt", "is_encrypted", "lock", "needs_passphrase",
            "passphrase_from_env", "prepare_open", "unlock_with", "wants_plain"]
 
-PASSPHRASE_FILE_ENV = "CASEAPP_PASSPHRASE_FILE"
+PASSPHRASE_FILE_ENV = cipher.PASSPHRASE_FILE_ENV
+passphrase_from_env = cipher.passphrase_from_env
 PLAIN_ENV = "CASEAPP_PLAIN"
 MIN_PASSPHRASE = 8
 
@@ -33,22 +34,6 @@ def is_encrypted(path: Path) -> bool:
 def wants_plain() -> bool:
     """`CASEAPP_PLAIN=1`: new databases are made plain (as with `--plain`)."""
     return os.environ.get(PLAIN_ENV, "").strip().lower() in ("1", "yes", "true")
-
-
-def passphrase_from_env() -> str | None:
-    """The passphrase in the file named by CASEAPP_PASSPHRASE_FILE (its first line), if set."""
-    name = os.environ.get(PASSPHRASE_FILE_ENV)
-    if not name:
-        return None
-    try:
-        text = Path(name).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CaseAppError(f"Cannot read the passphrase file {name} "
-                           f"({exc.strerror or exc}).") from None
-    line = text.splitlines()[0] if text else ""
-    if not line:
-        raise CaseAppError(f"The passphrase file {name} is empty.")
-    return line
 
 
 def needs_passphrase(path: Path, *, plain: bool = False) -> bool:

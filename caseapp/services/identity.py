@@ -40,7 +40,7 @@ def local_signer(key_path: Path | None = None, passphrase: str | None = None) ->
     CASEAPP_PASSPHRASE_FILE's, once per process. A plain key given a `passphrase` (that of
     an encrypted database being opened) is protected under it from now on.
     """
-    from caseapp.services.encryption import passphrase_from_env
+    from caseapp.db.cipher import passphrase_from_env
 
     path = key_path or keys_dir() / KEY_FILE
     known = _unlocked.get(str(path))
