@@ -23,10 +23,11 @@ def demo_database() -> Path:
     return folder / "demo.db"
 
 
-def open_workspace(db_path: Path, demo: bool):  # type: ignore[no-untyped-def]
+def open_workspace(db_path: Path, demo: bool, passphrase: str | None = None,
+                   plain: bool = False):  # type: ignore[no-untyped-def]
     from caseapp.services.workspace import Workspace
 
-    ws = Workspace.open(db_path)
+    ws = Workspace.open(db_path, passphrase=passphrase, plain=plain)
     if demo:
         from caseapp.services.demo import load_demo
 
@@ -84,8 +85,18 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
 
     path = Path(db_path) if db_path is not None else (
         demo_database() if demo else default_db_path())
+    # A fresh demo database holds fictional data only: plain, so trying caseapp out asks for
+    # no passphrase (docs/security.md).
+    passphrase, plain = None, demo and db_path is None
+    if not plain:
+        from caseapp.views.lock import ask_to_open
+
+        answer = ask_to_open(path)  # unlock, or a new database's passphrase
+        if answer is None:
+            return 0  # cancelled: nothing was opened or made
+        passphrase, plain = answer
     try:
-        ws = open_workspace(path, demo)
+        ws = open_workspace(path, demo, passphrase, plain)
     except Exception as exc:  # noqa: BLE001 - the user sees why the database did not open
         log.exception("cannot open %s", path)
         show_error(None, exc)

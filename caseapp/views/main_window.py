@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 from caseapp.domain import kinds
 from caseapp.domain import types as t
 from caseapp.domain.records import Record, SeizureRecord
+from caseapp.services.encryption import is_encrypted
 from caseapp.services.history import HistoryService
 from caseapp.services.overview import OverviewService
 from caseapp.services.paging import PagingService
 from caseapp.services.preferences import load_preferences, save_preferences
 from caseapp.services.workspace import Workspace
-from caseapp.views import file_actions, settings, team_actions
+from caseapp.views import file_actions, lock, settings, team_actions
 from caseapp.views.editors.record_editor import (
     EditorContext,
     RecordEditorDialog,
@@ -81,6 +82,10 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_state()
         team_actions.apply_role(self)
+        # An encrypted database locks itself after an idle time (views/lock.py).
+        minutes = lock.auto_lock_minutes()
+        self.auto_lock = (lock.AutoLock(self, minutes)
+                          if minutes > 0 and is_encrypted(self.db_path) else None)
         self.case_model.set_query(sort="ref")
         if self.case_model.rowCount():
             self.case_view.selectRow(0)
@@ -174,6 +179,9 @@ class MainWindow(QMainWindow):
         self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
                      QKeySequence.StandardKey.Print)
         self._action(f, "&Team\u2026", lambda: team_actions.show_team(self))
+        self.act_change_passphrase = self._action(
+            f, "C&hange passphrase\u2026", lambda: lock.change_passphrase(self),
+            tip="Re-encrypt this database (and your signing key) under a new passphrase")
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         e = bar.addMenu("&Edit")
