@@ -109,6 +109,9 @@ class UnitOfWork:
         self._audit: list[dict[str, Any]] = []
         self.checkpoint: dict[str, Any] | None = None
         self._may_write = False
+        # What this unit already looked up, for services to reuse (e.g. a substance name's
+        # uid, a party known to exist): lookups repeated per row cost more than the write.
+        self.memo: dict[Any, Any] = {}
 
     # --- records -------------------------------------------------------------------------
     def create(self, kind: str, values: dict[str, Any], *, uid: str | None = None,
@@ -147,6 +150,7 @@ class UnitOfWork:
         }
         if not diff:
             return {}
+        self.memo.clear()  # an edit may change what a lookup of this unit found
         new_values = {name: new for name, (_old, new) in diff.items()}
         if uid in self._pending[kind]:
             self._pending[kind][uid].update(new_values)
@@ -186,6 +190,15 @@ class UnitOfWork:
         if found is None:
             raise NotFoundError(f"No {kind} with uid {uid}.")
         return dict(found)
+
+    def is_pending(self, kind: str, uid: str) -> bool:
+        """True if `uid` is a record of `kind` created in this unit and not yet inserted."""
+        pending = self._pending.get(kind)
+        return pending is not None and uid in pending
+
+    def has_pending(self, kind: str) -> bool:
+        """True if records of `kind` made in this unit wait to be inserted (`flush_rows`)."""
+        return bool(self._pending.get(kind))
 
     # --- audit ---------------------------------------------------------------------------
     def next_audit_seq(self) -> int:

@@ -9,24 +9,29 @@ import hashlib
 import json
 from typing import Any
 
+_SCALARS = (str, int, bool, type(None))
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                           allow_nan=False).encode  # one encoder, not one per call
+
 
 def _reject_floats(value: Any) -> None:
     if isinstance(value, float):
         raise TypeError("canonical JSON holds no floats; write decimals as strings")
     if isinstance(value, dict):
-        for v in value.values():
-            _reject_floats(v)
+        items: Any = value.values()
     elif isinstance(value, (list, tuple)):
-        for v in value:
+        items = value
+    else:
+        return
+    for v in items:
+        if type(v) not in _SCALARS:  # only containers and floats need a closer look
             _reject_floats(v)
 
 
 def canonical_json(value: Any) -> bytes:
     """Encode `value` canonically; raises TypeError on floats or non-JSON types."""
     _reject_floats(value)
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False)
-    return text.encode("utf-8")
+    return _ENCODE(value).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:
