@@ -107,6 +107,7 @@ class UnitOfWork:
         self._ops: list[dict[str, Any]] = []
         self._ops_by_record: dict[tuple[str, str], list[OpView]] = defaultdict(list)
         self._audit: list[dict[str, Any]] = []
+        self._audited = False  # entries written by `spill`
         self.checkpoint: dict[str, Any] | None = None
         self._may_write = False
         # What this unit already looked up, for services to reuse (e.g. a substance name's
@@ -267,8 +268,13 @@ class UnitOfWork:
                     self.session.execute(insert(table_of(kind)), list(rows.values()))
                 rows.clear()
 
-    def finish(self) -> str | None:
-        """Write rows, the signed changeset, its ops and the audit entries; returns its id."""
+    def spill(self) -> str | None:
+        """Write what the unit holds so far (rows, its ops as one signed changeset, audit
+        entries) into the open transaction and let go of it; returns the changeset id.
+
+        A long unit (a million-row import) calls this every few thousand records, so its
+        memory stays flat; the transaction still commits or rolls back as a whole, and a
+        later edit of a spilled record reads its ops back from the table."""
         self.flush_rows()
         # The seen-before index of the records this unit changed, in this transaction.
         match_index.reindex(self.session, {(op["kind"], op["uid"]) for op in self._ops
@@ -278,8 +284,17 @@ class UnitOfWork:
             changeset_id = write_changeset(self.session, self.identity.signer, self.site_id,
                                            self.clock.last, self._ops, self.now)
         append_entries(self.session, self._audit)
+        self._audited = self._audited or bool(self._audit)
+        self._ops, self._audit = [], []
+        self._ops_by_record.clear()
+        return changeset_id
+
+    def finish(self) -> str | None:
+        """Write rows, the signed changeset, its ops and the audit entries; returns the id of
+        the (last) changeset."""
+        changeset_id = self.spill()
         write_meta(self.session, "hlc", self.clock.last)
-        if self._audit or changeset_id or self.session.info.get(NEW_CHANGESETS):
+        if self._audited or changeset_id or self.session.info.get(NEW_CHANGESETS):
             self.checkpoint = write_checkpoint(self.session, self.identity.signer,
                                                self.site_id, self.now)
         return changeset_id
