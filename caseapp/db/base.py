@@ -65,6 +65,7 @@ class JSONText(TypeDecorator[Any]):
 
     impl = Text
     cache_ok = True
+    encode = staticmethod(_ENCODE)  # for writers that bypass SQLAlchemy (executemany)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from caseapp.db import fts, match_index
 from caseapp.db.audit import append_entries, chain_head
+from caseapp.db.base import JSONText
 from caseapp.db.checkpoints import NEW_CHANGESETS, note_changeset, write_checkpoint, write_witness
 from caseapp.db.engine import Database
-from caseapp.db.models import Changeset, Meta, Op, TeamVersion, core_table, table_of
+from caseapp.db.models import Changeset, Meta, Op, TeamVersion, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import NotFoundError, PermissionDenied
 from caseapp.paths import keys_dir
@@ -300,6 +301,10 @@ class UnitOfWork:
         return changeset_id
 
 
+_INSERT_OPS = ("INSERT INTO ops (op_id, changeset_id, kind, uid, case_uid, fields, prev, hlc, "
+               "site_id, author_key) VALUES (?,?,?,?,?,?,?,?,?,?)")
+
+
 def sign_op_ids(signer: Signer, op_ids: list[str]) -> str:
     return signer.sign(canonical_json(sorted(op_ids)))
 
@@ -316,8 +321,14 @@ def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
         public_key=signer.public_hex, site_id=site_id, hlc=hlc,
         signature=sign_op_ids(signer, op_ids), received_at=received_at,
     ))
-    # The Core table, not the ORM entity: a bulk insert without the ORM's per-row bookkeeping.
-    session.execute(insert(core_table(Op)), [{**op, "changeset_id": changeset_id} for op in ops])
+    # The driver's executemany: no per-row work by the ORM or Core; JSON as JSONText writes it.
+    def encode(value: Any) -> str | None:
+        return None if value is None else JSONText.encode(value)
+
+    session.connection().exec_driver_sql(_INSERT_OPS, [
+        (op["op_id"], changeset_id, op["kind"], op["uid"], op.get("case_uid"),
+         encode(op["fields"]), encode(op["prev"]), op["hlc"], op["site_id"], op["author_key"])
+        for op in ops])
     note_changeset(session, changeset_id)
     return changeset_id
 

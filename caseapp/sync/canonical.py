@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-_SCALARS = (str, int, bool, type(None))
+_SCALARS = frozenset((str, int, bool, type(None)))
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                            allow_nan=False).encode  # one encoder, not one per call
 
@@ -23,8 +23,15 @@ def _reject_floats(value: Any) -> None:
         items = value
     else:
         return
-    for v in items:
-        if type(v) not in _SCALARS:  # only containers and floats need a closer look
+    for v in items:  # only containers and floats need a closer look
+        t = type(v)
+        if t in _SCALARS:
+            continue
+        if t is list:  # e.g. an audit entry's [old, new]: its scalars checked here
+            for w in v:
+                if type(w) not in _SCALARS:
+                    _reject_floats(w)
+        else:
             _reject_floats(v)
 
 
