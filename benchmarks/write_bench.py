@@ -1,7 +1,10 @@
 """Write-side benchmarks (issue 17): each caseapp figure beside a fair raw baseline, 3+ runs.
 
     python benchmarks/write_bench.py --rows 100000 [--runs 3] [--only csv,bundle,generate,verify]
-        [--big benchmarks/out/big.db]
+        [--bundle-records 10000] [--big benchmarks/out/big.db]
+
+`--rows`: CSV rows to import and seizures to generate; `--big`: the database `verify` runs on
+(made by `python benchmarks/generate.py --seizures 1000000 --cases 1000`; skipped if missing).
 
 Each `bench_*` function returns rows of
 `(name, caseapp_seconds_samples, raw_seconds_samples, unit, target, note)` (raw samples empty
@@ -267,6 +270,41 @@ def bench_bundle_import(records: int = 10_000, runs: int = 3,
              "search index in bulk), one transaction")]
 
 
+# --- generating a database ---------------------------------------------------------------------
+def bench_generate(seizures: int, runs: int = 3, work: Path | None = None) -> list[Row]:
+    """`generate.py` (every record through the services and the change log)."""
+    from benchmarks.generate import generate
+
+    work = work or Path(tempfile.mkdtemp(prefix="write-bench-", dir=OUT))
+    ours: list[float] = []
+    for run in range(runs):
+        out = work / f"gen-{run}.db"
+        start = time.perf_counter()
+        generate(out, seizures, max(1, seizures // 1000), seed=run + 1, progress=False)
+        ours.append(time.perf_counter() - start)
+        _remove_db(out)
+    per_million = min(ours) / seizures * 1_000_000 / 60
+    return [(f"generate.py, {seizures:,} seizures with their change log", ours, [], "s",
+             "1 M in minutes", f"{seizures / min(ours):,.0f} seizures/s: 1 M in about "
+             f"{per_million:.0f} min at this rate")]
+
+
+# --- verify -------------------------------------------------------------------------------------
+def bench_verify(db: Path, runs: int = 3) -> list[Row]:
+    """`caseapp verify` on `db` (the 1 M-seizure database of generate.py): time and peak RSS
+    of the whole process, each run."""
+    seconds: list[float] = []
+    peaks: list[float] = []
+    for _ in range(runs):
+        took, peak, out = run_measured("caseapp", "--db", str(db), "verify")
+        seconds.append(took)
+        peaks.append(peak)
+    records = next((line.split(":", 1)[1].strip() for line in out.splitlines()
+                    if "change log vs tables" in line), "")
+    return [(f"`caseapp verify`, {db.name}", seconds, [], "s", "≤ 60 s", records),
+            ("  peak RSS of verify", peaks, [], "MiB", "flat", "VmHWM of the verify process")]
+
+
 # --- running alone ------------------------------------------------------------------------------
 def report(rows: list[Row]) -> str:
     lines = ["| figure | caseapp min / median | raw min / median | ratio (min) | target | met "
@@ -296,7 +334,7 @@ def met(ours: list[float], raws: list[float], target: str) -> str:
     return "met" if value <= bound else "missed"
 
 
-BENCHES = ("csv", "bundle")
+BENCHES = ("csv", "bundle", "generate", "verify")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_csv_import(args.rows, args.runs, work)
     if "bundle" in only:
         rows += bench_bundle_import(args.bundle_records, args.runs, work)
+    if "generate" in only:
+        rows += bench_generate(args.rows, args.runs, work)
+    if "verify" in only and args.big.exists():
+        rows += bench_verify(args.big, args.runs)
     print(report(rows))
     shutil.rmtree(work, ignore_errors=True)
     return 0
