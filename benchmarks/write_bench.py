@@ -283,10 +283,11 @@ def bench_generate(seizures: int, runs: int = 3, work: Path | None = None) -> li
         generate(out, seizures, max(1, seizures // 1000), seed=run + 1, progress=False)
         ours.append(time.perf_counter() - start)
         _remove_db(out)
-    per_million = min(ours) / seizures * 1_000_000 / 60
-    return [(f"generate.py, {seizures:,} seizures with their change log", ours, [], "s",
-             "1 M in minutes", f"{seizures / min(ours):,.0f} seizures/s: 1 M in about "
-             f"{per_million:.0f} min at this rate")]
+    scale = 1_000_000 / seizures / 60
+    return [(f"generate.py, {seizures:,} seizures with their change log, scaled to 1 M",
+             [t * scale for t in ours], [], "min", "≤ 10 min",
+             f"{seizures / min(ours):,.0f} seizures/s (a run of {seizures:,}, linearly scaled; "
+             "the 1 M run itself is in the closing note)")]
 
 
 # --- verify -------------------------------------------------------------------------------------
