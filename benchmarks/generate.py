@@ -2,7 +2,8 @@
 
     python benchmarks/generate.py --seizures 1000000 --cases 1000 --out benchmarks/out/big.db
 
-Every record goes through `RecordService.add_in` inside one unit of work per case: parsed,
+Every record goes through `RecordService.add_in` inside units of work (a case, its shipments,
+links and notes; its seizures in units of up to 20,000, the batch path of `UnitOfWork`): parsed,
 validated, written with its change-log op, signed changeset and audit entry, and indexed for
 search by the triggers, exactly as an investigator's edits are. Proportions per seizure:
 ~0.2 shipments, ~0.1 links; a shared pool of companies (Chinese suppliers with their
@@ -180,6 +181,9 @@ def case_sizes(rng: random.Random, seizures: int, cases: int) -> list[int]:
     return sizes
 
 
+UNIT = 20_000  # seizures written in one unit of work at most
+
+
 class Generator:
     def __init__(self, ws: Workspace, seed: int, seizures: int, cases: int) -> None:
         self.ws, self.rng = ws, random.Random(seed)
@@ -222,22 +226,39 @@ class Generator:
                 "lead_investigator": f"SA {rng.choice(ES_FIRST)} {rng.choice(ES_LAST)}",
                 "agency": "Joint Precursor Interdiction Task Force"})
             shipments = [self._shipment(uow, case_uid, c, i) for i in range(max(1, size // 5))]
-            for i in range(size):
-                fields = seizure_fields(rng, f"EX-{c:05d}-{i:06d}")
-                if rng.random() < 0.3:
-                    fields["shipment"] = rng.choice(shipments)
-                self.ws.seizures.add_in(uow, fields, case_uid=case_uid, key_checked=True)
-            links = max(1, size // 10)
-            for _ in range(links):
-                self.ws.links.add_in(uow, {
-                    "subject_kind": "company", "subject": zipf(rng, self.companies, 1.2),
-                    "relation": "shipped", "object_kind": "shipment",
-                    "object": rng.choice(shipments), "evidence": rng.choice(NOTES),
-                    "source_reliability": rng.choice("ABC"),
-                    "info_credibility": rng.choice("123")}, case_uid=case_uid)
-            for _ in range(3):
-                self.ws.notes.add_in(uow, {"body": rng.choice(NOTES)}, case_uid=case_uid)
+            self._seizures(uow, case_uid, c, range(min(size, UNIT)), shipments)
+            if size <= UNIT:
+                links = self._links_notes(uow, case_uid, size, shipments)
+        if size > UNIT:  # a big case in several units: memory stays flat
+            for start in range(UNIT, size, UNIT):
+                with self.ws.unit() as uow:
+                    self._seizures(uow, case_uid, c, range(start, min(size, start + UNIT)),
+                                   shipments)
+            with self.ws.unit() as uow:
+                links = self._links_notes(uow, case_uid, size, shipments)
         return {"seizures": size, "shipments": len(shipments), "links": links, "notes": 3}
+
+    def _seizures(self, uow: Any, case_uid: str, c: int, numbers: range,
+                  shipments: list[str]) -> None:
+        for i in numbers:
+            fields = seizure_fields(self.rng, f"EX-{c:05d}-{i:06d}")
+            if self.rng.random() < 0.3:
+                fields["shipment"] = self.rng.choice(shipments)
+            self.ws.seizures.add_in(uow, fields, case_uid=case_uid, key_checked=True)
+
+    def _links_notes(self, uow: Any, case_uid: str, size: int, shipments: list[str]) -> int:
+        rng = self.rng
+        links = max(1, size // 10)
+        for _ in range(links):
+            self.ws.links.add_in(uow, {
+                "subject_kind": "company", "subject": zipf(rng, self.companies, 1.2),
+                "relation": "shipped", "object_kind": "shipment",
+                "object": rng.choice(shipments), "evidence": rng.choice(NOTES),
+                "source_reliability": rng.choice("ABC"),
+                "info_credibility": rng.choice("123")}, case_uid=case_uid)
+        for _ in range(3):
+            self.ws.notes.add_in(uow, {"body": rng.choice(NOTES)}, case_uid=case_uid)
+        return links
 
     def _shipment(self, uow: Any, case_uid: str, c: int, i: int) -> str:
         rng = self.rng

@@ -69,16 +69,20 @@ class StringList(TypeDecorator[tuple[str, ...]]):
         return tuple(json.loads(value)) if value else ()
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 class JSONText(TypeDecorator[Any]):
     """Any JSON document, stored as text with sorted keys."""
 
     impl = Text
     cache_ok = True
+    encode = staticmethod(_ENCODE)  # for writers that bypass SQLAlchemy (executemany)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return _ENCODE(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return None if value is None else json.loads(value)

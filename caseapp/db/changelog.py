@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from caseapp.db import fts, match_index
 from caseapp.db.audit import append_entries, chain_head
+from caseapp.db.base import JSONText
 from caseapp.db.checkpoints import NEW_CHANGESETS, note_changeset, write_checkpoint, write_witness
 from caseapp.db.engine import Database
-from caseapp.db.models import Changeset, Meta, Op, TeamVersion, core_table, table_of
+from caseapp.db.models import Changeset, Meta, Op, TeamVersion, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import NotFoundError, PermissionDenied
 from caseapp.paths import keys_dir
@@ -107,8 +108,12 @@ class UnitOfWork:
         self._ops: list[dict[str, Any]] = []
         self._ops_by_record: dict[tuple[str, str], list[OpView]] = defaultdict(list)
         self._audit: list[dict[str, Any]] = []
+        self._audited = False  # entries written by `spill`
         self.checkpoint: dict[str, Any] | None = None
         self._may_write = False
+        # What this unit already looked up, for services to reuse (e.g. a substance name's
+        # uid, a party known to exist): lookups repeated per row cost more than the write.
+        self.memo: dict[Any, Any] = {}
 
     # --- records -------------------------------------------------------------------------
     def create(self, kind: str, values: dict[str, Any], *, uid: str | None = None,
@@ -147,6 +152,7 @@ class UnitOfWork:
         }
         if not diff:
             return {}
+        self.memo.clear()  # an edit may change what a lookup of this unit found
         new_values = {name: new for name, (_old, new) in diff.items()}
         if uid in self._pending[kind]:
             self._pending[kind][uid].update(new_values)
@@ -186,6 +192,15 @@ class UnitOfWork:
         if found is None:
             raise NotFoundError(f"No {kind} with uid {uid}.")
         return dict(found)
+
+    def is_pending(self, kind: str, uid: str) -> bool:
+        """True if `uid` is a record of `kind` created in this unit and not yet inserted."""
+        pending = self._pending.get(kind)
+        return pending is not None and uid in pending
+
+    def has_pending(self, kind: str) -> bool:
+        """True if records of `kind` made in this unit wait to be inserted (`flush_rows`)."""
+        return bool(self._pending.get(kind))
 
     # --- audit ---------------------------------------------------------------------------
     def next_audit_seq(self) -> int:
@@ -254,8 +269,13 @@ class UnitOfWork:
                     self.session.execute(insert(table_of(kind)), list(rows.values()))
                 rows.clear()
 
-    def finish(self) -> str | None:
-        """Write rows, the signed changeset, its ops and the audit entries; returns its id."""
+    def spill(self) -> str | None:
+        """Write what the unit holds so far (rows, its ops as one signed changeset, audit
+        entries) into the open transaction and let go of it; returns the changeset id.
+
+        A long unit (a million-row import) calls this every few thousand records, so its
+        memory stays flat; the transaction still commits or rolls back as a whole, and a
+        later edit of a spilled record reads its ops back from the table."""
         self.flush_rows()
         # The seen-before index of the records this unit changed, in this transaction.
         match_index.reindex(self.session, {(op["kind"], op["uid"]) for op in self._ops
@@ -265,11 +285,24 @@ class UnitOfWork:
             changeset_id = write_changeset(self.session, self.identity.signer, self.site_id,
                                            self.clock.last, self._ops, self.now)
         append_entries(self.session, self._audit)
+        self._audited = self._audited or bool(self._audit)
+        self._ops, self._audit = [], []
+        self._ops_by_record.clear()
+        return changeset_id
+
+    def finish(self) -> str | None:
+        """Write rows, the signed changeset, its ops and the audit entries; returns the id of
+        the (last) changeset."""
+        changeset_id = self.spill()
         write_meta(self.session, "hlc", self.clock.last)
-        if self._audit or changeset_id or self.session.info.get(NEW_CHANGESETS):
+        if self._audited or changeset_id or self.session.info.get(NEW_CHANGESETS):
             self.checkpoint = write_checkpoint(self.session, self.identity.signer,
                                                self.site_id, self.now)
         return changeset_id
+
+
+_INSERT_OPS = ("INSERT INTO ops (op_id, changeset_id, kind, uid, case_uid, fields, prev, hlc, "
+               "site_id, author_key) VALUES (?,?,?,?,?,?,?,?,?,?)")
 
 
 def sign_op_ids(signer: Signer, op_ids: list[str]) -> str:
@@ -288,8 +321,14 @@ def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
         public_key=signer.public_hex, site_id=site_id, hlc=hlc,
         signature=sign_op_ids(signer, op_ids), received_at=received_at,
     ))
-    # The Core table, not the ORM entity: a bulk insert without the ORM's per-row bookkeeping.
-    session.execute(insert(core_table(Op)), [{**op, "changeset_id": changeset_id} for op in ops])
+    # The driver's executemany: no per-row work by the ORM or Core; JSON as JSONText writes it.
+    def encode(value: Any) -> str | None:
+        return None if value is None else JSONText.encode(value)
+
+    session.connection().exec_driver_sql(_INSERT_OPS, [
+        (op["op_id"], changeset_id, op["kind"], op["uid"], op.get("case_uid"),
+         encode(op["fields"]), encode(op["prev"]), op["hlc"], op["site_id"], op["author_key"])
+        for op in ops])
     note_changeset(session, changeset_id)
     return changeset_id
 

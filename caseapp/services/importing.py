@@ -13,10 +13,11 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import select
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
 
 MAX_ERRORS_LISTED = 50
+SPILL_ROWS = 10_000  # rows a long import holds in memory before writing them (one changeset)
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_CELL = MAX_TEXT  # the most one cell may hold: the app's limit for one text value
 TOO_LONG = f"the cell is longer than {MAX_CELL:,} characters, the most one cell may hold"
@@ -71,29 +73,48 @@ class ImportResult:
     decimal_mark_from: str = "setting"
 
 
-def detect_decimal_mark(kind: str, rows: list[tuple[int, dict[str, str] | RowError]]
+def detect_decimal_mark(kind: str, rows: Iterable[tuple[int, dict[str, str] | RowError]]
                         ) -> tuple[str, str]:
     """The decimal mark to read a file's numbers with: the user's setting unless only the
-    other convention reads every number cell of the file. Returns (mark, "setting"|"detected")."""
+    other convention reads every number cell of the file. Returns (mark, "setting"|"detected").
+    One pass over `rows` (a stream is fine)."""
     setting = current_decimal_mark()
-    specs = spec_map(KIND_OF[kind])
-    cells = [v for _line, raw in rows if isinstance(raw, dict)
-             for name, v in raw.items()
-             if v and v.strip() and (spec := specs.get(RENAMED.get(name, name))) is not None
-             and spec.type == "decimal"]
-
-    def reads_all(mark: str) -> bool:
-        try:
-            for v in cells:
-                number_text(v, mark)
-        except ValueError:
-            return False
-        return True
-
-    if reads_all(setting):
-        return setting, "setting"
     other = next(m for m in DECIMAL_MARKS if m != setting)
-    return (other, "detected") if reads_all(other) else (setting, "setting")
+    specs = spec_map(KIND_OF[kind])
+    decimal = {name for name in [*TEMPLATES[kind], *EXTRA_COLUMNS[kind]]
+               if (spec := specs.get(RENAMED.get(name, name))) is not None
+               and spec.type == "decimal"}
+    reads = {setting: True, other: True}
+    for _line, raw in rows:
+        if not isinstance(raw, dict):
+            continue
+        for name in decimal & raw.keys():
+            v = raw[name]
+            if not v.strip():
+                continue
+            for mark in (setting, other):
+                if reads[mark]:
+                    try:
+                        number_text(v, mark)
+                    except ValueError:
+                        reads[mark] = False
+            if not reads[setting] and not reads[other]:
+                return setting, "setting"
+    if reads[setting]:
+        return setting, "setting"
+    return (other, "detected") if reads[other] else (setting, "setting")
+
+
+class _Counted:
+    """Passes rows through and counts them."""
+
+    def __init__(self, rows: Iterator[tuple[int, dict[str, str] | RowError]]) -> None:
+        self.rows, self.n = rows, 0
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+        for row in self.rows:
+            self.n += 1
+            yield row
 
 
 @dataclass(frozen=True)
@@ -127,18 +148,43 @@ def read_rows(path: Path, kind: str) -> list[tuple[int, dict[str, str] | RowErro
     back as its RowError, so every bad row is listed; text the csv module cannot read at all
     (a quote never closed, text after a closing quote) raises ValidationError at once.
     """
+    return list(iter_rows(path, kind))
+
+
+def iter_rows(path: Path, kind: str) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    """`read_rows` as a stream: the file is read as it is used, never held whole."""
     if kind not in TEMPLATES:
         raise ValidationError(f"Cannot import {kind!r}; kinds: {', '.join(TEMPLATES)}.")
-    records = _Records(read_text(path), path.name)
-    header = records.read_header()
-    _check_header(path, kind, header)
-    rows: list[tuple[int, dict[str, str] | RowError]] = []
-    for first, last, cells in records:
-        if any(c.strip() for c in cells):
-            problem = _shape_problem(header, cells, first, last)
-            rows.append((first, problem or {h: c for h, c in zip(header, cells, strict=True)
-                                            if c.strip()}))
-    return rows
+    with open_text(path) as fh:
+        records = _Records(fh, path)
+        header = records.read_header()
+        _check_header(path, kind, header)
+        for first, last, cells in records:
+            if any(c.strip() for c in cells):
+                problem = _shape_problem(header, cells, first, last)
+                yield first, problem or {h: c for h, c in zip(header, cells, strict=True)
+                                         if c.strip()}
+
+
+@contextmanager
+def open_text(path: Path) -> Iterator[TextIO]:
+    """The file to import as UTF-8 text (a byte-order mark dropped), read as it is used;
+    ValidationError for one over MAX_FILE_BYTES or not UTF-8, CaseAppError for one that cannot
+    be read."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValidationError(f"{path.name} is larger than 512 MB; split it.")
+        fh = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise CaseAppError(f"Cannot read {path}: {exc.strerror}.") from None
+    with fh:
+        try:
+            yield fh
+        except UnicodeDecodeError:
+            read_text(path)  # names the first byte that is not UTF-8
+            raise
+        except OSError as exc:
+            raise CaseAppError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
 def _shape_problem(header: list[str], cells: list[str], first: int,
@@ -182,10 +228,10 @@ class _Records:
     `_why` scan that record again to name the line, column and cause.
     """
 
-    def __init__(self, text: str, name: str) -> None:
-        self.text, self.name = text, name
+    def __init__(self, fh: TextIO, path: Path) -> None:
+        self.path, self.name = path, path.name
         self.header: list[str] = []
-        self._reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        self._reader = csv.reader(fh, strict=True)
 
     def read_header(self) -> list[str]:
         """The first record, stripped (empty for an empty file)."""
@@ -207,9 +253,9 @@ class _Records:
             yield first, self._reader.line_num, cells
 
     def _why(self, line: int, exc: csv.Error) -> str:
-        start = sum(len(s) for s in itertools.islice(io.StringIO(self.text, newline=""),
-                                                      line - 1))
-        return (_cell_problem(self.text, start, line, self.header)
+        text = read_text(self.path)  # only for a broken file: read again, whole, to explain
+        start = sum(len(s) for s in itertools.islice(io.StringIO(text, newline=""), line - 1))
+        return (_cell_problem(text, start, line, self.header)
                 or f"line {line}: the row cannot be read as CSV ({exc})")
 
 
@@ -278,37 +324,47 @@ class CsvImporter:
         `decimal` ("point" or "comma") is the file's decimal mark; None: the user's setting,
         unless only the other convention reads every number of the file (`detect_decimal_mark`).
         """
-        rows = read_rows(path, kind)
-        mark, mark_from = (decimal, "given") if decimal else detect_decimal_mark(kind, rows)
+        counted = _Counted(iter_rows(path, kind))  # a first pass: the rows and their numbers
+        mark, mark_from = (decimal, "given") if decimal else detect_decimal_mark(kind, counted)
+        for _ in counted:  # the rest of the first pass (the mark may be known early)
+            pass
         with decimal_mark(mark):
-            result = self._import(kind, path, case, rows, progress, cancel)
+            result = self._import(kind, path, case, counted.n, progress, cancel)
         return replace(result, decimal_mark=mark, decimal_mark_from=mark_from)
 
-    def _import(self, kind: str, path: Path, case: str,
-                rows: list[tuple[int, dict[str, str] | RowError]],
+    def _import(self, kind: str, path: Path, case: str, total: int,
                 progress: ProgressCallback, cancel: CancelToken | None) -> ImportResult:
         errors: list[RowError] = []
         self._companies_created = 0
         with self.ws.unit() as uow:
             case_uid = self.ws.cases.case_uid_in(uow.session, case)
-            created, duplicates = self.import_rows_in(uow, kind, rows, case_uid, errors,
-                                                      progress=progress, cancel=cancel)
-            raise_row_errors(path.name, errors, len(rows))
+            created, duplicates = self.import_rows_in(uow, kind, iter_rows(path, kind), case_uid,
+                                                      errors, progress=progress, cancel=cancel,
+                                                      total=total)
+            raise_row_errors(path.name, errors, total)
             uow.audit("import", case_uid=case_uid,
-                      detail=f"import-csv {kind} {path.name}: {len(rows)} rows, {created} "
+                      detail=f"import-csv {kind} {path.name}: {total} rows, {created} "
                              f"created, {duplicates} duplicates skipped"
                              + (f", {len(self._matched)} matched to stored records"
                                 if self._matched else ""))
-        return ImportResult(kind, len(rows), created, duplicates, self._companies_created,
+        return ImportResult(kind, total, created, duplicates, self._companies_created,
                             tuple(self._matched))
 
     def import_rows_in(self, uow: UnitOfWork, kind: str,
-                       rows: list[tuple[int, dict[str, Any] | RowError]], case_uid: str,
+                       rows: Iterable[tuple[int, dict[str, Any] | RowError]], case_uid: str,
                        errors: list[RowError], *, progress: ProgressCallback = no_progress,
-                       cancel: CancelToken | None = None) -> tuple[int, int]:
+                       cancel: CancelToken | None = None,
+                       total: int | None = None) -> tuple[int, int]:
         """Import rows of a template `kind` (values by column, each with its line) inside a
         caller's unit of work; bad rows are added to `errors`. Returns (created, duplicates).
-        Other importers (import-ftm) bring their rows through here too."""
+        Other importers (import-ftm) bring their rows through here too.
+
+        `rows` may be a stream (`total`: how many, for progress). Every SPILL_ROWS rows the
+        unit writes what it holds into its transaction (`UnitOfWork.spill`), so memory does
+        not grow with the file; a bad row anywhere still rolls the whole unit back."""
+        if total is None:
+            rows = list(rows)
+            total = len(rows)
         service = self.ws.service(KIND_OF[kind])
         created = duplicates = 0
         self._seen: dict[str, int] = {}
@@ -321,11 +377,13 @@ class CsvImporter:
             if cancel is not None and i % 200 == 0:
                 cancel.check()
             if i % 500 == 0:
-                progress(i, len(rows), f"Importing {kind}")
+                progress(i, total, f"Importing {kind}")
+            if i and i % SPILL_ROWS == 0:
+                uow.spill()
             outcome = self._row(uow, service, kind, line, raw, case_uid, errors)
             created += outcome == "created"
             duplicates += outcome == "duplicate"
-        progress(len(rows), len(rows), f"Importing {kind}")
+        progress(total, total, f"Importing {kind}")
         return created, duplicates
 
     def _row(self, uow: UnitOfWork, service: RecordService[Any], kind: str, line: int,

@@ -23,8 +23,7 @@ class LinkService(RecordService[LinkRecord]):
     def resolve_node(self, uow: UnitOfWork, node_kind: str, key: str,
                      case_uid: str | None) -> str:
         service: RecordService[Any] = getattr(self.ws, NODE_SERVICES[node_kind])
-        uow.flush_rows()
-        return service.resolve_in(uow.session, key, case_uid)
+        return service.resolve_ref_in(uow, key, case_uid)
 
     def resolve_refs(self, uow: UnitOfWork, values: dict[str, Any], case_uid: str | None,
                      errors: Errors) -> None:

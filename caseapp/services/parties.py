@@ -19,17 +19,21 @@ def ensure_party(uow: UnitOfWork, case_uid: str | None, party_kind: str,
     """Record that a company or person takes part in a case (once; restores a deleted one)."""
     if not case_uid or not party_uid:
         return
-    uow.flush_rows()
-    row = uow.session.execute(select(Party.uid, Party.deleted_at).where(
-        Party.case_uid == case_uid, Party.party_uid == party_uid)).first()
-    if row is None:
-        # A uid fixed by (case, party) lets two sites that add the same party concurrently
-        # make the same record, which the merge rule joins (bundles, sync.md).
-        uow.create("party", {"case_uid": case_uid, "party_kind": party_kind,
-                             "party_uid": party_uid},
-                   uid=reference_uid("party", f"{case_uid}:{party_uid}"))
-    elif row[1] is not None:
-        uow.set_deleted("party", row[0], False)
+    memo = ("party", case_uid, party_uid)
+    if memo in uow.memo:  # already made sure of in this unit (a shipper of many shipments)
+        return
+    # A uid fixed by (case, party) lets two sites that add the same party concurrently
+    # make the same record, which the merge rule joins (bundles, sync.md).
+    uid = reference_uid("party", f"{case_uid}:{party_uid}")
+    if not uow.is_pending("party", uid):  # pending: made in this unit, live
+        row = uow.session.execute(select(Party.uid, Party.deleted_at).where(
+            Party.case_uid == case_uid, Party.party_uid == party_uid)).first()
+        if row is None:
+            uow.create("party", {"case_uid": case_uid, "party_kind": party_kind,
+                                 "party_uid": party_uid}, uid=uid)
+        elif row[1] is not None:
+            uow.set_deleted("party", row[0], False)
+    uow.memo[memo] = True
 
 
 P = TypeVar("P", bound=Record)

@@ -115,6 +115,22 @@ class RecordService(Generic[R]):
                                 + ", ".join(r[0] for r in exact[:5]))
         return str(exact[0][0])
 
+    def resolve_ref_in(self, uow: UnitOfWork, key: str, case_uid: str | None = None) -> str:
+        """`resolve_in` for a reference inside a unit of work, cheap when repeated: a record
+        made in this unit by its uid as is, a stored uid or a case-unique key looked up once
+        per unit; only a name may need this unit's new rows written first."""
+        if uow.is_pending(self.kind, key):
+            return key
+        memo = (self.kind, key, case_uid)
+        found: str | None = uow.memo.get(memo)
+        if found is None:
+            if not looks_like_uid(key):
+                uow.flush_rows()
+            found = self.resolve_in(uow.session, key, case_uid)
+            if found == key or self.case_scoped:  # a uid, or a key unique in its case
+                uow.memo[memo] = found
+        return found
+
     def to_record(self, row: Mapping[Any, Any]) -> R:
         values = {name: row[name] for name in spec_map(self.kind)}
         return cast(R, make_record(self.kind, row["uid"], values,

@@ -31,16 +31,20 @@ class SeizureService(RecordService[SeizureRecord]):
 
     def resolve_refs(self, uow: UnitOfWork, values: dict[str, Any], case_uid: str | None,
                      errors: Errors) -> None:
-        if values.get("substance"):
+        substance = values.get("substance")
+        if substance:
+            memo = ("substance", substance)  # a file names a few substances many times
             try:
-                values["substance"] = self.ws.substances.resolve_in(uow.session,
-                                                                    values["substance"])
+                if memo not in uow.memo:
+                    if uow.has_pending("substance"):  # the catalogue index reads the table
+                        uow.flush_rows()
+                    uow.memo[memo] = self.ws.substances.resolve_in(uow.session, substance)
+                values["substance"] = uow.memo[memo]
             except NotFoundError as exc:
                 errors["substance"] = exc.message
         if values.get("shipment"):
-            uow.flush_rows()
             try:
-                values["shipment"] = self.ws.shipments.resolve_in(uow.session,
-                                                                  values["shipment"], case_uid)
+                values["shipment"] = self.ws.shipments.resolve_ref_in(uow, values["shipment"],
+                                                                      case_uid)
             except (NotFoundError, ValidationError) as exc:
                 errors["shipment"] = exc.message

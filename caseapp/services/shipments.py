@@ -24,11 +24,10 @@ class ShipmentService(RecordService[ShipmentRecord]):
 
     def resolve_refs(self, uow: UnitOfWork, values: dict[str, Any], case_uid: str | None,
                      errors: Errors) -> None:
-        uow.flush_rows()
         for name in COMPANY_FIELDS:
             if values.get(name):
                 try:
-                    values[name] = self.ws.companies.resolve_in(uow.session, values[name])
+                    values[name] = self.ws.companies.resolve_ref_in(uow, values[name])
                 except NotFoundError as exc:
                     errors[name] = exc.message
 

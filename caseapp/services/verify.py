@@ -5,10 +5,13 @@ Each check reports what it looked at; the first problem names the bad entry or r
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -83,32 +86,71 @@ def _audit(s: Session) -> CheckResult:
 
 
 OP_CONTENT = ("kind", "uid", "case_uid", "fields", "prev", "hlc", "site_id", "author_key")
+_OPS_BY_CHANGESET = ("SELECT op_id, changeset_id, kind, uid, case_uid, fields, prev, hlc, "
+                     "site_id, author_key FROM ops ORDER BY changeset_id")
+
+
+def _op_hash(row: Any) -> str:
+    """SHA-256 of an op's canonical JSON, assembled from the stored row: `fields` and `prev`
+    are stored canonically (JSONText), so they go in as they are, encoded by no one again."""
+    _op_id, _cs, kind, uid, case_uid, fields, prev, hlc, site_id, author_key = row
+    text = (f'{{"author_key":{_s(author_key)},"case_uid":{_s(case_uid)},"fields":{fields},'
+            f'"hlc":{_s(hlc)},"kind":{_s(kind)},"prev":{prev},"site_id":{_s(site_id)},'
+            f'"uid":{_s(uid)}}}')
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _s(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _reference_op_hash(row: Any) -> str:
+    content = dict(zip(OP_CONTENT, row[2:], strict=True))
+    for name in ("fields", "prev"):
+        content[name] = json.loads(content[name]) if content[name] is not None else None
+    return canonical_hash(content)
 
 
 def _signatures(s: Session) -> CheckResult:
-    """Each op's id is the hash of its content; each changeset's signature covers its ops."""
+    """Each op's id is the hash of its content; each changeset's signature covers its ops.
+
+    Streams the ops in changeset order (its index), one changeset's op ids in memory at a
+    time; an op is hashed once from its stored text (the decoded, re-encoded reference hash
+    only when that differs, so a differently written but intact op is never reported)."""
     problems: list[str] = []
-    by_changeset: dict[str, list[str]] = {}
-    cols = [getattr(Op, c) for c in OP_CONTENT]
-    for row in s.execute(select(Op.op_id, Op.changeset_id, *cols)).yield_per(5000):
-        content = dict(zip(OP_CONTENT, row[2:], strict=True))
-        if canonical_hash(content) != row[0]:
-            problems.append(f"op {row[0][:16]}… ({content['kind']} {content['uid']}) does not "
-                            "match its id (edited?)")
-        by_changeset.setdefault(row[1], []).append(row[0])
-    count = 0
     signed_lists = dict(s.execute(select(ChangesetOpList.changeset_id,
                                            ChangesetOpList.op_ids)).all())
-    for cs in s.execute(select(Changeset)).scalars():
-        count += 1
-        op_ids = sorted(by_changeset.get(cs.id, []))
-        if cs.id in signed_lists:  # only part of it is held (bundles): check the signed list
-            if not set(op_ids) <= set(signed_lists[cs.id]):
-                problems.append(f"changeset {cs.id[:16]}… holds ops its signature does not cover")
-            op_ids = sorted(signed_lists[cs.id])
-        if not verify_signature(cs.public_key, cs.signature, canonical_json(op_ids)):
-            problems.append(f"changeset {cs.id[:16]}… (by {cs.author_name}) has a bad signature")
-    return CheckResult("signatures", not problems, f"{count} signed changesets and their op ids checked",
+    changesets = {r[0]: r[1:] for r in s.execute(select(
+        Changeset.id, Changeset.public_key, Changeset.signature, Changeset.author_name))}
+    checked: set[str] = set()
+
+    def check(cs_id: str, op_ids: list[str]) -> None:
+        found = changesets.get(cs_id)
+        if found is None:
+            return  # an op without its changeset: the foreign-key check names it
+        checked.add(cs_id)
+        public_key, signature, author = found
+        op_ids.sort()
+        if cs_id in signed_lists:  # only part of it is held (bundles): check the signed list
+            if not set(op_ids) <= set(signed_lists[cs_id]):
+                problems.append(f"changeset {cs_id[:16]}… holds ops its signature does not cover")
+            op_ids = sorted(signed_lists[cs_id])
+        if not verify_signature(public_key, signature, canonical_json(op_ids)):
+            problems.append(f"changeset {cs_id[:16]}… (by {author}) has a bad signature")
+
+    rows = s.connection().exec_driver_sql(_OPS_BY_CHANGESET)
+    for cs_id, group in itertools.groupby(rows, key=lambda r: r[1]):
+        op_ids = []
+        for row in group:
+            if _op_hash(row) != row[0] and _reference_op_hash(row) != row[0]:
+                problems.append(f"op {row[0][:16]}… ({row[2]} {row[3]}) does not match its id "
+                                "(edited?)")
+            op_ids.append(row[0])
+        check(cs_id, op_ids)
+    for cs_id in changesets.keys() - checked:
+        check(cs_id, [])
+    return CheckResult("signatures", not problems,
+                       f"{len(changesets)} signed changesets and their op ids checked",
                        problems[:5])
 
 
@@ -119,33 +161,55 @@ def _ops_by_record(s: Session, kind: str) -> Iterator[tuple[str, list[OpView]]]:
         yield uid, [OpView(r[1], r[2], r[3], r[4], r[5]) for r in group]
 
 
+def _expected(views: list[OpView]) -> dict[str, Any]:
+    """Each field's value by the merge rule. One op with no `prev` (a record created and never
+    edited: most records) is its own merged state."""
+    if len(views) == 1 and not views[0].prev:
+        return dict(views[0].fields)
+    return {name: state.value for name, state in merge_record(views).items()}
+
+
 def _log_vs_tables(s: Session, cancel: CancelToken | None) -> CheckResult:
+    """Rebuild every record from its ops and compare with its row.
+
+    Rows and ops are both read in uid order (their indexes) and walked side by side, so
+    memory does not grow with the table; values are compared directly in their JSON form
+    (canonical text only when they differ, e.g. a list against a tuple)."""
     problems: list[str] = []
     records = 0
     for kind in KIND_ORDER:
         specs = spec_map(kind)
         table = table_of(kind)
-        rows = {r["uid"]: r for r in s.execute(select(table)).mappings()}
-        seen = set()
-        for uid, views in _ops_by_record(s, kind):
-            if cancel:
+        names = list(specs)
+        defaults = {n: spec.to_json(() if spec.type == "list" else False
+                                    if spec.type == "bool" else None)
+                    for n, spec in specs.items()}
+        to_json = [(n, specs[n].to_json) for n in names]
+        rows = s.execute(select(table.c.uid, *(table.c[n] for n in names))
+                         .order_by(table.c.uid)).yield_per(5000)
+        row_iter = iter(rows)
+        row = next(row_iter, None)
+        for i, (uid, views) in enumerate(_ops_by_record(s, kind)):
+            if cancel and i % 1000 == 0:
                 cancel.check()
-            seen.add(uid)
-            row = rows.get(uid)
-            if row is None:
+            while row is not None and row[0] < uid:
+                problems.append(f"{kind} {row[0]} is in its table but has no change-log entry")
+                row = next(row_iter, None)
+            if row is None or row[0] != uid:
                 problems.append(f"{kind} {uid} is in the change log but not in its table")
                 continue
             records += 1
-            merged = merge_record(views)
-            for name, spec in specs.items():
-                state = merged.get(name)
-                expected = state.value if state else spec.to_json(
-                    () if spec.type == "list" else False if spec.type == "bool" else None)
-                if _norm(expected) != _norm(spec.to_json(row[name])):
-                    problems.append(f"{kind} {uid} field {name}: table has "
-                                    f"{spec.to_json(row[name])!r}, change log says {expected!r}")
-        for uid in rows.keys() - seen:
-            problems.append(f"{kind} {uid} is in its table but has no change-log entry")
+            expected = _expected(views)
+            for j, (name, to_js) in enumerate(to_json, start=1):
+                want = expected.get(name, defaults[name])
+                have = to_js(row[j])
+                if have != want and _norm(have) != _norm(want):
+                    problems.append(f"{kind} {uid} field {name}: table has {have!r}, change "
+                                    f"log says {want!r}")
+            row = next(row_iter, None)
+        while row is not None:
+            problems.append(f"{kind} {row[0]} is in its table but has no change-log entry")
+            row = next(row_iter, None)
     return CheckResult("change log vs tables", not problems,
                        f"{records} records rebuilt from the change log and compared",
                        problems[:5])

@@ -97,16 +97,19 @@ def write_zip(out: IO[bytes], entries: Iterable[tuple[str, int, EntrySource]]) -
 
 
 def check_depth(value: Any, limit: int) -> None:
-    """Reject JSON nested deeper than `limit` (iteratively: hostile input cannot recurse us)."""
-    stack = [(value, 1)]
+    """Reject JSON nested deeper than `limit` (iteratively: hostile input cannot recurse us).
+
+    A value at depth d (the top is 1) holds its members at d + 1; only containers are
+    walked, so the many scalars of a big bundle cost no step each."""
+    if limit < 1:
+        raise BundleRejected(f"The bundle holds JSON nested deeper than {limit} levels.")
+    stack = [(value, 1)] if type(value) in (dict, list) else []
     while stack:
         item, depth = stack.pop()
-        if depth > limit:
+        members = item.values() if type(item) is dict else item
+        if members and depth + 1 > limit:
             raise BundleRejected(f"The bundle holds JSON nested deeper than {limit} levels.")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        stack.extend((v, depth + 1) for v in members if type(v) in (dict, list))
 
 
 def _no_constant(name: str) -> Any:

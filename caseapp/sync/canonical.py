@@ -9,24 +9,36 @@ import hashlib
 import json
 from typing import Any
 
+_SCALARS = frozenset((str, int, bool, type(None)))
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                           allow_nan=False).encode  # one encoder, not one per call
+
 
 def _reject_floats(value: Any) -> None:
     if isinstance(value, float):
         raise TypeError("canonical JSON holds no floats; write decimals as strings")
     if isinstance(value, dict):
-        for v in value.values():
-            _reject_floats(v)
+        items: Any = value.values()
     elif isinstance(value, (list, tuple)):
-        for v in value:
+        items = value
+    else:
+        return
+    for v in items:  # only containers and floats need a closer look
+        t = type(v)
+        if t in _SCALARS:
+            continue
+        if t is list:  # e.g. an audit entry's [old, new]: its scalars checked here
+            for w in v:
+                if type(w) not in _SCALARS:
+                    _reject_floats(w)
+        else:
             _reject_floats(v)
 
 
 def canonical_json(value: Any) -> bytes:
     """Encode `value` canonically; raises TypeError on floats or non-JSON types."""
     _reject_floats(value)
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False)
-    return text.encode("utf-8")
+    return _ENCODE(value).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -30,7 +31,7 @@ class Signer:
     private: Ed25519PrivateKey
     name: str
 
-    @property
+    @cached_property  # asked for every op a unit writes (key_id)
     def public_raw(self) -> bytes:
         return self.private.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw

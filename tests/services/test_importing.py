@@ -254,3 +254,40 @@ def test_a_bad_header_is_refused_without_a_traceback(case: Any, tmp_path: Path) 
     path = tmp_path / "s.csv"
     path.write_text('exhibit_ref,"seized_on\n' + seizure_line("EX-1"), encoding="utf-8")
     assert "line 1, column 2: a quoted cell is never closed" in import_refused(case, path)
+
+
+def table_count(ws: Any, table: str) -> int:
+    with ws.db.read() as s:
+        return int(s.connection().exec_driver_sql(f"SELECT count(*) FROM {table}").scalar())
+
+
+def test_a_bad_last_row_after_rows_written_in_batches_changes_nothing(
+        case: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long import writes its rows, ops and audit entries in batches into one transaction:
+    a bad row after several batches still leaves no record, op, changeset or entry behind."""
+    monkeypatch.setattr("caseapp.services.importing.SPILL_ROWS", 40)
+    before = {t: table_count(case, t) for t in ("ops", "changesets", "audit_entries")}
+    rows = seizure_rows(250)
+    rows[-1]["net_quantity"] = "-4"
+    path = write_csv(tmp_path / "s.csv", list(TEMPLATES["seizures"]), rows)
+    with pytest.raises(ValidationError, match="1 bad row"):
+        CsvImporter(case).import_file("seizures", path, "CASE-7")
+    assert count(case, "seizure") == 0
+    assert {t: table_count(case, t) for t in before} == before
+    assert table_count(case, "search_fts_seizures") == 0
+
+
+def test_an_import_written_in_batches_is_searchable_signed_and_verifies(
+        case: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("caseapp.services.importing.SPILL_ROWS", 40)
+    monkeypatch.setattr("caseapp.db.fts.BULK_MIN_ROWS", 10)  # the bulk index path, each batch
+    changesets = table_count(case, "changesets")
+    path = write_csv(tmp_path / "s.csv", list(TEMPLATES["seizures"]), seizure_rows(250))
+    result = CsvImporter(case).import_file("seizures", path, "CASE-7")
+    assert result.created == 250
+    assert table_count(case, "changesets") - changesets == 7  # 250 rows in batches of 40
+    assert table_count(case, "search_fts_seizures") == 250
+    assert {h.title for h in case.search.search("EX-00249")} == {"EX-00249"}
+    assert verify_database(case.db).ok
+    again = CsvImporter(case).import_file("seizures", path, "CASE-7")
+    assert (again.created, again.duplicates) == (0, 250)

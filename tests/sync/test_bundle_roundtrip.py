@@ -385,3 +385,27 @@ def test_cancelled_export_leaves_no_file(pair, tmp_path: Path) -> None:
         BundleService(a).export_case(REF, tmp_path / "x.casebundle", progress=progress,
                                      cancel=token)
     assert list(tmp_path.glob("*.casebundle*")) == [] and list(tmp_path.glob(".export-*")) == []
+
+
+def test_a_bulk_import_fills_the_search_index_and_keeps_its_trigger(
+        pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New records of a bundle are indexed in one statement per kind (not a trigger run per
+    row); the index then holds them and later edits are indexed by the trigger again."""
+    from caseapp.db import fts
+
+    monkeypatch.setattr(fts, "BULK_MIN_ROWS", 2)
+    a, b = pair
+    load_demo(a)
+    out = tmp_path / "x.casebundle"
+    BundleService(a).export_case(REF, out)
+    BundleService(b).import_bundle(out)
+    with b.db.read() as s:
+        con = s.connection()
+        live = con.exec_driver_sql("SELECT uid FROM seizures WHERE deleted_at IS NULL").all()
+        indexed = con.exec_driver_sql("SELECT uid FROM search_fts_seizures").all()
+        assert len(live) >= 2 and sorted(indexed) == sorted(live)
+        assert not fts.missing_triggers(con)
+    assert {h.kind for h in b.search.search("Manzanillo")} >= {"seizure"}
+    assert verify_database(b.db).ok
+    again = BundleService(b).import_bundle(out)  # idempotent: nothing new
+    assert again.new_records == 0 and again.new_ops == 0
