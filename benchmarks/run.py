@@ -9,7 +9,8 @@ the same run, and printed as min and median; the ratio is median over median. A 
 checked on the medians: `≤ 1.5×` on the ratio, `< 0.5 s` on caseapp's own figure, `≥ 0.5×` for
 rates (pages/s). The write-side figures (CSV import, bundle import, verify, generation) come
 from `benchmarks/write_bench.py` when it is there: every `bench_*` function of it is called
-with the keyword arguments it names among `work, big, rows, runs, quick` and returns rows
+with the keyword arguments it names among `work, big, db, rows, runs, quick,
+records, seizures` and returns rows
 `(name, caseapp_samples, raw_samples, unit, target, note)`.
 """
 
@@ -412,6 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (at least 3)")
     parser.add_argument("--rows", type=int, default=100_000, help="CSV import size (write side)")
     parser.add_argument("--report-seizures", type=int, default=1000)
+    parser.add_argument("--bundle-records", type=int, default=10_000,
+                        help="records in the bundle imported (write side)")
+    parser.add_argument("--generate-seizures", type=int, default=20_000,
+                        help="seizures generated per run, scaled to 1 M (write side)")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--only", help="comma-separated figures: " + ", ".join(READ_SIDE)
                         + " and the write side's (" + (", ".join(sorted(write_bench_names()))
@@ -438,8 +443,10 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: list[Figure] = []
     search_lines: list[str] = []
-    figures += write_side(only, {"work": work, "big": args.big, "rows": args.rows,
-                                 "runs": runs, "quick": args.quick})
+    figures += write_side(only, {"work": work, "big": args.big, "db": args.big,
+                                 "rows": args.rows, "runs": runs, "quick": args.quick,
+                                 "records": args.bundle_records,
+                                 "seizures": args.generate_seizures})
     if want("list"):
         figures += bench_list(args.big, runs)
     if want("ids"):
