@@ -70,8 +70,8 @@ def _median(samples: Sequence[float] | None) -> float | None:
     return statistics.median(samples) if samples else None
 
 
-SCALE = {"s": 1.0, "ms": 1e-3, "MB": 1.0, "MiB": 1.0, "pages/s": 1.0}
-CONDITION = re.compile(r"([≤<≥>])\s*([\d.]+)\s*(×|x|ms|s|MiB|MB|pages/s)?")
+SCALE = {"s": 1.0, "ms": 1e-3, "min": 60.0, "MB": 1.0, "MiB": 1.0, "pages/s": 1.0}
+CONDITION = re.compile(r"([≤<≥>])\s*([\d.]+)\s*(×|x|ms|min|s|MiB|MB|pages/s)?")
 
 
 def verdict(fig: Figure) -> str:
