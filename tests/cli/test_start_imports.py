@@ -46,12 +46,16 @@ def heavy_in(modules: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("start") / "start.db"
-    with Workspace.open(path) as ws:
-        ws.cases.add({"ref": "CASE-B", "title": "Second", "lead_investigator": "Ana Ruiz"})
-        ws.cases.add({"ref": "CASE-A", "title": "First 武汉", "status": "suspended"})
-        ws.cases.add({"ref": "CASE-C", "title": "Deleted"})
-        ws.cases.delete("CASE-C")
+    folder = tmp_path_factory.mktemp("start")
+    path = folder / "start.db"
+    with pytest.MonkeyPatch.context() as mp:  # module scope: its own home, not the user's
+        mp.setenv("CASEAPP_HOME", str(folder / "home"))
+        mp.setenv("CASEAPP_USER", "tester")
+        with Workspace.open(path) as ws:
+            ws.cases.add({"ref": "CASE-B", "title": "Second", "lead_investigator": "Ana Ruiz"})
+            ws.cases.add({"ref": "CASE-A", "title": "First 武汉", "status": "suspended"})
+            ws.cases.add({"ref": "CASE-C", "title": "Deleted"})
+            ws.cases.delete("CASE-C")
     return path
 
 
