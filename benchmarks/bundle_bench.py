@@ -9,6 +9,12 @@ into the same table, with the ratios import/plain and re-import/plain.
 
 from __future__ import annotations
 
+import os as _os
+
+# Benchmarks measure plain databases (new ones are encrypted by default); crypto_bench.py
+# measures encrypted ones beside them.
+_os.environ.setdefault("CASEAPP_PLAIN", "1")
+
 import datetime as dt
 import os
 import sqlite3

@@ -17,6 +17,12 @@ The same seed gives the same records and values (uids and timestamps are new on 
 
 from __future__ import annotations
 
+import os as _os
+
+# Benchmarks measure plain databases (new ones are encrypted by default); crypto_bench.py
+# measures encrypted ones beside them.
+_os.environ.setdefault("CASEAPP_PLAIN", "1")
+
 import argparse
 import datetime as dt
 import itertools

@@ -15,6 +15,12 @@ Each variant runs in its own process (offscreen) so peak memory is its own.
 
 from __future__ import annotations
 
+import os as _os
+
+# Benchmarks measure plain databases (new ones are encrypted by default); crypto_bench.py
+# measures encrypted ones beside them.
+_os.environ.setdefault("CASEAPP_PLAIN", "1")
+
 import argparse
 import json
 import os

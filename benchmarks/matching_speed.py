@@ -13,6 +13,12 @@ Run: python benchmarks/matching_speed.py [--companies 10000] [--entries 18000]
 
 from __future__ import annotations
 
+import os as _os
+
+# Benchmarks measure plain databases (new ones are encrypted by default); crypto_bench.py
+# measures encrypted ones beside them.
+_os.environ.setdefault("CASEAPP_PLAIN", "1")
+
 import argparse
 import random
 import statistics

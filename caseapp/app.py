@@ -24,10 +24,11 @@ def demo_database() -> Path:
     return folder / "demo.db"
 
 
-def open_workspace(db_path: Path, demo: bool):  # type: ignore[no-untyped-def]
+def open_workspace(db_path: Path, demo: bool, passphrase: str | None = None,
+                   plain: bool = False):  # type: ignore[no-untyped-def]
     from caseapp.services.workspace import Workspace
 
-    ws = Workspace.open(db_path)
+    ws = Workspace.open(db_path, passphrase=passphrase, plain=plain)
     if demo:
         from caseapp.services.demo import load_demo
 
@@ -86,8 +87,8 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
     path = Path(db_path) if db_path is not None else (
         demo_database() if demo else default_db_path())
     # The frame is painted first; the database is opened (SQLAlchemy and the services
-    # imported, the schema checked) right after, then the window is built on it and filled
-    # after its next paint (docs/performance.md).
+    # imported, the schema checked, a passphrase asked over the frame) right after, then the
+    # window is built on it and filled after its next paint (docs/performance.md).
     window = MainWindow(None, path)
     opened: list[Any] = []  # the workspace, once open
     failed: list[BaseException] = []
@@ -95,8 +96,19 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
     def open_and_attach() -> None:
         if not window.isVisible():
             return  # closed before it was painted
+        # A fresh demo database holds fictional data only: plain, so trying caseapp out asks
+        # for no passphrase (docs/security.md).
+        passphrase, plain = None, demo and db_path is None
+        if not plain:
+            from caseapp.views.lock import ask_to_open
+
+            answer = ask_to_open(path, window)  # unlock, or a new database's passphrase
+            if answer is None:
+                window.close()  # cancelled: nothing was opened or made
+                return
+            passphrase, plain = answer
         try:
-            opened.append(open_workspace(path, demo))
+            opened.append(open_workspace(path, demo, passphrase, plain))
         except Exception as exc:  # noqa: BLE001 - the user sees why the database did not open
             log.exception("cannot open %s", path)
             failed.append(exc)

@@ -138,3 +138,7 @@ class Cancelled(CaseAppError):
 
 class PermissionDenied(CaseAppError):
     """The investigator's role in the team list does not allow this (services/team.py)."""
+
+
+class DatabaseLocked(CaseAppError):
+    """The open database was locked (idle too long): unlock it with its passphrase first."""

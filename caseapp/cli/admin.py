@@ -6,13 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from caseapp.cli.context import db_path, open_workspace
+from caseapp.cli.context import db_path, open_workspace, unlock, unlock_signing_key
 from caseapp.cli.output import TerminalProgress, print_json, print_table
 from caseapp.errors import CaseAppError
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("init", help="create or upgrade the database (backup first)")
+    p.add_argument("--plain", action="store_true", default=argparse.SUPPRESS,
+                   help="make a new database without encryption (docs/security.md)")
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("verify", help="check integrity, audit chain and change log")
@@ -63,6 +65,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path = db_path(args)
     if not path.exists():
         raise CaseAppError(f"No database at {path}.")
+    unlock(args)
     report = verify_file(path, progress=TerminalProgress())  # read-only: never writes
     if args.json:
         print_json({"ok": report.ok, "checks": [c.__dict__ for c in report.checks]})
@@ -90,6 +93,7 @@ def cmd_whoami(args: argparse.Namespace) -> int:
     from caseapp.services.identity import local_signer, public_key_path
     from caseapp.sync.signing import short_fingerprint
 
+    unlock_signing_key()
     signer = local_signer()
     role = None
     if db_path(args).exists():  # the role comes from the database's team list

@@ -167,9 +167,11 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_recipient_key(args: argparse.Namespace) -> int:
+    from caseapp.cli.context import unlock_signing_key
     from caseapp.services.identity import local_signer
     from caseapp.sync.envelope import recipient_doc
 
+    unlock_signing_key()
     text = json.dumps(recipient_doc(local_signer()), indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

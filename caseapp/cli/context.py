@@ -41,7 +41,69 @@ def open_workspace(args: argparse.Namespace, *, must_exist: bool = False) -> Wor
     path = db_path(args)
     if must_exist and not path.exists():
         raise CaseAppError(f"No database at {path}. Create one with: caseapp --db {path} init")
-    return Workspace.open(path)
+    plain = bool(getattr(args, "plain", False))
+    passphrase = passphrase_for(path, plain=plain)
+    if passphrase is None:
+        unlock_signing_key()
+    return Workspace.open(path, passphrase=passphrase, plain=plain)
+
+
+def unlock_signing_key() -> None:
+    """A plain database still needs the signing key: when that is protected (and not
+    unlocked, nor its passphrase in CASEAPP_PASSPHRASE_FILE), ask for its passphrase."""
+    from caseapp.services import identity
+    from caseapp.services.encryption import passphrase_from_env
+
+    if identity.key_is_locked() and passphrase_from_env() is None:
+        identity.local_signer(passphrase=ask_passphrase(
+            "Passphrase for your signing key: ",
+            needed="Your signing key is protected by a passphrase, which is needed"))
+
+
+def passphrase_for(path: Path, *, plain: bool = False) -> str | None:
+    """The passphrase opening `path` needs (None: none needed): CASEAPP_PASSPHRASE_FILE's,
+    else asked on the terminal (twice for a new database). Never taken from the command
+    line, where other users and shell histories see it."""
+    from caseapp.services.encryption import needs_passphrase, passphrase_from_env
+
+    if not needs_passphrase(path, plain=plain):
+        return None
+    given = passphrase_from_env()
+    if given is not None:
+        return given
+    if path.exists():
+        return ask_passphrase(f"Passphrase for {path.name}: ")
+    return ask_passphrase(f"New passphrase for {path.name} (it encrypts the database; "
+                          "there is no way back in without it): ", confirm=True)
+
+
+def ask_passphrase(prompt: str, *, confirm: bool = False,
+                   needed: str = "A passphrase is needed") -> str:
+    """Ask on the terminal without echo (PassphraseNeeded when there is no terminal)."""
+    import getpass
+    import sys
+
+    from caseapp.services.encryption import PassphraseNeeded
+
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise PassphraseNeeded(f"{needed} and there is no terminal to ask on.")
+    try:
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("The same again: ") != first:
+            raise CaseAppError("The two passphrases differ; nothing was changed.")
+    except EOFError:
+        raise PassphraseNeeded("No passphrase was entered; nothing was changed.") from None
+    return first
+
+
+def unlock(args: argparse.Namespace) -> None:
+    """Unlock the named database when it is encrypted (for commands that open it without a
+    workspace, such as verify)."""
+    from caseapp.services.encryption import is_encrypted, prepare_open
+
+    path = db_path(args)
+    if path.exists() and is_encrypted(path):
+        prepare_open(path, passphrase_for(path))
 
 
 # Registering the subcommands must not load what the commands need (the record registry, the

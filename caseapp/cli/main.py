@@ -29,6 +29,7 @@ from caseapp.cli import (
     matching,
     records,
     reports,
+    security,
     team,
     timeline,
 )
@@ -49,7 +50,7 @@ log = logging.getLogger("caseapp.cli")
 Handler = Callable[[argparse.Namespace], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
 COMMAND_MODULES = (admin, records, data, reports, bundles, exhibits, team, interchange,
-                   figures, matching, timeline, graph)
+                   figures, matching, timeline, graph, security)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "the data dir's caseapp.db)")
     parser.add_argument("--demo", action="store_true",
                         help="open the window on a fresh demo database")
+    parser.add_argument("--plain", action="store_true",
+                        help="make a new database without encryption (docs/security.md)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -146,6 +149,9 @@ def hint(exc: CaseAppError, args: argparse.Namespace) -> str | None:
         return f"Upgrade it (a backup is made first) with: caseapp --db {exc.path} init"
     if isinstance(exc, DatabaseDamaged):
         return f"Check it with: caseapp --db {db_path(args)} verify"
+    if type(exc).__name__ == "PassphraseNeeded":  # services/encryption.py (not imported)
+        return ("Run it on a terminal to be asked, or name a file holding the passphrase in "
+                "CASEAPP_PASSPHRASE_FILE; for a new database without encryption add --plain.")
     if isinstance(exc, PermissionDenied):
         return "See the roles and who the admins are with: caseapp team show"
     return None

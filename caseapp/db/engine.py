@@ -26,6 +26,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from caseapp.db import cipher
 from caseapp.errors import CaseAppError
 
 log = logging.getLogger(__name__)
@@ -166,14 +167,14 @@ def call_when_free(conn: sqlite3.Connection, action: Callable[[], T], path: Path
     try:
         try:
             return action()
-        except sqlite3.OperationalError as exc:
+        except cipher.errors() as exc:
             if not is_busy(exc):
                 raise
         on_busy(f"waiting for {path.name}: another caseapp (or another program) is using the "
                 "database…")
         conn.execute(f"PRAGMA busy_timeout={int((BUSY_TIMEOUT_S - BUSY_NOTICE_AFTER_S) * 1000)}")
         return action()
-    except sqlite3.Error as exc:
+    except cipher.errors() as exc:
         raise (translate_error(exc, path) or exc) from exc
     finally:
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
@@ -190,15 +191,23 @@ def make_engine(path: Path, *, foreign_keys: bool = True, immediate: bool = Fals
     """
     uri = read_only_uri(path) if read_only else file_uri(path, mode="rwc" if create else "rw")
 
+    # An encrypted database (docs/security.md) is opened with sqlcipher3 and its key
+    # (cipher.key_for: the key this process unlocked it with); a plain one with sqlite3.
+    key = cipher.key_for(path)
+
     def connect() -> sqlite3.Connection:
         try:
-            return sqlite3.connect(uri, uri=True, check_same_thread=False)
-        except sqlite3.Error as exc:
+            conn: sqlite3.Connection = cipher.connect(uri, key, uri=True,
+                                                      check_same_thread=False)
+            return conn
+        except cipher.errors() as exc:
             raise (translate_error(exc, path) or exc) from exc
 
     # A creator hides the file name from SQLAlchemy, which would then pick the pool for an
-    # in-memory database: name the pool it uses for files.
-    engine = create_engine("sqlite+pysqlite://", creator=connect, poolclass=QueuePool)
+    # in-memory database: name the pool it uses for files. `module` makes SQLAlchemy know
+    # sqlcipher3's exceptions for what they are.
+    extra: dict[str, Any] = {} if key is None else {"module": cipher.sqlcipher()}
+    engine = create_engine("sqlite+pysqlite://", creator=connect, poolclass=QueuePool, **extra)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -212,7 +221,7 @@ def make_engine(path: Path, *, foreign_keys: bool = True, immediate: bool = Fals
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=FULL")
             cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-        except sqlite3.Error as exc:
+        except cipher.errors() as exc:
             raise (translate_error(exc, path) or exc) from exc
         finally:
             cur.close()

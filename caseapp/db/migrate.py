@@ -18,12 +18,11 @@ import logging
 import os
 import secrets
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from caseapp.db import fts, head
+from caseapp.db import cipher, fts, head
 from caseapp.db.engine import (
     BusyNotice,
     DatabaseBusy,
@@ -104,7 +103,10 @@ def inspect_database(path: Path, on_busy: BusyNotice = stderr_notice) -> Databas
         if not path.is_file():
             raise ForeignDatabase(f"{path} is not a regular file, so not a caseapp database; "
                                   "choose another path.")
-        _check_header(path)
+        if cipher.is_encrypted(path):
+            _check_encrypted_size(path)
+        else:
+            _check_header(path)
     except OSError as exc:
         raise UnreadableDatabase(f"{path} cannot be read ({exc.strerror or exc}); nothing "
                                  "was changed.") from exc
@@ -126,6 +128,14 @@ def inspect_database(path: Path, on_busy: BusyNotice = stderr_notice) -> Databas
     return DatabaseFile(path, revision, can_write(path))
 
 
+def _check_encrypted_size(path: Path) -> None:
+    """An encrypted file has no readable header: only refuse an empty one (the key check,
+    `encryption.unlock`, finds the rest)."""
+    if path.stat().st_size == 0:
+        raise ForeignDatabase(f"{path} is an empty file (0 bytes), not a caseapp database; "
+                              "delete it (and its .cipher.json) or choose another path.")
+
+
 def _check_header(path: Path) -> None:
     """Refuse an empty or non-SQLite file, and one shorter than its header says."""
     size = path.stat().st_size
@@ -136,7 +146,9 @@ def _check_header(path: Path) -> None:
                               "delete it or choose another path.")
     if not header.startswith(SQLITE_MAGIC):
         raise UnreadableDatabase(f"{path} is not an SQLite database file, so not a caseapp "
-                                 "database; nothing was changed: choose another path.")
+                                 "database (or it is an encrypted one whose "
+                                 f"{cipher.sidecar_path(path).name} is missing); nothing was "
+                                 "changed: choose another path.")
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     if len(header) < 100 or page_size < 512 or page_size & (page_size - 1):
@@ -154,8 +166,9 @@ def _check_header(path: Path) -> None:
 def _read_schema(path: Path, on_busy: BusyNotice) -> tuple[set[str], str | None]:
     """The table names and the Alembic revision, read without changing the file."""
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
+        conn = cipher.connect(read_only_uri(path), cipher.key_for(path), uri=True,
+                              isolation_level=None)
+    except cipher.errors() as exc:
         raise (translate_error(exc, path) or exc) from exc
     try:
         conn.execute("PRAGMA query_only=ON")
@@ -181,10 +194,10 @@ def current_revision(path: Path) -> str | None:
 
 
 def _check_integrity(path: Path) -> None:
-    conn = sqlite3.connect(path)
+    conn = cipher.connect(path, cipher.key_for(path))
     try:
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    except sqlite3.Error as exc:
+    except cipher.errors() as exc:
         raise (translate_error(exc, path) or exc) from exc
     finally:
         conn.close()
@@ -193,17 +206,29 @@ def _check_integrity(path: Path) -> None:
 
 
 def backup_database(path: Path, label: str) -> Path:
-    """Copy the database with SQLite's online backup API into `backups/`."""
+    """Copy the database with SQLite's online backup API into `backups/`.
+
+    The copy of an encrypted database is encrypted with the same key, and its sidecar is
+    copied beside it (the same passphrase opens it: docs/security.md, "Backups").
+    """
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups_dir_for(path) / f"{path.stem}-{stamp}-{label}.db"
-    src = sqlite3.connect(path)
-    dst = sqlite3.connect(target)
+    key = cipher.key_for(path)
+    if key is not None:
+        shutil.copyfile(cipher.sidecar_path(path), cipher.sidecar_path(target))
+    online_copy(path, target, key)
+    return target
+
+
+def online_copy(source: Path, target: Path, key: bytes | None) -> None:
+    """Copy a database page by page (SQLite's online backup API), encrypted with `key`."""
+    src = cipher.connect(source, key)
+    dst = cipher.connect(target, key)
     try:
         src.backup(dst)
     finally:
         dst.close()
         src.close()
-    return target
 
 
 def _restore(backup: Path, path: Path) -> None:
@@ -233,7 +258,8 @@ def _upgrade(path: Path, target: str, on_busy: BusyNotice, *, create: bool = Fal
 
 
 def create_database(path: Path, target: str = "head",
-                    on_busy: BusyNotice = stderr_notice) -> bool:
+                    on_busy: BusyNotice = stderr_notice,
+                    encrypt: tuple[cipher.KdfParams, bytes] | None = None) -> bool:
     """Make a new database at `path`, whole or not at all.
 
     It is built beside `path` under a temporary name and linked into place once complete, so
@@ -250,7 +276,15 @@ def create_database(path: Path, target: str = "head",
         raise DatabaseReadOnly(f"cannot create {path}: its folder {folder} is read-only.")
     temp = folder / f".{path.name}.creating-{secrets.token_hex(4)}"
     try:
+        if encrypt is not None:  # encrypted from its first page on (docs/security.md)
+            cipher.remember(temp, encrypt[1])
         _upgrade(temp, target, on_busy, create=True)
+        if encrypt is not None:
+            if path.exists():
+                return False
+            # The sidecar goes first: the database is never in place without it.
+            cipher.write_params(cipher.sidecar_path(path), encrypt[0])
+            cipher.remember(path, encrypt[1])
         try:
             os.link(temp, path)  # unlike a rename, never replaces a file made meanwhile
         except FileExistsError:
@@ -261,12 +295,14 @@ def create_database(path: Path, target: str = "head",
             os.replace(temp, path)
         return True
     finally:
+        cipher.forget(temp)
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{temp}{suffix}").unlink(missing_ok=True)
 
 
 def upgrade_database(path: Path, target: str = "head", *,
-                     on_busy: BusyNotice = stderr_notice) -> Path | None:
+                     on_busy: BusyNotice = stderr_notice,
+                     encrypt: tuple[cipher.KdfParams, bytes] | None = None) -> Path | None:
     """Bring `path` to `target`; returns the backup made (None for a new file).
 
     A missing file is created (`create_database`); anything else that is not a caseapp
@@ -275,7 +311,7 @@ def upgrade_database(path: Path, target: str = "head", *,
     """
     found = inspect_database(path, on_busy)
     if found.revision is None:
-        if create_database(path, target, on_busy):
+        if create_database(path, target, on_busy, encrypt):
             return None
         found = inspect_database(path, on_busy)  # another caseapp created it just now
         if found.revision is None:

@@ -60,7 +60,8 @@ class Workspace:
 
     @classmethod
     def open(cls, path: Path | str, *, signer: Signer | None = None,
-             on_busy: BusyNotice = stderr_notice) -> Workspace:
+             on_busy: BusyNotice = stderr_notice, passphrase: str | None = None,
+             plain: bool = False) -> Workspace:
         """Open the caseapp database at `path`: create it if there is no file there, upgrade
         it (backup first) if it is older.
 
@@ -69,15 +70,28 @@ class Workspace:
         non-SQLite file, a folder, a newer schema) and DatabaseBusy if another program keeps
         it locked (`on_busy` hears about the wait after a second). A file or folder caseapp may
         not write opens read-only: reading works, writing raises DatabaseReadOnly.
+
+        An encrypted database is unlocked with `passphrase` (else CASEAPP_PASSPHRASE_FILE's);
+        a new one is encrypted under it unless `plain` (services/encryption.py). Raises
+        PassphraseNeeded or WrongPassphrase, nothing changed, when it cannot be unlocked.
         """
+        from caseapp.services.encryption import (
+            is_encrypted,
+            passphrase_from_env,
+            prepare_open,
+        )
         from caseapp.services.preferences import apply_preferences
 
         apply_preferences()
         path = Path(path)
-        upgrade_database(path, on_busy=on_busy)
+        upgrade_database(path, on_busy=on_busy,
+                         encrypt=prepare_open(path, passphrase, plain=plain))
         read_only = not can_write(path)
-        ws = cls(Database(path, read_only=read_only, on_busy=on_busy),
-                 Identity(signer or local_signer()))
+        if signer is None:
+            # The passphrase of an encrypted database also protects the signing key.
+            given = passphrase if passphrase is not None else passphrase_from_env()
+            signer = local_signer(passphrase=given if is_encrypted(path) else None)
+        ws = cls(Database(path, read_only=read_only, on_busy=on_busy), Identity(signer))
         if read_only:
             return ws
         try:
@@ -91,6 +105,44 @@ class Workspace:
 
     def close(self) -> None:
         self.db.dispose()
+
+    @property
+    def locked(self) -> bool:
+        return isinstance(self.db, _Locked)
+
+    def lock(self) -> None:
+        """Close the database and drop its key and the signing key from this workspace and
+        process (the window's auto-lock); `unlock` opens it again. Until then every use of
+        the database raises DatabaseLocked."""
+        from caseapp.services.encryption import lock
+        from caseapp.services.identity import lock_keys
+
+        if self.locked:
+            return
+        path, read_only = self.db.path, self.db.read_only
+        self.db.dispose()
+        self.db = _Locked(path, read_only)  # type: ignore[assignment]
+        self.identity = _Locked(path, read_only)  # type: ignore[assignment]
+        lock(path)
+        lock_keys()
+
+    def unlock(self, passphrase: str, on_busy: BusyNotice = stderr_notice) -> None:
+        """Open a locked workspace again (WrongPassphrase, nothing changed, if it does not
+        fit)."""
+        from caseapp.services.encryption import is_encrypted, lock, unlock_with
+
+        if not isinstance(self.db, _Locked):
+            return
+        path, read_only = self.db.path, self.db.read_only
+        if is_encrypted(path):
+            unlock_with(path, passphrase)
+        try:
+            signer = local_signer(passphrase=passphrase if is_encrypted(path) else None)
+        except BaseException:
+            lock(path)
+            raise
+        self.db = Database(path, read_only=read_only, on_busy=on_busy)
+        self.identity = Identity(signer)
 
     def __enter__(self) -> Workspace:
         return self
@@ -254,3 +306,19 @@ class Workspace:
             raise ValidationError(f"Unknown record kind {kind!r}.")
         service: RecordService[Any] = getattr(self, name)
         return service
+
+
+class _Locked:
+    """What a locked workspace holds instead of its database and identity."""
+
+    def __init__(self, path: Path, read_only: bool) -> None:
+        self.path = path
+        self.read_only = read_only
+
+    def dispose(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        from caseapp.errors import DatabaseLocked
+
+        raise DatabaseLocked(f"{self.path.name} is locked; unlock it with its passphrase.")

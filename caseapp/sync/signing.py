@@ -81,11 +81,41 @@ def write_key_pair(path: Path, name: str) -> Signer:
     return signer
 
 
-def load_signer(path: Path, name: str | None = None) -> Signer:
-    """Load a private key written by `write_key_pair` (the name comes from `.pub`)."""
+ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
+
+
+def is_encrypted_key(path: Path) -> bool:
+    """Is the private key file at `path` an encrypted PKCS#8 PEM?"""
     try:
-        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError) as exc:
+        return ENCRYPTED_PEM in path.read_bytes()[:200]
+    except OSError:
+        return False
+
+
+def encrypted_key_bytes(signer: Signer, password: bytes) -> bytes:
+    """The private key as encrypted PKCS#8 PEM (PBES2, AES-256-CBC) under `password`, which
+    the caller derives with a slow KDF (services/identity.py: Argon2id)."""
+    return signer.private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password))
+
+
+def load_signer(path: Path, name: str | None = None, *, password: bytes | None = None) -> Signer:
+    """Load a private key written by `write_key_pair` (the name comes from `.pub`); an
+    encrypted one needs its `password` (ValueError when it is wrong)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CaseAppError(f"Cannot read the signing key {path}: {exc}") from exc
+    encrypted = ENCRYPTED_PEM in data[:200]
+    if encrypted and password is None:
+        raise CaseAppError(f"The signing key {path} is protected by a passphrase.")
+    try:
+        private = serialization.load_pem_private_key(data, password=password if encrypted
+                                                     else None)
+    except ValueError as exc:
+        if encrypted:
+            raise
         raise CaseAppError(f"Cannot read the signing key {path}: {exc}") from exc
     if not isinstance(private, Ed25519PrivateKey):
         raise CaseAppError(f"{path} is not an Ed25519 key.")

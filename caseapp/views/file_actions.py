@@ -65,17 +65,25 @@ def open_database(window: MainWindow) -> None:
         _switch(window, Path(path))
 
 
-def _switch(window: MainWindow, path: Path) -> BackgroundTask:
+def _switch(window: MainWindow, path: Path) -> BackgroundTask | None:
     """Open (create, or upgrade after a backup) `path` on the writer thread, then show it in
     a new window in place of this one."""
     from caseapp.services.workspace import Workspace
+    from caseapp.views.lock import ask_to_open
+
+    answer = ask_to_open(path, window)  # its passphrase, or a new one (views/lock.py)
+    if answer is None:
+        return None
+    passphrase, plain = answer
 
     def done(ws: Workspace) -> None:
         new = type(window)(ws, path)  # a window like this one (no import of main_window here)
         new.show()
         window.close()
 
-    return run_task(window, f"Opening {path.name}", lambda _p, _c: Workspace.open(path), done)
+    return run_task(window, f"Opening {path.name}",
+                    lambda _p, _c: Workspace.open(path, passphrase=passphrase, plain=plain),
+                    done)
 
 
 def import_csv(window: MainWindow, path: Path | None = None, kind: str | None = None

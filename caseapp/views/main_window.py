@@ -114,6 +114,13 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_state()
         team_actions.apply_role(self)
+        # An encrypted database locks itself after an idle time (views/lock.py).
+        from caseapp.services.encryption import is_encrypted
+        from caseapp.views import lock
+
+        minutes = lock.auto_lock_minutes()
+        self.auto_lock = (lock.AutoLock(self, minutes)
+                          if minutes > 0 and is_encrypted(self.db_path) else None)
         if fill_after_paint:
             self._first_paint = _FirstPaint(self, self._fill_if_shown)
         else:
@@ -129,6 +136,11 @@ class MainWindow(QMainWindow):
     def _fill_if_shown(self) -> None:
         if self.isVisible():  # not closed before its first paint was handled
             self._fill()
+
+    def change_passphrase(self) -> None:
+        from caseapp.views import lock  # loaded on first use
+
+        lock.change_passphrase(self)
 
     def show_timeline(self) -> None:
         from caseapp.views.timeline_view import show_timeline  # loaded on first use
@@ -231,6 +243,9 @@ class MainWindow(QMainWindow):
         self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
                      QKeySequence.StandardKey.Print)
         self._action(f, "&Team\u2026", lambda: team_actions.show_team(self))
+        self.act_change_passphrase = self._action(
+            f, "C&hange passphrase\u2026", self.change_passphrase,
+            tip="Re-encrypt this database (and your signing key) under a new passphrase")
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         e = bar.addMenu("&Edit")

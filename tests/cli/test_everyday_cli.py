@@ -150,7 +150,7 @@ def test_progress_on_a_terminal_shows_rate_and_time_left(demo_db: Path, tmp_path
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def test_cli_doc_covers_every_command_and_the_coming_ones() -> None:
+def test_cli_doc_covers_every_command_and_the_contract_ones() -> None:
     import re
 
     from caseapp.cli.main import build_parser

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests import rawdb
 
 HEADER = ("exhibit_ref,seized_on,place,country,agency,substance,form,net_quantity,unit,"
           "purity_percent,shipment_ref,concealment,notes\n")
@@ -26,7 +27,7 @@ def row(exhibit: str, notes: str = "", concealment: str = "drums") -> str:
 
 
 def counts(db: Path) -> tuple[int, ...]:
-    con = sqlite3.connect(db)
+    con = rawdb.connect(db)
     try:
         return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
                      for t in ("seizures", "ops", "audit_entries"))

@@ -21,6 +21,7 @@ from caseapp.db.engine import Database
 from caseapp.services.demo import load_demo
 from caseapp.services.verify import verify_database
 from caseapp.services.workspace import Workspace
+from tests import rawdb
 
 HASHED = ("seq", "at", "actor", "action", "outcome", "kind", "record_uid", "case_uid",
           "changes", "detail", "prev_hash")
@@ -42,7 +43,7 @@ def problems(path: Path) -> list[str]:
 
 
 def attacker(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     for name in ("audit_entries_no_update", "audit_entries_no_delete",
                  "audit_checkpoints_no_update", "audit_checkpoints_no_delete"):
         con.execute(f"DROP TRIGGER IF EXISTS {name}")

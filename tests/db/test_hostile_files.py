@@ -17,7 +17,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -438,10 +437,16 @@ def test_a_locked_database_is_waited_for_visibly_then_refused(
 
 def test_a_writer_waits_for_the_lock_to_go_and_then_succeeds(
         good_db: Path, locked: Locker) -> None:
-    threading.Timer(3.0, locked.release).start()
-    proc = run(good_db, *NEW_CASE)
-    assert proc.returncode == 0, proc.stderr
-    assert "waiting for" in proc.stderr and "another caseapp" in proc.stderr
+    # The lock goes only once the writer has said it waits (a fixed delay raced a slow start).
+    writer = subprocess.Popen([sys.executable, "-m", "caseapp", "--db", str(good_db), *NEW_CASE],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=os.environ.copy())
+    assert writer.stderr is not None
+    first = writer.stderr.readline()
+    locked.release()
+    out, rest = writer.communicate(timeout=120)
+    assert writer.returncode == 0, first + rest
+    assert "waiting for" in first and "another caseapp" in first + rest
 
 
 # --- at service level ------------------------------------------------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.services.conflicts import ConflictService
 from caseapp.services.workspace import Workspace
 from caseapp.sync.signing import Signer
+from tests import rawdb
 
 
 def new_signer(name: str) -> Signer:
@@ -40,7 +39,7 @@ def open_ws(path: Path, name: str) -> Workspace:
 
 def clone_ws(template: Path, path: Path, name: str) -> Workspace:
     """A fast replica: copy a migrated, seeded database and give it a new site and key."""
-    shutil.copyfile(template, path)
+    rawdb.copy_database(template, path)
     ws = Workspace(Database(path), Identity(new_signer(name)))
     with ws.db.begin() as s:
         s.execute(delete(Meta).where(Meta.key == "site_id"))  # the clock carries on
@@ -90,7 +89,7 @@ def _plain(value: Any) -> Any:
 
 def file_state(path: Path) -> str:
     """Hash of the database file after a checkpoint (WAL folded in), for byte-for-byte checks."""
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     wal = path.with_name(path.name + "-wal")

@@ -9,7 +9,6 @@ here builds its bundle.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from caseapp.errors import Cancelled
 from caseapp.progress import CancelToken
 from caseapp.services.bundles import BundleService
 from caseapp.services.workspace import Workspace
+from tests import rawdb
 from tests.sync.helpers import file_state, open_ws, trust
 
 N = 3000
@@ -55,7 +55,7 @@ def prepared(tmp_path: Path) -> tuple[Path, Path, int]:
 def test_cancel_mid_import_changes_nothing(prepared, tmp_path: Path) -> None:
     pristine, bundle, _ = prepared
     work = tmp_path / "cancel.db"
-    shutil.copyfile(pristine, work)
+    rawdb.copy_database(pristine, work)
     before = file_state(work)
     ws = Workspace(Database(work), _identity())
     token = CancelToken()

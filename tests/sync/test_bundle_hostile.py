@@ -21,6 +21,7 @@ from caseapp.services.workspace import Workspace
 from caseapp.sync.bundle_file import write_zip
 from caseapp.sync.canonical import canonical_hash, canonical_json, sha256_hex
 from caseapp.sync.signing import Signer
+from tests import rawdb
 from tests.sync.helpers import exported_demo, file_state, new_signer
 
 REF = "CASE-2026-0007"
@@ -95,7 +96,6 @@ def as_lines(docs: list[dict[str, Any]]) -> list[bytes]:
 
 def test_the_forger_makes_bundles_that_import(setup, tmp_path: Path) -> None:
     """So the rejections below are caused by what each test changes, not by the forger."""
-    import shutil
 
     from caseapp.db.engine import Database
 
@@ -110,7 +110,7 @@ def test_the_forger_makes_bundles_that_import(setup, tmp_path: Path) -> None:
 
     path = tmp_path / "benign.casebundle"
     path.write_bytes(forge(setup, lines=benign))
-    shutil.copyfile(setup["db"], tmp_path / "copy.db")
+    rawdb.copy_database(setup["db"], tmp_path / "copy.db")
     ws = Workspace(Database(tmp_path / "copy.db"), setup["identity"])
     try:
         assert BundleService(ws).import_bundle(path).new_ops > 0

@@ -8,7 +8,6 @@ trusts). Each test imports the forged file into a copy of bob's database.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from caseapp.services.verify import verify_database
 from caseapp.services.workspace import Workspace
 from caseapp.sync.canonical import canonical_hash, canonical_json
 from caseapp.sync.signing import Signer
+from tests import rawdb
 from tests.sync.helpers import file_state, open_ws, trust
 from tests.sync.test_bundle_hostile import entries_of, forge
 
@@ -100,7 +100,7 @@ def with_changesets(setup: dict[str, Any], *extra: dict[str, Any]) -> bytes:
 
 def bob(setup: dict[str, Any], tmp_path: Path) -> Workspace:
     path = tmp_path / "b.db"
-    shutil.copyfile(setup["db"], path)
+    rawdb.copy_database(setup["db"], path)
     return Workspace(Database(path), Identity(setup["identity"].signer))
 
 
@@ -181,12 +181,10 @@ def test_a_note_on_another_case_is_refused(setup, tmp_path: Path) -> None:
 
 def test_verify_finds_a_record_whose_ops_claim_another_case(setup, tmp_path: Path) -> None:
     """What the old import let through is now also caught in the database itself."""
-    import sqlite3
-
     ws = bob(setup, tmp_path)
     assert verify_database(ws.db).ok
     ws.close()
-    con = sqlite3.connect(tmp_path / "b.db")
+    con = rawdb.connect(tmp_path / "b.db")
     con.execute("UPDATE seizures SET case_uid = ? WHERE uid = ?", (setup["x"],
                                                                    setup["seizure_y"]))
     con.commit()
@@ -319,19 +317,17 @@ def test_a_new_key_on_a_database_gets_a_site_of_its_own(setup, tmp_path: Path) -
 
 def test_an_import_into_a_damaged_database_is_refused(setup, tmp_path: Path) -> None:
     """A page of an index overwritten: the import is refused before anything is merged."""
-    import sqlite3
-
     ws = bob(setup, tmp_path)
     ws.close()
     db = tmp_path / "b.db"
-    con = sqlite3.connect(db)
+    con = rawdb.connect(db)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     (page_size,) = con.execute("PRAGMA page_size").fetchone()
     (root,) = con.execute("SELECT rootpage FROM sqlite_master WHERE name = "
                           "'ix_seizures_seized_on'").fetchone()
     con.close()
     data = bytearray(db.read_bytes())
-    start = (root - 1) * page_size
+    start = (root - 1) * int(page_size)
     data[start + 8:start + 8 + 64] = b"\xff" * 64   # cells of the index page garbled
     db.write_bytes(bytes(data))
     op = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"notes": "into a wreck"})

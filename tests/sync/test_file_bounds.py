@@ -12,7 +12,6 @@ import io
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from caseapp.sync.bundle_file import write_zip
 from caseapp.sync.canonical import canonical_json
 from caseapp.sync.envelope import ScryptCost, recipient_of
 from caseapp.sync.signing import Signer
+from tests import rawdb
 from tests.sync.helpers import exported_demo, file_state, new_signer
 
 REF = "CASE-2026-0007"
@@ -353,7 +353,7 @@ def test_a_long_unicode_name_and_a_real_time_still_import(setup, tmp_path: Path)
 
     path = tmp_path / "fine.casebundle"
     path.write_bytes(reforge(setup, change))
-    shutil.copyfile(setup["db"], tmp_path / "copy.db")
+    rawdb.copy_database(setup["db"], tmp_path / "copy.db")
     ws = Workspace(Database(tmp_path / "copy.db"), setup["identity"])
     try:
         summary = BundleService(ws).import_bundle(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +65,9 @@ def test_100k_table_filters_and_sorts_in_sql(big_window: Any, qtbot: Any) -> Non
     assert tab.count_label.text() == "100,000 seizures"
     # Sort by seized_on, newest first (ties: newest row first): the first rows show at
     # once, before the ordered ids of every row have arrived.
-    started = time.perf_counter()
     tab.view.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
     first = [model.data(model.index(r, 0)) for r in range(5)]
-    assert time.perf_counter() - started < 0.5
+    assert not model.ready  # the first page came from SQL; the ids are still on a worker
     want = expected_exhibits(lambda r: True, lambda r: (r["seized_on"], r["exhibit_ref"]),
                              reverse=True)
     assert first == want[:5]
@@ -82,9 +80,8 @@ def test_100k_table_filters_and_sorts_in_sql(big_window: Any, qtbot: Any) -> Non
     # Filter on the place, sorted by exhibit ascending.
     tab.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
     tab.filter.setText("Place 42")
-    started = time.perf_counter()
     tab.apply_filter()  # a text search over 100k rows runs on a worker
-    assert time.perf_counter() - started < 0.1
+    assert not model.ready  # apply_filter returned before the search finished
     wait_ready(qtbot, model)
     want = expected_exhibits(lambda r: r["place"] == "Place 42", lambda r: r["exhibit_ref"])
     assert model.rowCount() == len(want) == len(range(42, BIG_ROWS, BIG_PLACES))

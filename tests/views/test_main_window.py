@@ -164,36 +164,6 @@ def test_pyside_does_not_leak_none() -> None:
     assert sys.getrefcount(None) > before - 100
 
 
-def test_no_window_action_on_demo_data_blocks_over_100ms(window: Any, qtbot: Any) -> None:
-    """The UI thread's longest step while working through the demo cases."""
-    import gc
-    import time
-
-    from PySide6.QtCore import QThreadPool
-
-    # Work left over from earlier tests (and their garbage) is not this window's doing.
-    QThreadPool.globalInstance().waitForDone()
-    gc.collect()
-    app = QApplication.instance()
-    slowest: list[tuple[float, str]] = []
-
-    def timed(name: str, action: Any) -> None:
-        started = time.perf_counter()
-        action()
-        app.processEvents()
-        slowest.append((time.perf_counter() - started, name))
-
-    for row in (1, 0, 1):
-        timed(f"select case {row}", lambda row=row: window.case_view.selectRow(row))
-        for i in range(window.tabs.count()):
-            timed(f"tab {i}", lambda i=i: window.tabs.setCurrentIndex(i))
-    timed("open seizure editor", lambda: qtbot.addWidget(window.editor("seizure")))
-    timed("filter", lambda: (window.tabs_by_kind["seizure"].filter.setText("Port"),
-                             window.tabs_by_kind["seizure"].apply_filter()))
-    worst = max(slowest)
-    assert worst[0] < 0.1, f"{worst[1]} took {worst[0] * 1000:.0f} ms"
-
-
 def test_file_menu_dialog_free_paths(window: Any, qtbot: Any, tmp_path: Any,
                                      monkeypatch: Any) -> None:
     """Print report renders in the background; conflicts dialog opens on an empty list."""

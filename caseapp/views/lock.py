@@ -1,0 +1,265 @@
+"""Passphrases in the window: unlock at start, a new database's passphrase, auto-lock after
+an idle time, File > Change passphrase… (docs/security.md).
+
+A wrong passphrase is said in the dialog, which stays open; nothing on disk changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caseapp.errors import CaseAppError
+from caseapp.services import encryption
+
+if TYPE_CHECKING:
+    from caseapp.views.main_window import MainWindow
+
+AUTO_LOCK_KEY = "security/auto_lock_minutes"
+DEFAULT_AUTO_LOCK_MIN = 10
+Check = Callable[[str], None]  # raises CaseAppError when the passphrase does not fit
+
+
+def _secret_field(parent: QWidget, name: str) -> QLineEdit:
+    field = QLineEdit(parent)
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+class PassphraseDialog(QDialog):
+    """Asks a passphrase: `unlock` (one field), `new` (twice, with a plain option), or
+    `change` (the current one, then the new one twice). `check` runs on OK; its error is
+    shown and the dialog stays open."""
+
+    def __init__(self, mode: str, db_name: str, check: Check | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mode = mode
+        self.check = check
+        titles = {"unlock": f"Unlock {db_name}", "new": f"New database {db_name}",
+                  "change": f"Change the passphrase of {db_name}"}
+        self.setWindowTitle(titles[mode])
+        intro = {
+            "unlock": f"{db_name} is encrypted. Enter its passphrase.",
+            "new": "The new database will be encrypted under a passphrase (at least "
+                   f"{encryption.MIN_PASSPHRASE} characters; a few words are easy to remember). "
+                   "There is no way back in without it: nobody, not even an administrator, can "
+                   "recover a lost passphrase.",
+            "change": "Enter the current passphrase, then the new one twice. A copy of the "
+                      "database under the current passphrase is kept in its backups folder.",
+        }[mode]
+        label = QLabel(intro, self)
+        label.setWordWrap(True)
+        form = QFormLayout()
+        self.current = _secret_field(self, "passphrase")
+        self.new = _secret_field(self, "new_passphrase")
+        self.repeat = _secret_field(self, "repeat_passphrase")
+        self.plain = QCheckBox("Do not encrypt this database (not recommended)", self)
+        self.plain.setObjectName("plain")
+        if mode in ("unlock", "change"):
+            form.addRow("Passphrase" if mode == "unlock" else "Current passphrase", self.current)
+        else:
+            self.current.hide()
+        if mode in ("new", "change"):
+            form.addRow("New passphrase", self.new)
+            form.addRow("The same again", self.repeat)
+        else:
+            self.new.hide()
+            self.repeat.hide()
+        if mode != "new":
+            self.plain.hide()
+        self.error = QLabel("", self)
+        self.error.setObjectName("passphrase_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addLayout(form)
+        if mode == "new":
+            layout.addWidget(self.plain)
+            self.plain.toggled.connect(self._on_plain_toggled)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.try_accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.setMinimumWidth(480)
+
+    def _on_plain_toggled(self, plain: bool) -> None:
+        self.new.setEnabled(not plain)
+        self.repeat.setEnabled(not plain)
+
+    def passphrase(self) -> str:
+        return self.current.text() if self.mode == "unlock" else self.new.text()
+
+    def try_accept(self) -> None:
+        if self.mode in ("new", "change") and not self.plain.isChecked():
+            if self.new.text() != self.repeat.text():
+                self._fail("The two new passphrases differ.")
+                return
+            try:
+                encryption.check_new_passphrase(self.new.text())
+            except CaseAppError as exc:
+                self._fail(exc.message)
+                return
+        if self.check is not None:
+            QApplication.setOverrideCursor(self.cursor())
+            try:
+                self.check(self.current.text() if self.mode != "new" else self.new.text())
+            except CaseAppError as exc:
+                self._fail(exc.message)
+                self.current.clear()
+                self.current.setFocus()
+                return
+            finally:
+                QApplication.restoreOverrideCursor()
+        self.accept()
+
+    def _fail(self, message: str) -> None:
+        self.error.setText(message)
+        self.adjustSize()
+
+
+def ask_to_open(path: Path, parent: QWidget | None = None) -> tuple[str | None, bool] | None:
+    """What opening `path` needs from the user: (passphrase, plain); (None, False) when
+    nothing is needed; None when they cancelled."""
+    if not encryption.needs_passphrase(path):
+        return None, False
+    if path.exists():
+        dialog = PassphraseDialog("unlock", path.name, check=lambda p: _unlock(path, p),
+                                  parent=parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted.value:
+            return None
+        return dialog.passphrase(), False
+    dialog = PassphraseDialog("new", path.name, parent=parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted.value:
+        return None
+    if dialog.plain.isChecked():
+        return None, True
+    return dialog.passphrase(), False
+
+
+def _unlock(path: Path, passphrase: str) -> None:
+    """Check the passphrase against the database and the signing key (both unlocked)."""
+    from caseapp.services.identity import local_signer
+
+    encryption.unlock_with(path, passphrase)
+    try:
+        local_signer(passphrase=passphrase)
+    except CaseAppError:
+        encryption.lock(path)
+        raise
+
+
+class AutoLock(QObject):
+    """Locks the window's database after `minutes` without keyboard or mouse input."""
+
+    ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+                QEvent.Type.Wheel)
+
+    def __init__(self, window: MainWindow, minutes: float) -> None:
+        super().__init__(window)
+        self.window = window
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(max(1, int(minutes * 60_000)))
+        self.timer.timeout.connect(self.lock_now)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in self.ACTIVITY:
+            try:
+                if not self.window.ws.locked:
+                    self.timer.start()
+            except RuntimeError:  # the window is being destroyed
+                pass
+        return False
+
+    def lock_now(self) -> None:
+        """Lock (close the database, drop the keys), then ask to unlock; contents of open
+        editors stay as they are, behind the unlock dialog."""
+        window = self.window
+        if window.ws.locked:
+            return
+        if window.runner.busy:  # a write in progress finishes first
+            window.runner.wait()
+        window.ws.lock()
+        window.centralWidget().setVisible(False)
+        window.menuBar().setEnabled(False)
+        window.statusBar().showMessage("Locked: enter the passphrase to go on.")
+        QTimer.singleShot(0, self.ask_unlock)
+
+    def ask_unlock(self) -> bool:
+        window = self.window
+        dialog = PassphraseDialog("unlock", window.db_path.name,
+                                  check=lambda p: window.ws.unlock(p), parent=window)
+        dialog.setObjectName("unlock_dialog")
+        self.dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted.value:
+            window.close()  # the database stays locked; unsaved input goes with the window
+            return False
+        window.centralWidget().setVisible(True)
+        window.menuBar().setEnabled(True)
+        window.statusBar().showMessage("Unlocked.", 3000)
+        self.timer.start()
+        return True
+
+
+def auto_lock_minutes() -> float:
+    """The idle time before the window locks (settings; 0 turns it off)."""
+    from caseapp.views import settings
+
+    value = settings.settings().value(AUTO_LOCK_KEY, DEFAULT_AUTO_LOCK_MIN)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float(DEFAULT_AUTO_LOCK_MIN)
+
+
+def change_passphrase(window: MainWindow) -> QDialog | None:
+    """File > Change passphrase…: re-encrypt the open database (and the signing key)."""
+    path = window.db_path
+    if not encryption.is_encrypted(path):
+        window.statusBar().showMessage(
+            f"{path.name} is not encrypted: encrypt it with the command line "
+            f"(caseapp --db {path} encrypt) while the window is closed.", 10000)
+        return None
+
+    def change(current: str) -> None:
+        encryption.unlock_with(path, current)  # a wrong one: said, nothing changed
+        if window.runner.busy:
+            window.runner.wait()
+        window.ws.lock()  # no connection of ours may stay open on the old file
+        try:
+            encryption.change_passphrase(path, current, dialog.new.text())
+        except CaseAppError:
+            window.ws.unlock(current)
+            raise
+        window.ws.unlock(dialog.new.text())
+
+    dialog = PassphraseDialog("change", path.name, check=change, parent=window)
+    dialog.setObjectName("change_passphrase_dialog")
+    if dialog.exec() == QDialog.DialogCode.Accepted.value:
+        window.statusBar().showMessage(f"The passphrase of {path.name} was changed.", 5000)
+    return dialog
