@@ -10,6 +10,7 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from caseapp.logs import setup_logging
 from caseapp.paths import data_dir, default_db_path
@@ -72,7 +73,7 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
     app = make_application()
     from caseapp.services import identity
     from caseapp.views.error_dialog import show_error
-    from caseapp.views.main_window import MainWindow
+    from caseapp.views.main_window import MainWindow, after_first_paint
 
     first_start = identity.needs_name()
     if first_start:
@@ -85,28 +86,43 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
 
     path = Path(db_path) if db_path is not None else (
         demo_database() if demo else default_db_path())
-    # A fresh demo database holds fictional data only: plain, so trying caseapp out asks for
-    # no passphrase (docs/security.md).
-    passphrase, plain = None, demo and db_path is None
-    if not plain:
-        from caseapp.views.lock import ask_to_open
+    # The frame is painted first; the database is opened (SQLAlchemy and the services
+    # imported, the schema checked, a passphrase asked over the frame) right after, then the
+    # window is built on it and filled after its next paint (docs/performance.md).
+    window = MainWindow(None, path)
+    opened: list[Any] = []  # the workspace, once open
+    failed: list[BaseException] = []
 
-        answer = ask_to_open(path)  # unlock, or a new database's passphrase
-        if answer is None:
-            return 0  # cancelled: nothing was opened or made
-        passphrase, plain = answer
-    try:
-        ws = open_workspace(path, demo, passphrase, plain)
-    except Exception as exc:  # noqa: BLE001 - the user sees why the database did not open
-        log.exception("cannot open %s", path)
-        show_error(None, exc)
-        return 1
-    window = MainWindow(ws, path)
+    def open_and_attach() -> None:
+        if not window.isVisible():
+            return  # closed before it was painted
+        # A fresh demo database holds fictional data only: plain, so trying caseapp out asks
+        # for no passphrase (docs/security.md).
+        passphrase, plain = None, demo and db_path is None
+        if not plain:
+            from caseapp.views.lock import ask_to_open
+
+            answer = ask_to_open(path, window)  # unlock, or a new database's passphrase
+            if answer is None:
+                window.close()  # cancelled: nothing was opened or made
+                return
+            passphrase, plain = answer
+        try:
+            opened.append(open_workspace(path, demo, passphrase, plain))
+        except Exception as exc:  # noqa: BLE001 - the user sees why the database did not open
+            log.exception("cannot open %s", path)
+            failed.append(exc)
+            show_error(window, exc)
+            window.close()
+            return
+        window.attach(opened[0], fill_after_paint=True)
+        if first_start:
+            window.statusBar().showMessage(
+                f"Your public key for colleagues (caseapp trust add): "
+                f"{identity.public_key_path()}", 60000)
+
+    window.start = after_first_paint(window, open_and_attach)  # kept with the window
     window.show()
-    if first_start:
-        window.statusBar().showMessage(
-            f"Your public key for colleagues (caseapp trust add): "
-            f"{identity.public_key_path()}", 60000)
     code = int(app.exec())
     from PySide6.QtCore import QThreadPool
 
@@ -115,5 +131,6 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
     # Let running workers finish before the database closes under them.
     writer_pool().waitForDone()
     QThreadPool.globalInstance().waitForDone()
-    ws.close()
-    return code
+    for ws in opened:
+        ws.close()
+    return 1 if failed else code

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from caseapp.errors import CaseAppError
 from caseapp.paths import default_db_path
@@ -102,3 +104,46 @@ def unlock(args: argparse.Namespace) -> None:
     path = db_path(args)
     if path.exists() and is_encrypted(path):
         prepare_open(path, passphrase_for(path))
+
+
+# Registering the subcommands must not load what the commands need (the record registry, the
+# figures, SQLAlchemy): `caseapp --db X cases` would pay for every command. Choices and help
+# texts drawn from the registry are therefore read when argparse first needs them: when the
+# argument is parsed or the help is shown.
+class LazyChoices(Sequence[str]):
+    """argparse `choices` computed on first use. Give the argument a `metavar`: without one
+    argparse lists the choices while registering (show them with `help="... %(choices)s"`)."""
+
+    def __init__(self, load: Callable[[], Iterable[str]]) -> None:
+        self._load = load
+
+    @cached_property
+    def _values(self) -> tuple[str, ...]:
+        return tuple(self._load())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._values[index]
+
+
+class LazyHelp(str):
+    """A help text made when the help is shown (argparse formats every help with `%`)."""
+
+    _make: Callable[[], str]
+
+    def __new__(cls, make: Callable[[], str]) -> LazyHelp:
+        text = super().__new__(cls, "…")
+        text._make = make
+        return text
+
+    def __mod__(self, params: Any) -> str:
+        text: str = self._make() % params
+        return text

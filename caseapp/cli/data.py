@@ -6,11 +6,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from caseapp.cli.context import open_workspace
+from caseapp.cli.context import LazyChoices, open_workspace
 from caseapp.cli.output import TerminalProgress, print_json, print_table
-from caseapp.domain.kinds import CSV_TEMPLATES
 from caseapp.domain.words import as_words, plural, singular
 from caseapp.errors import ValidationError
+
+
+def _csv_kinds() -> tuple[str, ...]:
+    from caseapp.domain.kinds import CSV_TEMPLATES
+
+    return tuple(CSV_TEMPLATES)
 
 
 def register(sub: Any) -> None:
@@ -18,7 +23,8 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("import-csv", help="import a CSV template into a case (all or nothing)")
-    p.add_argument("kind", choices=tuple(CSV_TEMPLATES))
+    p.add_argument("kind", choices=LazyChoices(_csv_kinds), metavar="KIND",
+                   help="one of: %(choices)s")
     p.add_argument("file")
     p.add_argument("--case", required=True, metavar="REF")
     p.add_argument("--decimal-comma", action="store_true",

@@ -7,17 +7,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from caseapp.cli.context import open_workspace
+from caseapp.cli.context import LazyHelp, open_workspace
 from caseapp.cli.output import TerminalProgress, print_json
-from caseapp.domain.kinds import TABS, spec_of
+
+
+def _table_kinds() -> str:
+    from caseapp.domain.kinds import TABS, spec_of
+
+    return ", ".join(spec_of(k).plural for k, _title in TABS) + ", cases or history"
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("export-table",
                        help="write a table of a case (or the case list) to xlsx or CSV")
     p.add_argument("kind", metavar="KIND",
-                   help=", ".join(spec_of(k).plural for k, _title in TABS)
-                   + ", cases or history")
+                   help=LazyHelp(_table_kinds))
     p.add_argument("--case", metavar="REF", help="the case (not needed for cases)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx|FILE.csv")
     p.add_argument("--include-deleted", action="store_true", help="list deleted records too")

@@ -5,22 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from caseapp.cli.context import open_workspace
+from caseapp.cli.context import LazyChoices, db_path, open_workspace
 from caseapp.cli.output import print_json, print_table
-from caseapp.domain.display import ROUNDING_RULE
-from caseapp.domain.figure_text import (
-    doses_line,
-    fentanyl_pure_line,
-    substance_line,
-    yield_line,
-    yield_row_text,
-    yield_rows,
-)
-from caseapp.domain.kinds import CLI_KINDS
 from caseapp.domain.words import as_words
 from caseapp.errors import ValidationError
 
-KINDS = CLI_KINDS
+
+def _cli_kinds() -> tuple[str, ...]:
+    from caseapp.domain.kinds import CLI_KINDS
+
+    return CLI_KINDS
+
+
+KINDS = LazyChoices(_cli_kinds)
+KIND_HELP = "one of: %(choices)s"
 
 
 def register(sub: Any) -> None:
@@ -46,7 +44,7 @@ def register(sub: Any) -> None:
     s.set_defaults(handler=cmd_case_show)
 
     p = sub.add_parser("edit", help="change fields of a record: FIELD=VALUE ...")
-    p.add_argument("kind", choices=KINDS)
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help=KIND_HELP)
     p.add_argument("key", help="uid or readable key (ref, exhibit, name)")
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
     p.add_argument("--case", metavar="REF", help="the case of a seizure, shipment or link "
@@ -56,13 +54,23 @@ def register(sub: Any) -> None:
 
     for verb in ("delete", "restore"):
         p = sub.add_parser(verb, help=f"{verb} a record ({'soft; restore undoes it' if verb == 'delete' else 'undo a delete'})")
-        p.add_argument("kind", choices=KINDS)
+        p.add_argument("kind", choices=KINDS, metavar="KIND", help=KIND_HELP)
         p.add_argument("key")
         p.add_argument("--case", metavar="REF", help="as for edit")
         p.set_defaults(handler=cmd_delete if verb == "delete" else cmd_restore)
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
+    if not args.json:
+        # A database at the schema head is read without opening a workspace (the fast start
+        # of a script's most common call); anything else takes the workspace's path below.
+        from caseapp.services.case_list import case_rows
+
+        rows = case_rows(db_path(args), status=args.status, include_deleted=args.deleted)
+        if rows is not None:
+            print_table(["ref", "status", "opened", "lead", "title"],
+                        [(r[0], as_words(r[1]), *r[2:]) for r in rows])
+            return 0
     from caseapp.services.json_out import record_json
     from caseapp.services.records import ListQuery
 
@@ -107,6 +115,16 @@ def cmd_case_show(args: argparse.Namespace) -> int:
 
 
 def _print_case(d: Any) -> None:
+    from caseapp.domain.display import ROUNDING_RULE
+    from caseapp.domain.figure_text import (
+        doses_line,
+        fentanyl_pure_line,
+        substance_line,
+        yield_line,
+        yield_row_text,
+        yield_rows,
+    )
+
     c = d.case
     print(f"{c.ref}  {c.title}  [{as_words(c.status)}]")
     print(f"  lead {c.lead_investigator or '-'}, {c.agency or '-'}; opened {c.opened_on}"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -28,48 +29,79 @@ from PySide6.QtWidgets import (
 from caseapp.domain import kinds
 from caseapp.domain import types as t
 from caseapp.domain.records import Record, SeizureRecord
-from caseapp.services.encryption import is_encrypted
-from caseapp.services.history import HistoryService
-from caseapp.services.overview import OverviewService
-from caseapp.services.paging import PagingService
 from caseapp.services.preferences import load_preferences, save_preferences
-from caseapp.services.workspace import Workspace
-from caseapp.views import file_actions, lock, settings, team_actions
-from caseapp.views.editors.record_editor import (
-    EditorContext,
-    RecordEditorDialog,
-    Save,
-    Saved,
-    SaveFailed,
-)
-from caseapp.views.models.history_model import HistoryTableModel
-from caseapp.views.models.record_table_model import RecordTableModel
+from caseapp.views import file_actions, settings, team_actions
 from caseapp.views.operations import Changes, Operation, OperationRunner
-from caseapp.views.overview_tab import OverviewWidget
-from caseapp.views.record_tab import RecordTabWidget, add_export_menu, configure_table
-from caseapp.views.timeline_view import show_timeline
-from caseapp.views.undo_commands import (
-    AddRecordCommand,
-    DeleteRecordCommand,
-    EditRecordCommand,
-    RestoreRecordCommand,
-    changes_of,
-    label_of,
-)
 from caseapp.views.workers import BackgroundTask
+
+# The window paints its frame before the database is opened (`MainWindow(None, path)`, then
+# `attach`): what reads the database (services, the table models, the tabs, editors, undo
+# commands; SQLAlchemy with them) is imported where it is used, never when this module loads.
+if TYPE_CHECKING:
+    from caseapp.services.workspace import Workspace
+    from caseapp.views.editors.record_editor import RecordEditorDialog, Save
+    from caseapp.views.record_tab import RecordTabWidget
+    from caseapp.views.undo_commands import EditRecordCommand
 
 TABS = kinds.TABS
 NO_CASE = ("Select or create a case first (Case > New case, "
            f"{kinds.spec_of('case').new_shortcut}).")
 
 
+class _FirstPaint(QObject):
+    """Calls `then` once, from the event loop, after the first paint of `window`'s widgets."""
+
+    def __init__(self, window: QMainWindow, then: Any) -> None:
+        super().__init__(window)
+        self.target, self.then = window, then
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)
+
+    def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+        if (event.type() == QEvent.Type.Paint and isinstance(obj, QWidget)
+                and obj.window() is self.target):
+            QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
+            QTimer.singleShot(0, self.then)  # after this paint has been handled
+        return False
+
+
+def after_first_paint(window: QMainWindow, then: Any) -> QObject:
+    """Call `then` from the event loop once `window` has been painted (keep the result)."""
+    return _FirstPaint(window, then)
+
+
 class MainWindow(QMainWindow):
     """One open database."""
 
-    def __init__(self, ws: Workspace, db_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace | None, db_path: Path, parent: QWidget | None = None, *,
+                 fill_after_paint: bool = False) -> None:
+        """The window on the open workspace `ws`; with `ws` None only its frame (title, size,
+        "Opening…"), which the application shows while it opens the database and then
+        `attach`es it (docs/performance.md). `fill_after_paint`: the case list and the tabs
+        are read right after the window's next paint, otherwise at once."""
         super().__init__(parent)
-        self.ws = ws
         self.db_path = Path(db_path)
+        self.attached = False
+        self.filled = False  # the case list read (at once, or right after a paint)
+        if ws is None:
+            self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}")
+            opening = QLabel(f"Opening {self.db_path}\u2026", self)
+            opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.setCentralWidget(opening)
+            self.resize(1400, 860)
+            geometry = settings.saved_bytes("window/geometry")
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            return
+        self.attach(ws, fill_after_paint=fill_after_paint)
+
+    def attach(self, ws: Workspace, *, fill_after_paint: bool = False) -> None:
+        """Build the window on `ws`: tables, tabs, menus, toolbar; then read the case list."""
+        from caseapp.services.paging import PagingService
+
+        self.ws = ws
+        self.attached = True
         self.paging = PagingService(ws)
         self.undo_stack = QUndoStack(self)
         self.runner = OperationRunner(self, self.undo_stack)
@@ -83,15 +115,47 @@ class MainWindow(QMainWindow):
         self._restore_state()
         team_actions.apply_role(self)
         # An encrypted database locks itself after an idle time (views/lock.py).
+        from caseapp.services.encryption import is_encrypted
+        from caseapp.views import lock
+
         minutes = lock.auto_lock_minutes()
         self.auto_lock = (lock.AutoLock(self, minutes)
                           if minutes > 0 and is_encrypted(self.db_path) else None)
+        if fill_after_paint:
+            self._first_paint = _FirstPaint(self, self._fill_if_shown)
+        else:
+            self._fill()
+
+    def _fill(self) -> None:
+        """Read the case list and select the first case (which fills the tabs)."""
         self.case_model.set_query(sort="ref")
         if self.case_model.rowCount():
             self.case_view.selectRow(0)
+        self.filled = True
+
+    def _fill_if_shown(self) -> None:
+        if self.isVisible():  # not closed before its first paint was handled
+            self._fill()
+
+    def change_passphrase(self) -> None:
+        from caseapp.views import lock  # loaded on first use
+
+        lock.change_passphrase(self)
+
+    def show_timeline(self) -> None:
+        from caseapp.views.timeline_view import show_timeline  # loaded on first use
+
+        show_timeline(self)
 
     # --- building ------------------------------------------------------------------------
     def _build_ui(self) -> None:
+        from caseapp.services.history import HistoryService
+        from caseapp.services.overview import OverviewService
+        from caseapp.views.models.history_model import HistoryTableModel
+        from caseapp.views.models.record_table_model import RecordTableModel
+        from caseapp.views.overview_tab import OverviewWidget
+        from caseapp.views.record_tab import RecordTabWidget, configure_table
+
         self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}")
         self.case_search = QLineEdit(self)
         self.case_search.setPlaceholderText("Search cases")
@@ -180,7 +244,7 @@ class MainWindow(QMainWindow):
                      QKeySequence.StandardKey.Print)
         self._action(f, "&Team\u2026", lambda: team_actions.show_team(self))
         self.act_change_passphrase = self._action(
-            f, "C&hange passphrase\u2026", lambda: lock.change_passphrase(self),
+            f, "C&hange passphrase\u2026", self.change_passphrase,
             tip="Re-encrypt this database (and your signing key) under a new passphrase")
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -236,7 +300,7 @@ class MainWindow(QMainWindow):
                                         "The chain of custody of the selected seizure")
         self._action(c, "A&ttachments\u2026", self.show_attachments)
         self._action(c, "Custody &warnings\u2026", self.show_custody_warnings)
-        self._action(c, "T&imeline\u2026", lambda: show_timeline(self), "Ctrl+Shift+T",
+        self._action(c, "T&imeline\u2026", self.show_timeline, "Ctrl+Shift+T",
                      "The case's dated records on a time axis")
         self.act_chart = self._action(c, "&Link chart\u2026", self.show_chart, "Ctrl+Shift+G",
                                       "The case's network: records, links, shared identifiers")
@@ -269,6 +333,8 @@ class MainWindow(QMainWindow):
         tb.addAction(self.act_import_csv)
 
     def _connect(self) -> None:
+        from caseapp.views.record_tab import add_export_menu
+
         self.case_view.selectionModel().currentRowChanged.connect(self._on_case_view_current)
         self.case_model.modelReset.connect(self._on_case_model_reset)
         self.case_search.textChanged.connect(self._on_case_filter_changed)
@@ -295,6 +361,9 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(split)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.attached:  # closed while the database was opening
+            super().closeEvent(event)
+            return
         s = settings.settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
@@ -366,6 +435,8 @@ class MainWindow(QMainWindow):
 
     # --- records -------------------------------------------------------------------------
     def current_tab(self) -> RecordTabWidget | None:
+        from caseapp.views.record_tab import RecordTabWidget
+
         widget = self.tabs.currentWidget()
         if isinstance(widget, RecordTabWidget):
             return widget
@@ -455,6 +526,8 @@ class MainWindow(QMainWindow):
     def editor(self, kind: str, record: Record | None = None) -> RecordEditorDialog | None:
         """The editor of a new (record=None) or existing record; saving runs an operation that
         pushes an undo step."""
+        from caseapp.views.editors.record_editor import EditorContext, RecordEditorDialog
+
         if (kind not in ("case", "substance", "company", "person")
                 and self.case_uid is None):
             self.statusBar().showMessage(NO_CASE, 5000)
@@ -467,6 +540,9 @@ class MainWindow(QMainWindow):
     def saver(self, kind: str, record: Record | None = None, case: str | None = None) -> Save:
         """The save function of an editor: add (record=None, into `case`) or edit `record`
         as an operation; the editor hears back through `saved` / `failed`."""
+        from caseapp.views.editors.record_editor import Saved, SaveFailed
+        from caseapp.views.undo_commands import AddRecordCommand, changes_of, label_of
+
         service = self.ws.service(kind)
 
         def save(raw: dict[str, Any], saved: Saved, failed: SaveFailed) -> None:
@@ -486,6 +562,8 @@ class MainWindow(QMainWindow):
         return save
 
     def _edit_command(self, before: Record, after: Record) -> EditRecordCommand | None:
+        from caseapp.views.undo_commands import EditRecordCommand
+
         command = EditRecordCommand(self.runner, self.ws, before, after)
         return command if command.after else None  # nothing changed: no undo step
 
@@ -520,6 +598,8 @@ class MainWindow(QMainWindow):
 
     def delete_record(self, record: Record) -> BackgroundTask:
         """Soft-delete `record` (undoable); returns the running task."""
+        from caseapp.views.undo_commands import DeleteRecordCommand, changes_of, label_of
+
         service = self.ws.service(record.KIND)
         return self.run(Operation(
             f"Delete {label_of(record)}", lambda _p, _c: service.delete(record.uid),
@@ -538,6 +618,8 @@ class MainWindow(QMainWindow):
         if record is None or not record.deleted:
             self.statusBar().showMessage("Tick Show deleted and select a deleted record.", 5000)
             return
+        from caseapp.views.undo_commands import RestoreRecordCommand, changes_of, label_of
+
         service = self.ws.service(record.KIND)
         self.run(Operation(
             f"Restore {label_of(record)}", lambda _p, _c: service.restore(record.uid),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,19 @@ from caseapp.views.main_window import MainWindow
 
 
 def close_soon(seen: list[MainWindow]) -> None:
+    """Close the window once it is filled: run_window paints the frame first and reads the
+    case list right after (10 s at most, so a window that never fills fails the test)."""
+    started = time.monotonic()
+
     def close() -> None:
         for w in QApplication.topLevelWidgets():
-            if isinstance(w, MainWindow) and w.isVisible():
+            if isinstance(w, MainWindow) and w.isVisible() and (
+                    w.filled or time.monotonic() - started > 10):
                 seen.append(w)
                 w.close()
-    QTimer.singleShot(300, close)
+                return
+        QTimer.singleShot(50, close)
+    QTimer.singleShot(50, close)
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +54,64 @@ def test_db_path_opens_that_database(qapp: Any, tmp_path: Path) -> None:
     assert run_window(tmp_path / "other.db") == 0
     assert seen[0].db_path == tmp_path / "other.db" and (tmp_path / "other.db").exists()
     assert seen[0].case_model.rowCount() == 0
+
+
+def test_the_frame_is_painted_before_the_tables_are_read(qtbot: Any, demo_ws: Any,
+                                                         db_path: Path) -> None:
+    """run_window's start: the frame paints first, the case list and tabs fill right after."""
+    from PySide6.QtCore import QEvent, QObject
+
+    painted_empty: list[bool] = []
+
+    class Paints(QObject):
+        def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint and not painted_empty and \
+                    obj.window() is window:
+                painted_empty.append(window.case_model.rowCount() == 0 and not window.filled)
+            return False
+
+    watcher = Paints()
+    QApplication.instance().installEventFilter(watcher)  # type: ignore[union-attr]
+    try:
+        window = MainWindow(demo_ws, db_path, fill_after_paint=True)
+        qtbot.addWidget(window)
+        assert not window.filled and window.case_model.rowCount() == 0
+        window.show()
+        qtbot.waitUntil(lambda: window.filled, timeout=10000)
+    finally:
+        QApplication.instance().removeEventFilter(watcher)  # type: ignore[union-attr]
+    assert painted_empty == [True]
+    assert window.case_model.rowCount() == 2 and window.case_uid is not None
+    assert window.tabs_by_kind["seizure"].model.rowCount() > 0
+
+
+def test_a_database_that_cannot_open_shows_why_and_exits_1(qapp: Any, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frame is already on screen when the database turns out not to open: the error is
+    shown over it, then it closes and run_window returns 1."""
+    from caseapp import app as app_module
+    from caseapp.views import error_dialog
+
+    foreign = tmp_path / "foreign.db"
+    foreign.write_text("not a database at all, just text\n")
+    shown: list[tuple[Any, BaseException]] = []
+    monkeypatch.setattr(error_dialog, "show_error",
+                        lambda parent, exc: shown.append((parent, exc)))
+    assert app_module.run_window(foreign) == 1
+    assert len(shown) == 1 and isinstance(shown[0][0], MainWindow)
+    assert "not" in str(shown[0][1]).lower() and not shown[0][0].attached
+    assert foreign.read_text() == "not a database at all, just text\n"
+
+
+def test_the_frame_needs_neither_sqlalchemy_nor_the_services() -> None:
+    """What the window imports before its first paint (structural, not timed)."""
+    import subprocess
+
+    code = ("import sys\n"
+            "import caseapp.app, caseapp.views.main_window, caseapp.services.identity\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', "
+            "'alembic', 'reportlab', 'networkx', 'igraph') or m in ('caseapp.db.models', "
+            "'caseapp.services.workspace', 'caseapp.views.record_tab')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stdout
