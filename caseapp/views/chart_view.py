@@ -11,7 +11,8 @@ from services/graph.py; the window only draws it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -455,6 +456,16 @@ class ChartWindow(QMainWindow):
                            Changes(), on_success=lambda _r: self.statusBar().showMessage(
                                "Layout saved.", 5000)))
 
+    @contextlib.contextmanager
+    def _full_detail(self) -> Iterator[None]:
+        """Files show every name and line whatever the view's zoom (the level of detail
+        and the overview image are for the screen only)."""
+        self.set_detail(max(1.0, LABEL_LOD, EDGE_LABEL_LOD))
+        try:
+            yield
+        finally:
+            self.set_detail(self.view.transform().m11())
+
     def export_png(self, path: str, size: QSize | None = None) -> None:
         rect = self.content_rect().adjusted(-20, -20, 20, 20)
         target = size or QSize(int(rect.width() * 2), int(rect.height() * 2))
@@ -462,7 +473,8 @@ class ChartWindow(QMainWindow):
         image.fill(Qt.GlobalColor.white)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.scene.render(painter, QRectF(image.rect()), rect)
+        with self._full_detail():
+            self.scene.render(painter, QRectF(image.rect()), rect)
         painter.end()
         if not image.save(path):
             raise OSError(f"Cannot write {path}.")
@@ -477,7 +489,8 @@ class ChartWindow(QMainWindow):
         gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
         gen.setTitle(f"Link chart {self.case_ref}")
         painter = QPainter(gen)
-        self.scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        with self._full_detail():
+            self.scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         painter.end()
 
     def _export(self, fmt: str) -> None:
