@@ -277,13 +277,16 @@ def bench_window(dbs: dict[str, Path], runs: int) -> list[Figure]:
             raw.append(took)
             raw_filled.append(filled)
             raw_rss.append(peak)
-        figures.append(Figure(f"process start to painted window, {label}", ours, raw, "s",
-                              "≤ 2×", f"the main window's frame (title, saved size, \"Opening …\"; "
-                              f"the database opens right after); raw: QMainWindow + QTableView of 200 rows via "
-                              f"sqlite3; peak RSS {max(rss):.0f} MiB vs {max(raw_rss):.0f} MiB"))
-        figures.append(Figure(f"  the same window filled, {label}", ours_filled, raw_filled,
-                              "s", "", "case list read, first case selected, its tabs "
-                              "filled; raw: as above (filled before it is shown)"))
+        # The figure is the whole window: its case list read, a case selected and its
+        # tabs filled. The frame painted before the database opens is shown beside it.
+        figures.append(Figure(f"process start to the whole window painted and filled, {label}",
+                              ours_filled, raw_filled, "s", "≤ 2×",
+                              "case list read, first case selected, its tabs filled; raw: "
+                              "QMainWindow + QTableView of 200 rows via sqlite3, filled before "
+                              f"it is shown; peak RSS {max(rss):.0f} MiB vs {max(raw_rss):.0f} MiB"))
+        figures.append(Figure(f"  the first paint (the frame, \"Opening …\"), {label}", ours, raw,
+                              "s", "", "title, saved size and position; the database opens "
+                              "right after; raw: as above"))
     return figures
 
 
