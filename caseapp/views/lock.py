@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -217,13 +218,34 @@ class AutoLock(QObject):
         dialog.setObjectName("unlock_dialog")
         self.dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted.value:
-            window.close()  # the database stays locked; unsaved input goes with the window
+            # Cancel keeps the window, locked: what was typed stays, and the Unlock button
+            # in the status bar asks again (closing the window is still the user's choice).
+            self._show_unlock_button()
             return False
+        if self.unlock_button is not None:
+            window.statusBar().removeWidget(self.unlock_button)
+            self.unlock_button.deleteLater()
+            self.unlock_button = None
         window.centralWidget().setVisible(True)
         window.menuBar().setEnabled(True)
         window.statusBar().showMessage("Unlocked.", 3000)
         self.timer.start()
         return True
+
+    unlock_button: QPushButton | None = None
+
+    def _show_unlock_button(self) -> None:
+        window = self.window
+        window.statusBar().showMessage("Locked: press Unlock\u2026 and enter the passphrase to "
+                                       "go on; what you typed is kept.")
+        if self.unlock_button is None:
+            button = QPushButton("&Unlock\u2026", window)
+            button.setObjectName("unlock_button")
+            button.setToolTip("Enter the passphrase to open the database again")
+            button.clicked.connect(self.ask_unlock)
+            window.statusBar().addPermanentWidget(button)
+            self.unlock_button = button
+        self.unlock_button.setFocus()
 
 
 def auto_lock_minutes() -> float:

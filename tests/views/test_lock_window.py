@@ -114,6 +114,36 @@ def test_auto_lock_closes_the_database_and_unlock_resumes(qtbot: Any, encrypted_
     ws.close()
 
 
+def test_cancel_on_the_unlock_dialog_keeps_the_window_locked_and_the_typing(
+        qtbot: Any, encrypted_db: Path, no_dialogs: list[BaseException]) -> None:
+    ws = Workspace.open(encrypted_db, passphrase=SECRET)
+    window = open_window(qtbot, ws, encrypted_db)
+    window.case_search.setText("typed before the lock")
+
+    def cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PassphraseDialog):
+            QTimer.singleShot(20, cancel)
+            return
+        dialog.reject()
+
+    QTimer.singleShot(20, cancel)
+    window.auto_lock.timer.setInterval(10)
+    window.auto_lock.timer.start()
+    qtbot.waitUntil(lambda: window.auto_lock.unlock_button is not None, timeout=5000)
+    assert window.isVisible() and ws.locked and not window.centralWidget().isVisible()
+    assert window.case_search.text() == "typed before the lock"
+    seen: list[str] = []
+    answer_dialog(qtbot, [SECRET], seen)
+    window.auto_lock.unlock_button.click()
+    assert not ws.locked and window.centralWidget().isVisible()
+    assert window.auto_lock.unlock_button is None
+    assert window.case_search.text() == "typed before the lock"
+    window.auto_lock.timer.stop()
+    window.close()
+    ws.close()
+
+
 def test_change_passphrase_from_the_file_menu(qtbot: Any, encrypted_db: Path,
                                               no_dialogs: list[BaseException]) -> None:
     ws = Workspace.open(encrypted_db, passphrase=SECRET)
