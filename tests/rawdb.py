@@ -39,3 +39,23 @@ def copy_database(src: Path | str, dst: Path | str) -> None:
         key = cipher.known_key(src)
         if key is not None:
             cipher.remember(dst, key)
+
+
+def _error_classes(name: str) -> tuple[type[BaseException], ...]:
+    """`sqlite3.<name>` together with `sqlcipher3`'s class of that name (an encrypted
+    database raises the latter), for `pytest.raises`."""
+    import sqlite3
+
+    classes: list[type[BaseException]] = [getattr(sqlite3, name)]
+    try:
+        from sqlcipher3 import dbapi2
+    except ImportError:  # pragma: no cover - a dependency of caseapp
+        pass
+    else:
+        classes.append(getattr(dbapi2, name))
+    return tuple(classes)
+
+
+IntegrityError = _error_classes("IntegrityError")
+DatabaseError = _error_classes("DatabaseError")
+OperationalError = _error_classes("OperationalError")
