@@ -64,7 +64,10 @@ def _integrity(s: Session) -> CheckResult:
             "AND sql LIKE 'CREATE VIRTUAL TABLE%'")).all():
         s.execute(text(f"SELECT rowid FROM \"{table}\" WHERE \"{table}\" MATCH "
                        "'\"caseapp\"' LIMIT 1")).all()
-    rows = [r[0] for r in s.execute(text("PRAGMA integrity_check")).all()]
+    # SQLite 3.44+ may return several problems in one row, a line each, under a heading
+    # ("*** in database main ***"): one problem a line, the heading left out.
+    rows = [line for r in s.execute(text("PRAGMA integrity_check")).all()
+            for line in str(r[0]).splitlines() if not line.startswith("*** in database")]
     ok = rows == ["ok"]
     return CheckResult("integrity", ok, "PRAGMA integrity_check: " + ("ok" if ok else "FAILED"),
                        [] if ok else rows[:5])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests import rawdb
 
 
 def run(*args: str, db: Path | None = None, check: int | None = 0) -> subprocess.CompletedProcess[str]:
@@ -117,7 +118,7 @@ def test_verify_fails_and_names_a_tampered_audit_entry(tmp_path: Path) -> None:
     out = run("verify", db=db).stdout
     for check in ("integrity", "foreign keys", "audit chain", "change log vs tables"):
         assert check in out
-    con = sqlite3.connect(db)
+    con = rawdb.connect(db)
     con.execute("DROP TRIGGER audit_entries_no_update")
     con.execute("UPDATE audit_entries SET detail='nothing happened' WHERE seq=1")
     con.commit()

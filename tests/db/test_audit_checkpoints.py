@@ -78,7 +78,7 @@ def test_an_intact_database_passes_with_its_checkpoints(db: Path) -> None:
     assert report.ok, report.first_problem
     summary = next(c.summary for c in report.checks if c.name == "signed checkpoints")
     assert "compared with this machine's witness" in summary
-    con = sqlite3.connect(db)
+    con = rawdb.connect(db)
     (count,) = con.execute("SELECT count(*) FROM audit_checkpoints").fetchone()
     assert count >= 5
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from caseapp.db import cipher
 from caseapp.db import engine as engine_module
 from caseapp.db.engine import (
     DatabaseBusy,
@@ -36,6 +37,7 @@ from caseapp.errors import CaseAppError
 from caseapp.services.records import ListQuery
 from caseapp.services.verify import verify_file
 from caseapp.services.workspace import Workspace
+from tests import rawdb
 
 REF = "CASE-2026-0001"
 NEW_CASE = ("case", "new", "--ref", "CASE-2026-0099", "--title", "Parcels")
@@ -52,6 +54,22 @@ def previous_revision() -> str:
     down = ScriptDirectory.from_config(alembic_config()).get_revision(head_revision()).down_revision
     assert isinstance(down, str)
     return down
+
+
+def database_files(name: str, path: Path) -> list[str]:
+    """The names of the files a closed database `name` at `path` is: itself, and its
+    sidecar when it is encrypted (`pytest --encrypted`)."""
+    return sorted([name, *([f"{name}{cipher.SIDECAR_SUFFIX}"] if cipher.is_encrypted(path)
+                           else [])])
+
+
+def with_sidecar(good: Path, path: Path) -> Path:
+    """A damaged copy of an encrypted `good` keeps its sidecar beside it: it is a damaged
+    encrypted database, not a file without a header."""
+    if cipher.is_encrypted(good):
+        shutil.copyfile(cipher.sidecar_path(good), cipher.sidecar_path(path))
+        rawdb.unlock(path)  # as a caller who typed its passphrase
+    return path
 
 
 def run(db: Path, *args: str, prefix: list[str] | None = None,
@@ -100,7 +118,7 @@ def good_db(folder: Path) -> Path:
     path = folder / "case.db"
     with Workspace.open(path) as ws:
         ws.cases.add({"ref": REF, "title": "Mail facility parcels"})
-    assert sorted(p.name for p in folder.iterdir()) == ["case.db"]
+    assert sorted(p.name for p in folder.iterdir()) == database_files("case.db", path)
     return path
 
 
@@ -166,7 +184,7 @@ def _truncated(folder: Path, good: Path, *, at_page: bool = False) -> Path:
     path = folder / ("cut-at-page.db" if at_page else "cut.db")
     data = good.read_bytes()
     path.write_bytes(data[:4096 * 5] if at_page else data[:len(data) // 2 + 123])
-    return path
+    return with_sidecar(good, path)
 
 
 def _truncated_at_page(folder: Path, good: Path) -> Path:
@@ -174,9 +192,9 @@ def _truncated_at_page(folder: Path, good: Path) -> Path:
 
 
 def _root_page(db: Path, table: str) -> tuple[int, int]:
-    con = sqlite3.connect(db)
+    con = rawdb.connect(db)
     try:
-        page_size = con.execute("PRAGMA page_size").fetchone()[0]
+        page_size = int(con.execute("PRAGMA page_size").fetchone()[0])  # sqlcipher3: a str
         root = con.execute("SELECT rootpage FROM sqlite_master WHERE name=?",
                            (table,)).fetchone()[0]
     finally:
@@ -193,7 +211,7 @@ def _corrupt_cases(folder: Path, good: Path) -> Path:
     assert 0 < start < len(data) - page_size
     data[start:start + page_size] = random.Random(9).randbytes(page_size)
     path.write_bytes(bytes(data))
-    return path
+    return with_sidecar(good, path)
 
 
 def _corrupt_middle(folder: Path, good: Path) -> Path:
@@ -202,7 +220,7 @@ def _corrupt_middle(folder: Path, good: Path) -> Path:
     mid = len(data) // 2
     data[mid:mid + 8192] = random.Random(7).randbytes(8192)
     path.write_bytes(bytes(data))
-    return path
+    return with_sidecar(good, path)
 
 
 def _directory(folder: Path, _good: Path) -> Path:
@@ -240,7 +258,7 @@ def source(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("kind", list(BAD))
 def test_a_bad_file_gets_one_clear_sentence_and_is_left_as_it_was(
-        kind: str, folder: Path, source: Path) -> None:
+        kind: str, folder: Path, source: Path, encrypted_mode: bool) -> None:
     make, says, verify_fails = BAD[kind]
     bad = make(folder, source)
     before = files_in(folder)
@@ -248,7 +266,10 @@ def test_a_bad_file_gets_one_clear_sentence_and_is_left_as_it_was(
         proc = run(bad, *args)
         context = f"{kind}, {name}"
         assert files_in(folder) == before, f"{context}: a file changed"
-        if name == "verify" and verify_fails:
+        if name == "verify" and encrypted_mode and kind.startswith("truncated"):
+            # A cut encrypted file fails while it is unlocked, before any check runs.
+            assert_refused(proc, says)
+        elif name == "verify" and verify_fails:
             assert_refused(proc, "verification failed")
             assert "FAIL" in proc.stdout, context
         elif name == "init" and kind == "cases page overwritten" and proc.returncode == 0:
@@ -281,7 +302,9 @@ def test_init_creates_a_new_file_but_refuses_an_empty_one(folder: Path) -> None:
     proc = run(new, "init")
     assert proc.returncode == 0, proc.stderr
     assert "Created" in proc.stdout
-    assert sorted(p.name for p in new.parent.iterdir()) == ["new.db"]  # no temporary left
+    # no temporary left
+    assert sorted(p.name for p in new.parent.iterdir()) == database_files("new.db", new)
+    rawdb.unlock(new)
     assert current_revision(new) == head_revision()
 
     empty = folder / "empty.db"
@@ -299,7 +322,7 @@ def test_verify_reads_only(folder: Path, good_db: Path) -> None:
 
 
 def test_verify_refuses_a_newer_schema_and_leaves_it(folder: Path, good_db: Path) -> None:
-    con = sqlite3.connect(good_db)
+    con = rawdb.connect(good_db)
     con.execute("UPDATE alembic_version SET version_num='9999'")
     con.commit()
     con.close()
@@ -383,8 +406,9 @@ def test_a_read_only_database_that_needs_upgrading_is_refused(
 
 # --- another program holds the database ------------------------------------------------------
 LOCKER = """
-import sqlite3, sys
-con = sqlite3.connect(sys.argv[1], isolation_level=None)
+import sys
+from tests import rawdb
+con = rawdb.connect(sys.argv[1], isolation_level=None)
 if sys.argv[2] == "rollback-journal":
     con.execute("PRAGMA journal_mode=DELETE")
 con.execute("BEGIN EXCLUSIVE")
@@ -492,7 +516,7 @@ def test_verify_file_reports_unreadable_files_as_a_failed_check(folder: Path,
 
 
 def test_a_newer_schema_is_refused_by_open_and_verify(good_db: Path) -> None:
-    con = sqlite3.connect(good_db)
+    con = rawdb.connect(good_db)
     con.execute("UPDATE alembic_version SET version_num='9999'")
     con.commit()
     con.close()

@@ -4,7 +4,6 @@ failed upgrade restored from its backup automatically (with a message that says 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from caseapp.db.migrate import current_revision, head_revision, upgrade_database
 from caseapp.errors import CaseAppError
 from caseapp.services.verify import verify_database
 from caseapp.services.workspace import Workspace
+from tests import rawdb
 from tests.fixtures.make_fixture import FIXTURE, build_demo_db, row_counts
 
 
@@ -69,7 +69,7 @@ def test_each_revision_from_base_leaves_the_index_in_step(tmp_path: Path) -> Non
     for rev in revisions():
         upgrade_database(path, rev)
         assert current_revision(path) == rev
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     assert fts.missing_triggers(con) == []
     con.close()
     assert_searchable_and_verified_empty(path)
@@ -125,7 +125,7 @@ def test_a_table_rebuild_that_drops_the_index_triggers_is_repaired(
     before = row_counts(path)
     upgrade_database(path)
     assert current_revision(path) == "9001"
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     assert fts.missing_triggers(con) == []
     con.close()
     assert row_counts(path) == before
@@ -153,13 +153,13 @@ def test_a_failing_revision_restores_the_backup_and_says_so(
     assert backup.exists() and backup.parent.name == "backups"
     assert current_revision(path) == before_rev
     assert row_counts(path) == before
-    names = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    names = {r[0] for r in rawdb.connect(path).execute("SELECT name FROM sqlite_master")}
     assert "half_done" not in names
 
 
 def test_downgrade_then_upgrade_of_the_index_revision_rebuilds_it(tmp_path: Path) -> None:
     path = build_demo_db(tmp_path / "demo.db", "0002")
-    names: Any = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    names: Any = {r[0] for r in rawdb.connect(path).execute("SELECT name FROM sqlite_master")}
     assert not any(fts.fts_table(spec) in names for spec in fts.CURRENT)
     upgrade_database(path)
     assert_searchable_and_verified(path)

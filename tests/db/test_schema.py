@@ -16,6 +16,7 @@ from caseapp.db.engine import make_engine
 from caseapp.db.fts import FTS_TABLE
 from caseapp.db.migrate import HEAD, current_revision, head_revision, upgrade_database
 from caseapp.errors import CaseAppError
+from tests import rawdb
 
 
 def test_upgrade_from_empty_reaches_head(tmp_path: Path) -> None:
@@ -100,10 +101,10 @@ def test_a_database_from_a_newer_caseapp_is_refused(tmp_path: Path) -> None:
 
 
 def test_audit_entries_cannot_be_updated_or_deleted(ws: object, db_path: Path) -> None:
-    con = sqlite3.connect(db_path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    con = rawdb.connect(db_path)
+    with pytest.raises(rawdb.IntegrityError, match="append-only"):
         con.execute("UPDATE audit_entries SET actor='mallory'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(rawdb.IntegrityError, match="append-only"):
         con.execute("DELETE FROM audit_entries")
 
 
@@ -113,21 +114,21 @@ def test_audit_entries_cannot_be_updated_or_deleted(ws: object, db_path: Path) -
 def test_the_database_itself_rejects_bad_seizure_values(ws: object, db_path: Path,
                                                         column: str, value: object) -> None:
     ws.cases.add({"ref": "C-1", "title": "t"})  # type: ignore[attr-defined]
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     case_uid = con.execute("SELECT uid FROM cases").fetchone()[0]
     sub = con.execute("SELECT uid FROM substances LIMIT 1").fetchone()[0]
     row = {"uid": "u1", "created_at": "x", "updated_at": "x", "case_uid": case_uid,
            "exhibit_ref": "E1", "seized_on": "2026-01-01", "substance": sub,
            "net_quantity": 1, "unit": "kg", "lab_confirmed": 0, column: value}
     cols = ", ".join(row)
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+    with pytest.raises(rawdb.IntegrityError, match="CHECK"):
         con.execute(f"INSERT INTO seizures ({cols}) VALUES ({', '.join('?' * len(row))})",
                     list(row.values()))
 
 
 def test_foreign_keys_are_enforced(ws: object, db_path: Path) -> None:
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     con.execute("PRAGMA foreign_keys=ON")
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(rawdb.IntegrityError, match="FOREIGN KEY"):
         con.execute("INSERT INTO shipments (uid, created_at, updated_at, case_uid, ref, "
                     "transit_countries) VALUES ('s', 'x', 'x', 'no-such-case', 'R', '[]')")

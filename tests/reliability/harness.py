@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import time
@@ -28,6 +27,7 @@ from caseapp.db.audit import iter_chain_problems
 from caseapp.db.engine import Database
 from caseapp.services.verify import verify_database
 from caseapp.services.workspace import Workspace
+from tests import rawdb
 from tests.reliability.forkserver import ForkServer, Kill, Run, run_fresh
 
 SEED = int(os.environ.get("CASEAPP_CRASH_SEED", "20261129"))
@@ -82,7 +82,7 @@ class KillPlan:
 # --- checks ----------------------------------------------------------------------------------
 @contextmanager
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     try:
         yield con
     finally:
@@ -111,7 +111,7 @@ def check_database(path: Path, context: str) -> dict[str, int]:
                                    " AND schema='main'").fetchall():
             try:
                 con.execute(f"INSERT INTO {name}({name}) VALUES('integrity-check')")
-            except sqlite3.DatabaseError as exc:
+            except rawdb.DatabaseError as exc:
                 raise AssertionError(f"{context}: search index {name}: {exc}") from None
         con.rollback()
     db = Database(path)
@@ -149,7 +149,7 @@ class Scratch:
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         self.n += 1
         self.path = self.pristine.with_name(f"{self.stem}-{self.n}.db")
-        shutil.copyfile(self.pristine, self.path)
+        rawdb.copy_database(self.pristine, self.path)
         return self.path
 
 

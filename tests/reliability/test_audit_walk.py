@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from caseapp.db.audit import _CHAIN_SQL, _fast_hash, _reference_hash, iter_chain_problems
+from tests import rawdb
 
 
 def chain_rows(path: Path) -> list[Any]:
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     try:
         return con.execute(_CHAIN_SQL, (0, 10**9)).fetchall()
     finally:
@@ -28,7 +28,7 @@ def test_fast_hash_is_the_reference_hash_for_every_demo_entry(demo_ws: Any,
 
 
 def test_an_edited_entry_is_reported(demo_ws: Any, db_path: Path) -> None:
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     con.execute("DROP TRIGGER audit_entries_no_update")
     con.execute("UPDATE audit_entries SET changes = replace(changes, 'LSYH', 'XXXX') "
                 "WHERE changes LIKE '%LSYH%'")
@@ -41,7 +41,7 @@ def test_an_edited_entry_is_reported(demo_ws: Any, db_path: Path) -> None:
 
 def test_reformatted_but_intact_changes_are_not_a_problem(demo_ws: Any, db_path: Path) -> None:
     """Stored JSON written with other spacing still hashes right (the reference path)."""
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     con.execute("DROP TRIGGER audit_entries_no_update")
     con.execute("UPDATE audit_entries SET changes = replace(changes, '\":', '\": ') "
                 "WHERE seq = (SELECT max(seq) FROM audit_entries WHERE changes IS NOT NULL)")

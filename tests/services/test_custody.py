@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 from caseapp.db.models import Op, table_of
 from caseapp.errors import ConflictError, IntegrityProblem, ValidationError
 from caseapp.services.bundles import BundleService
+from tests import rawdb
 from tests.cli.inproc import run
 from tests.sync.helpers import open_ws, trust
 
@@ -175,7 +175,7 @@ def test_attachment_extract_checks_the_hash(ws: Any, tmp_path: Path, db_path: Pa
     report.write_bytes(b"%PDF-1.4 lab report")
     att = ws.attachments.add_file(REF, report)
     assert ws.attachments.read(att.uid) == report.read_bytes()
-    with sqlite3.connect(db_path) as con:
+    with rawdb.connect(db_path) as con:
         con.execute("UPDATE blobs SET data = ? WHERE sha256 = ?", (b"forged", att.sha256))
     with pytest.raises(IntegrityProblem, match="SHA-256"):
         ws.attachments.read(att.uid)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from caseapp.errors import ConflictError, NotFoundError, ValidationError
 from caseapp.services.records import ListQuery
 from caseapp.services.verify import verify_database
+from tests import rawdb
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_tables_rebuild_from_the_change_log(case: Any) -> None:
 
 def test_a_row_changed_behind_the_log_is_found(case: Any, db_path: Path) -> None:
     case.seizures.add(seizure(), case="CASE-1")
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     con.execute("UPDATE seizures SET purity_percent = 99")
     con.commit()
     report = verify_database(case.db)
@@ -169,7 +169,7 @@ def test_a_row_changed_behind_the_log_is_found(case: Any, db_path: Path) -> None
 
 
 def test_a_hand_edited_audit_entry_breaks_the_chain(case: Any, db_path: Path) -> None:
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     con.execute("DROP TRIGGER audit_entries_no_update")
     con.execute("UPDATE audit_entries SET actor='mallory' WHERE seq=3")
     con.commit()

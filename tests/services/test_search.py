@@ -3,7 +3,6 @@ with every write path (unit of work, soft delete, rollback, raw SQL as a bundle 
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from caseapp.db import fts
 from caseapp.errors import ValidationError
 from caseapp.services.search import statements
+from tests import rawdb
 
 
 def kinds_and_titles(ws: Any, text: str) -> list[tuple[str, str]]:
@@ -79,7 +79,7 @@ def test_a_rolled_back_write_leaves_no_trace_in_the_index(ws: Any) -> None:
 
 def test_raw_sql_writes_are_indexed_too(ws: Any, db_path: Path) -> None:
     """A bundle import or repair script writes rows without the services: triggers index them."""
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     con.execute("INSERT INTO persons (uid, created_at, updated_at, full_name, aliases, emails, "
                 "phones) VALUES ('p-raw', 'x', 'x', '陈志强', '[\"Chen Zhiqiang\", \"CZQ\"]', "
                 "'[]', '[]')")
@@ -102,7 +102,7 @@ def test_short_queries_never_scan_seizures() -> None:
 
 
 def test_rebuild_gives_the_same_index(demo_ws: Any, db_path: Path) -> None:
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
 
     def dump() -> list[Any]:
         return [row for spec in fts.CURRENT for row in con.execute(
@@ -133,7 +133,7 @@ def test_a_bulk_import_is_indexed_and_keeps_its_triggers(ws: Any, db_path: Path,
                              "substance": "NPP", "net_quantity": "2", "unit": "kg",
                              "place": f"Ensenada berth {i}"})
     CsvImporter(ws).import_file("seizures", path, "C-1")
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     assert fts.missing_triggers(con) == []
     indexed = con.execute("SELECT count(*) FROM search_fts_seizures").fetchone()[0]
     assert indexed == rows + 1
@@ -154,7 +154,7 @@ def test_a_failed_bulk_import_leaves_index_and_triggers_as_before(ws: Any, db_pa
                                      "place": "Phantom wharf"}, case_uid=ws.cases.find("C-1").uid)
         uow.flush_rows()
         raise ValidationError("stop")
-    con = sqlite3.connect(db_path)
+    con = rawdb.connect(db_path)
     assert fts.missing_triggers(con) == []
     assert con.execute("SELECT count(*) FROM search_fts_seizures").fetchone()[0] == 0
     con.close()

@@ -17,6 +17,7 @@ from caseapp.services.identity import local_signer
 from caseapp.services.workspace import Workspace
 from caseapp.sync.signing import short_fingerprint
 from caseapp.sync.team import TeamListInvalid, check_chain, parse
+from tests import rawdb
 from tests.sync.helpers import new_signer, open_ws, pub_file, trust
 
 REF = "CASE-2026-0007"
@@ -119,7 +120,6 @@ def test_revoked_keys_later_changes_are_refused_earlier_ones_stay(tmp_path: Path
 
 def test_verify_checks_the_team_list(ws, tmp_path: Path,  # type: ignore[no-untyped-def]
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    import sqlite3
 
     ws.team.init()
     ws.team.add(pub_file(new_signer("Carol"), tmp_path), "investigator")
@@ -127,7 +127,7 @@ def test_verify_checks_the_team_list(ws, tmp_path: Path,  # type: ignore[no-unty
     ws.close()
     assert main(["--db", str(path), "verify"]) == 0
     assert "2 team list versions" in capsys.readouterr().out
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     con.execute("UPDATE team_versions SET document = replace(document, '\"investigator\"', "
                 "'\"admin\"') WHERE version = 2")
     con.commit()

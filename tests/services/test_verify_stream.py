@@ -68,3 +68,20 @@ def test_a_forged_signature_is_caught(made: Any) -> None:
                  " CASE substr(signature, 1, 2) WHEN '00' THEN '11' ELSE '00' END) "
                  "WHERE seq = (SELECT max(seq) FROM changesets)")
     assert any("has a bad signature" in p for p in problems(made)["signatures"])
+
+
+def test_integrity_problems_given_in_one_row_become_one_problem_a_line() -> None:
+    """SQLite 3.44+ (inside sqlcipher3) can return every problem in one row of
+    `PRAGMA integrity_check`, a line each; the first problem must stay one line."""
+    from unittest import mock
+
+    from caseapp.services.verify import _integrity
+
+    session = mock.Mock()
+    session.execute.side_effect = [
+        mock.Mock(all=lambda: []),  # no search index tables
+        mock.Mock(all=lambda: [("*** in database main ***\nTree 5 page 5: bad\nTree 6: bad",)]),
+    ]
+    result = _integrity(session)
+    assert not result.ok
+    assert result.problems == ["Tree 5 page 5: bad", "Tree 6: bad"]

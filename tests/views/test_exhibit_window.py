@@ -3,7 +3,6 @@ corrections, accepting a lab result, and attachments opened, saved and verified.
 
 from __future__ import annotations
 
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox
 
 from caseapp.errors import IntegrityProblem
+from tests import rawdb
 
 
 def idle(window: Any, qtbot: Any) -> None:
@@ -141,7 +141,7 @@ def test_attachments_open_save_and_verify_the_hash(window: Any, qtbot: Any, tmp_
     assert panel.save_to(tmp_path / "copy.jpg")
     assert (tmp_path / "copy.jpg").read_bytes() == photo.read_bytes()
     assert panel.verify_selected() is True
-    with sqlite3.connect(db_path) as con:
+    with rawdb.connect(db_path) as con:
         con.execute("UPDATE blobs SET data = ? WHERE size = ?", (b"forged", photo.stat().st_size))
     assert panel.verify_selected() is False
     assert isinstance(no_dialogs[-1], IntegrityProblem)
