@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
@@ -94,6 +95,20 @@ def ops_of(session: Session, kind: str, uid: str) -> list[OpView]:
     return [OpView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
+@cache
+def _row_shape(kind: str) -> tuple[dict[str, Any], dict[str, Callable[[Any], Any]]]:
+    """A new row's empty values (in column order) and the `to_json` of the fields whose
+    canonical form differs from their value (the others are their own JSON)."""
+    specs = spec_map(kind)
+    empty: dict[str, Any] = {
+        name: () if spec.type == "list" else False if spec.type == "bool" else None
+        for name, spec in specs.items()}
+    to_json: dict[str, Callable[[Any], Any]] = {
+        name: spec.to_json for name, spec in specs.items()
+               if spec.type in ("list", "decimal", "date", "datetime")}
+    return empty, to_json
+
+
 class UnitOfWork:
     """One transaction's worth of record changes. Use `unit_of_work()` to get one."""
 
@@ -121,15 +136,12 @@ class UnitOfWork:
         """Insert a new record with parsed field values; returns its uid."""
         specs = spec_map(kind)
         uid = uid or uuid7()
-        row: dict[str, Any] = {
-            name: values.get(name, () if spec.type == "list" else
-                             False if spec.type == "bool" else None)
-            for name, spec in specs.items()
-        }
+        empty, to_json = _row_shape(kind)
+        row: dict[str, Any] = {**empty, **{n: v for n, v in values.items() if n in empty}}
         row.update(uid=uid, created_at=self.now, updated_at=self.now,
                    created_by=self.identity.actor)
         self._pending[kind][uid] = row
-        fields = {n: specs[n].to_json(v) for n, v in row.items()
+        fields = {n: (to_json[n](v) if n in to_json else v) for n, v in row.items()
                   if n in specs and v not in (None, ())}
         self._add_op(kind, uid, fields, {}, row.get("case_uid") or case_uid)
         # A case's own entries carry its uid: its History and report show who opened it.

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, delete, func, insert, literal, literal_column,
 from sqlalchemy.orm import Session
 
 from caseapp.db import fts, match_index
-from caseapp.db.changelog import UnitOfWork, write_changeset
+from caseapp.db.changelog import UnitOfWork, insert_rows, write_changeset
 from caseapp.db.models import Changeset, Conflict, Op, table_of
 from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.domain.records import KIND_ORDER, spec_map
@@ -231,8 +231,8 @@ class Applier:
             inserts.sort(key=lambda r: min(m.view.order for m in self.ops[(kind, r["uid"])]))
             # Many rows: indexed for search in one statement, not one trigger run each.
             with fts.bulk_insert(self.session.connection(), kind, len(inserts)):
-                for part in chunks(inserts, 2000):
-                    self.session.execute(insert(table), part)
+                if inserts:
+                    insert_rows(self.session.connection(), table, inserts)
             self.result.new_records += len(inserts)
 
     def _conflicts(self) -> None:
