@@ -169,7 +169,7 @@ class Applier:
         for part in chunks(keys):
             query = select(table.c.uid, table.c[key_field],
                            *( [table.c[scope]] if scope else [])).where(
-                table.c[key_field].in_(part))
+                table.c[key_field].in_(json_list(part)))
             for r in self.session.execute(query):
                 if r[0] not in mine:
                     groups.setdefault((r[2] if scope else None, r[1]), set()).add(r[0])
@@ -196,12 +196,14 @@ class Applier:
         row[key_field] = value
 
     def _write(self) -> None:
+        by_kind: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for (k, uid), row in self.rows.items():
+            by_kind[k].append((uid, row))
         for kind in KIND_ORDER:
             table = table_of(kind)
             inserts, updates, moving = [], [], []
-            for (k, uid), row in self.rows.items():
-                if k != kind:
-                    continue
+            for uid, row in by_kind.get(kind, ()):
+                k = kind
                 old = self.stored.get((k, uid))
                 if old is None:
                     inserts.append({**row, "uid": uid})
