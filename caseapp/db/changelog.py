@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.db import fts, match_index
-from caseapp.db.audit import append_entries, chain_head
+from caseapp.db.audit import CHANGES_TEXT, append_entries, chain_head
 from caseapp.db.base import JSONText
 from caseapp.db.checkpoints import NEW_CHANGESETS, note_changeset, write_checkpoint, write_witness
 from caseapp.db.engine import Database
@@ -28,7 +28,13 @@ from caseapp.db.models import Changeset, Meta, Op, TeamVersion, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import NotFoundError, PermissionDenied
 from caseapp.paths import keys_dir
-from caseapp.sync.canonical import canonical_hash, canonical_json, canonical_text, op_text_hash
+from caseapp.sync.canonical import (
+    canonical_hash,
+    canonical_json,
+    canonical_text,
+    checked_text,
+    op_text_hash,
+)
 from caseapp.sync.hlc import HybridClock, wall_ms_now
 from caseapp.sync.ids import new_site_id, uuid7
 from caseapp.sync.merge import OpView, current_heads
@@ -147,7 +153,9 @@ class UnitOfWork:
         # A case's own entries carry its uid: its History and report show who opened it.
         self.audit("create", kind=kind, record_uid=uid,
                    case_uid=row.get("case_uid") or case_uid or (uid if kind == "case" else None),
-                   changes={n: [None, v] for n, v in fields.items()})
+                   changes=(changes := {n: [None, v] for n, v in fields.items()}))
+        # The op's fields were checked for floats when it was hashed (_add_op).
+        self._audit[-1][CHANGES_TEXT] = checked_text(changes)
         return uid
 
     def update(self, kind: str, uid: str, changes: dict[str, Any], *, action: str = "update",

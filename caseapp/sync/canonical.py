@@ -48,6 +48,12 @@ def canonical_text(value: Any) -> str:
     return _ENCODE(value)
 
 
+def checked_text(value: Any) -> str:
+    """`canonical_text` of a value whose scalars were checked already (e.g. built from the
+    values of an op's `fields`, which `canonical_text` checked): the float walk is skipped."""
+    return _ENCODE(value)
+
+
 def _s(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
