@@ -14,6 +14,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, literal, literal_column, select, update
@@ -84,13 +85,23 @@ def to_column(spec_type: str, value: Any) -> Any:
     return value
 
 
+@cache
+def _columns(kind: str) -> tuple[tuple[str, str, bool], ...]:
+    """(name, type, whether `to_column` changes a non-empty value) of each field of `kind`."""
+    return tuple((name, spec.type, spec.type in ("list", "bool", "date", "decimal"))
+                 for name, spec in spec_map(kind).items())
+
+
 def build_row(kind: str, metas: list[_OpMeta]) -> dict[str, Any]:
     """The row of a record as the merge of its ops says, with meta from its changesets."""
     if len(metas) == 1:  # a record made in one op: its fields are the merge (fast path)
-        values = dict(metas[0].view.fields)
+        values = metas[0].view.fields
     else:
         values = {n: state.value for n, state in merge_record(m.view for m in metas).items()}
-    row = {name: to_column(spec.type, values.get(name)) for name, spec in spec_map(kind).items()}
+    row = {}
+    for name, spec_type, converts in _columns(kind):
+        value = values.get(name)
+        row[name] = to_column(spec_type, value) if converts else value
     authored = sorted((m for m in metas if m.view.site_id != MERGE_SITE),
                       key=lambda m: m.view.order) or sorted(metas, key=lambda m: m.view.order)
     row.update(created_at=authored[0].made_at, created_by=authored[0].author,
