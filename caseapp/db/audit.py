@@ -20,6 +20,7 @@ from caseapp.db.models import AuditEntry
 from caseapp.sync.canonical import canonical_hash, canonical_json
 
 GENESIS = "0" * 64
+CHANGES_TEXT = "_changes_text"  # an entry's `changes` already in canonical text, if known
 HASHED = ("seq", "at", "actor", "action", "outcome", "kind", "record_uid", "case_uid",
           "changes", "detail", "prev_hash")
 
@@ -46,7 +47,8 @@ def append_entries(session: Session, entries: list[dict[str, Any]]) -> str:
     for entry in entries:
         seq += 1
         changes = entry.get("changes")
-        text = None if changes is None else canonical_json(changes).decode("utf-8")
+        text = (None if changes is None else entry[CHANGES_TEXT] if CHANGES_TEXT in entry
+                else canonical_json(changes).decode("utf-8"))
         row = (seq, entry.get("at"), entry.get("actor"), entry.get("action"),
                entry.get("outcome") or "ok", entry.get("kind"), entry.get("record_uid"),
                entry.get("case_uid"), text, entry.get("detail"), prev)

@@ -13,13 +13,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.db import fts, match_index
-from caseapp.db.audit import append_entries, chain_head
+from caseapp.db.audit import CHANGES_TEXT, append_entries, chain_head
 from caseapp.db.base import JSONText
 from caseapp.db.checkpoints import NEW_CHANGESETS, note_changeset, write_checkpoint, write_witness
 from caseapp.db.engine import Database
@@ -27,7 +28,13 @@ from caseapp.db.models import Changeset, Meta, Op, TeamVersion, table_of
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import NotFoundError, PermissionDenied
 from caseapp.paths import keys_dir
-from caseapp.sync.canonical import canonical_hash, canonical_json
+from caseapp.sync.canonical import (
+    canonical_hash,
+    canonical_json,
+    canonical_text,
+    checked_text,
+    op_text_hash,
+)
 from caseapp.sync.hlc import HybridClock, wall_ms_now
 from caseapp.sync.ids import new_site_id, uuid7
 from caseapp.sync.merge import OpView, current_heads
@@ -94,6 +101,20 @@ def ops_of(session: Session, kind: str, uid: str) -> list[OpView]:
     return [OpView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
+@cache
+def _row_shape(kind: str) -> tuple[dict[str, Any], dict[str, Callable[[Any], Any]]]:
+    """A new row's empty values (in column order) and the `to_json` of the fields whose
+    canonical form differs from their value (the others are their own JSON)."""
+    specs = spec_map(kind)
+    empty: dict[str, Any] = {
+        name: () if spec.type == "list" else False if spec.type == "bool" else None
+        for name, spec in specs.items()}
+    to_json: dict[str, Callable[[Any], Any]] = {
+        name: spec.to_json for name, spec in specs.items()
+               if spec.type in ("list", "decimal", "date", "datetime")}
+    return empty, to_json
+
+
 class UnitOfWork:
     """One transaction's worth of record changes. Use `unit_of_work()` to get one."""
 
@@ -121,21 +142,20 @@ class UnitOfWork:
         """Insert a new record with parsed field values; returns its uid."""
         specs = spec_map(kind)
         uid = uid or uuid7()
-        row: dict[str, Any] = {
-            name: values.get(name, () if spec.type == "list" else
-                             False if spec.type == "bool" else None)
-            for name, spec in specs.items()
-        }
+        empty, to_json = _row_shape(kind)
+        row: dict[str, Any] = {**empty, **{n: v for n, v in values.items() if n in empty}}
         row.update(uid=uid, created_at=self.now, updated_at=self.now,
                    created_by=self.identity.actor)
         self._pending[kind][uid] = row
-        fields = {n: specs[n].to_json(v) for n, v in row.items()
+        fields = {n: (to_json[n](v) if n in to_json else v) for n, v in row.items()
                   if n in specs and v not in (None, ())}
         self._add_op(kind, uid, fields, {}, row.get("case_uid") or case_uid)
         # A case's own entries carry its uid: its History and report show who opened it.
         self.audit("create", kind=kind, record_uid=uid,
                    case_uid=row.get("case_uid") or case_uid or (uid if kind == "case" else None),
-                   changes={n: [None, v] for n, v in fields.items()})
+                   changes=(changes := {n: [None, v] for n, v in fields.items()}))
+        # The op's fields were checked for floats when it was hashed (_add_op).
+        self._audit[-1][CHANGES_TEXT] = checked_text(changes)
         return uid
 
     def update(self, kind: str, uid: str, changes: dict[str, Any], *, action: str = "update",
@@ -249,12 +269,18 @@ class UnitOfWork:
     def _add_op(self, kind: str, uid: str, fields: dict[str, Any],
                 prev: dict[str, list[str]], case_uid: str | None) -> None:
         self._check_role()
+        hlc = self.clock.tick()
+        author_key = self.identity.signer.key_id
+        # Encoded once: the texts the op id covers are the texts stored (write_changeset).
+        fields_text = canonical_text(fields)
+        prev_text = canonical_text(prev) if prev else "{}"
         op = {
             "kind": kind, "uid": uid, "case_uid": case_uid, "fields": fields, "prev": prev,
-            "hlc": self.clock.tick(), "site_id": self.site_id,
-            "author_key": self.identity.signer.key_id,
+            "hlc": hlc, "site_id": self.site_id, "author_key": author_key,
+            "op_id": op_text_hash(kind, uid, case_uid, fields_text, prev_text, hlc,
+                                  self.site_id, author_key),
+            TEXTS: (fields_text, prev_text),
         }
-        op["op_id"] = canonical_hash(op)
         self._ops.append(op)
         self._ops_by_record[(kind, uid)].append(
             OpView(str(op["op_id"]), fields, prev, str(op["hlc"]), self.site_id))
@@ -265,8 +291,9 @@ class UnitOfWork:
             rows = self._pending.get(kind)
             if rows:
                 # Many rows: indexed for search in one statement, not one trigger run each.
-                with fts.bulk_insert(self.session.connection(), kind, len(rows)):
-                    self.session.execute(insert(table_of(kind)), list(rows.values()))
+                conn = self.session.connection()
+                with fts.bulk_insert(conn, kind, len(rows)):
+                    insert_rows(conn, table_of(kind), list(rows.values()))
                 rows.clear()
 
     def spill(self) -> str | None:
@@ -301,6 +328,26 @@ class UnitOfWork:
         return changeset_id
 
 
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts of column values, the same keys in each) with the driver's
+    executemany: each column's bind conversion (the same processor SQLAlchemy would use) is
+    looked up once, not once per row and value. Rows naming a non-column go through Core."""
+    names = list(rows[0])
+    if any(n not in table.c for n in names) or any(len(r) != len(names) for r in rows):
+        conn.execute(insert(table), rows)
+        return
+    dialect = conn.dialect
+    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+           f"VALUES ({', '.join('?' * len(names))})")
+    pairs = list(zip(names, procs, strict=True))
+    conn.exec_driver_sql(sql, [
+        tuple(row[n] if p is None else p(row[n]) for n, p in pairs)
+        for row in rows])
+
+
+TEXTS = "_texts"  # an op's (fields, prev) canonical text, kept by the unit that made it
 _INSERT_OPS = ("INSERT INTO ops (op_id, changeset_id, kind, uid, case_uid, fields, prev, hlc, "
                "site_id, author_key) VALUES (?,?,?,?,?,?,?,?,?,?)")
 
@@ -325,9 +372,14 @@ def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
     def encode(value: Any) -> str | None:
         return None if value is None else JSONText.encode(value)
 
+    def texts(op: dict[str, Any]) -> tuple[str | None, str | None]:
+        if TEXTS in op:  # encoded by the unit of work when it hashed the op
+            return op[TEXTS]  # type: ignore[no-any-return]
+        return encode(op["fields"]), encode(op["prev"])
+
     session.connection().exec_driver_sql(_INSERT_OPS, [
         (op["op_id"], changeset_id, op["kind"], op["uid"], op.get("case_uid"),
-         encode(op["fields"]), encode(op["prev"]), op["hlc"], op["site_id"], op["author_key"])
+         *texts(op), op["hlc"], op["site_id"], op["author_key"])
         for op in ops])
     note_changeset(session, changeset_id)
     return changeset_id

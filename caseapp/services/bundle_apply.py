@@ -14,13 +14,14 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, literal, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.db import fts, match_index
-from caseapp.db.changelog import UnitOfWork, write_changeset
+from caseapp.db.changelog import UnitOfWork, insert_rows, write_changeset
 from caseapp.db.models import Changeset, Conflict, Op, table_of
 from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.domain.records import KIND_ORDER, spec_map
@@ -84,13 +85,23 @@ def to_column(spec_type: str, value: Any) -> Any:
     return value
 
 
+@cache
+def _columns(kind: str) -> tuple[tuple[str, str, bool], ...]:
+    """(name, type, whether `to_column` changes a non-empty value) of each field of `kind`."""
+    return tuple((name, spec.type, spec.type in ("list", "bool", "date", "decimal"))
+                 for name, spec in spec_map(kind).items())
+
+
 def build_row(kind: str, metas: list[_OpMeta]) -> dict[str, Any]:
     """The row of a record as the merge of its ops says, with meta from its changesets."""
     if len(metas) == 1:  # a record made in one op: its fields are the merge (fast path)
-        values = dict(metas[0].view.fields)
+        values = metas[0].view.fields
     else:
         values = {n: state.value for n, state in merge_record(m.view for m in metas).items()}
-    row = {name: to_column(spec.type, values.get(name)) for name, spec in spec_map(kind).items()}
+    row = {}
+    for name, spec_type, converts in _columns(kind):
+        value = values.get(name)
+        row[name] = to_column(spec_type, value) if converts else value
     authored = sorted((m for m in metas if m.view.site_id != MERGE_SITE),
                       key=lambda m: m.view.order) or sorted(metas, key=lambda m: m.view.order)
     row.update(created_at=authored[0].made_at, created_by=authored[0].author,
@@ -169,7 +180,7 @@ class Applier:
         for part in chunks(keys):
             query = select(table.c.uid, table.c[key_field],
                            *( [table.c[scope]] if scope else [])).where(
-                table.c[key_field].in_(part))
+                table.c[key_field].in_(json_list(part)))
             for r in self.session.execute(query):
                 if r[0] not in mine:
                     groups.setdefault((r[2] if scope else None, r[1]), set()).add(r[0])
@@ -196,12 +207,14 @@ class Applier:
         row[key_field] = value
 
     def _write(self) -> None:
+        by_kind: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for (k, uid), row in self.rows.items():
+            by_kind[k].append((uid, row))
         for kind in KIND_ORDER:
             table = table_of(kind)
             inserts, updates, moving = [], [], []
-            for (k, uid), row in self.rows.items():
-                if k != kind:
-                    continue
+            for uid, row in by_kind.get(kind, ()):
+                k = kind
                 old = self.stored.get((k, uid))
                 if old is None:
                     inserts.append({**row, "uid": uid})
@@ -231,8 +244,8 @@ class Applier:
             inserts.sort(key=lambda r: min(m.view.order for m in self.ops[(kind, r["uid"])]))
             # Many rows: indexed for search in one statement, not one trigger run each.
             with fts.bulk_insert(self.session.connection(), kind, len(inserts)):
-                for part in chunks(inserts, 2000):
-                    self.session.execute(insert(table), part)
+                if inserts:
+                    insert_rows(self.session.connection(), table, inserts)
             self.result.new_records += len(inserts)
 
     def _conflicts(self) -> None:

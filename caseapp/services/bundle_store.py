@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from caseapp.db.models import Blob, BundleImport, Changeset, ChangesetOpList, Op, QuarantinedOp
+from caseapp.db.changelog import insert_rows
+from caseapp.db.models import (
+    Blob,
+    BundleImport,
+    Changeset,
+    ChangesetOpList,
+    Op,
+    QuarantinedOp,
+    core_table,
+)
 from caseapp.sync.changesets import Held
 
 BATCH = 500
@@ -64,8 +73,9 @@ def store_changesets(session: Session, changesets: list[dict[str, Any]],
         session.execute(insert(ChangesetOpList).prefix_with("OR IGNORE"), lists)
     cols = ("op_id", "changeset_id", "kind", "uid", "case_uid", "fields", "prev", "hlc",
             "site_id", "author_key")
-    for part in chunks(new_ops, 2000):
-        session.execute(insert(Op), [{c: op[c] for c in cols} for op in part])
+    if new_ops:  # the driver's executemany (bind conversion looked up once per column)
+        insert_rows(session.connection(), core_table(Op), [{c: op[c] for c in cols}
+                                                          for op in new_ops])
 
 
 def store_blobs(session: Session, blobs: Iterable[tuple[str, bytes]]) -> int:

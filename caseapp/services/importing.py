@@ -160,7 +160,7 @@ def iter_rows(path: Path, kind: str) -> Iterator[tuple[int, dict[str, str] | Row
         header = records.read_header()
         _check_header(path, kind, header)
         for first, last, cells in records:
-            if any(c.strip() for c in cells):
+            if any(map(str.strip, cells)):
                 problem = _shape_problem(header, cells, first, last)
                 yield first, problem or {h: c for h, c in zip(header, cells, strict=True)
                                          if c.strip()}

@@ -5,13 +5,11 @@ Each check reports what it looked at; the first problem names the bad entry or r
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from caseapp.db.models import AuditEntry, Changeset, ChangesetOpList, Op, table_
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import CaseAppError, OlderSchema
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
-from caseapp.sync.canonical import canonical_hash, canonical_json
+from caseapp.sync.canonical import canonical_hash, canonical_json, op_text_hash
 from caseapp.sync.merge import OpView, merge_record
 from caseapp.sync.signing import verify_signature
 
@@ -97,14 +95,7 @@ def _op_hash(row: Any) -> str:
     """SHA-256 of an op's canonical JSON, assembled from the stored row: `fields` and `prev`
     are stored canonically (JSONText), so they go in as they are, encoded by no one again."""
     _op_id, _cs, kind, uid, case_uid, fields, prev, hlc, site_id, author_key = row
-    text = (f'{{"author_key":{_s(author_key)},"case_uid":{_s(case_uid)},"fields":{fields},'
-            f'"hlc":{_s(hlc)},"kind":{_s(kind)},"prev":{prev},"site_id":{_s(site_id)},'
-            f'"uid":{_s(uid)}}}')
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _s(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
+    return op_text_hash(kind, uid, case_uid, fields, prev, hlc, site_id, author_key)
 
 
 def _reference_op_hash(row: Any) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 _SCALARS = frozenset((str, int, bool, type(None)))
@@ -39,6 +40,32 @@ def canonical_json(value: Any) -> bytes:
     """Encode `value` canonically; raises TypeError on floats or non-JSON types."""
     _reject_floats(value)
     return _ENCODE(value).encode("utf-8")
+
+
+def canonical_text(value: Any) -> str:
+    """`canonical_json` as text (what a JSONText column stores)."""
+    _reject_floats(value)
+    return _ENCODE(value)
+
+
+def checked_text(value: Any) -> str:
+    """`canonical_text` of a value whose scalars were checked already (e.g. built from the
+    values of an op's `fields`, which `canonical_text` checked): the float walk is skipped."""
+    return _ENCODE(value)
+
+
+def _s(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def op_text_hash(kind: str, uid: str, case_uid: str | None, fields: str, prev: str, hlc: str,
+                 site_id: str, author_key: str) -> str:
+    """An op's id: SHA-256 of its canonical JSON, assembled in sorted-key order from the
+    canonical text of its `fields` and `prev` (as stored), so those are encoded only once."""
+    text = (f'{{"author_key":{_s(author_key)},"case_uid":{_s(case_uid)},"fields":{fields},'
+            f'"hlc":{_s(hlc)},"kind":{_s(kind)},"prev":{prev},"site_id":{_s(site_id)},'
+            f'"uid":{_s(uid)}}}')
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def sha256_hex(data: bytes) -> str:

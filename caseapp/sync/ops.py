@@ -17,7 +17,7 @@ from typing import Any
 
 from caseapp.domain.fields import FieldSpec, decimal_text
 from caseapp.domain.records import RECORD_TYPES, spec_map
-from caseapp.sync.canonical import canonical_hash, canonical_json
+from caseapp.sync.canonical import canonical_hash, canonical_json, canonical_text, op_text_hash
 from caseapp.sync.hlc import parse_hlc
 from caseapp.sync.merge import OpView, field_heads, merge_record
 
@@ -123,8 +123,11 @@ def check_op(op: Any) -> dict[str, Any]:
         if not isinstance(ids, list) or len(ids) > 1000 or not all(
                 isinstance(i, str) and HEX64.fullmatch(i) for i in ids):
             raise OpProblem("an op's prev is malformed")
-    content = {k: v for k, v in op.items() if k != "op_id"}
-    if canonical_hash(content) != op["op_id"]:
+    # Assembled from the canonical text of fields and prev (the other members are strings,
+    # checked above): the same bytes as the canonical JSON of the op without its id.
+    if op_text_hash(kind, op["uid"], op["case_uid"], canonical_text(fields),
+                    canonical_text(prev), op["hlc"], op["site_id"],
+                    op["author_key"]) != op["op_id"]:
         raise OpProblem(f"op {op['op_id'][:16]}… does not match its id (altered on the way)")
     return op
 

@@ -41,7 +41,7 @@ class Signer:
     def public_hex(self) -> str:
         return self.public_raw.hex()
 
-    @property
+    @cached_property  # also asked for every op
     def key_id(self) -> str:
         return key_id_of(self.public_raw)
 
