@@ -25,6 +25,10 @@ def pytest_configure(config: pytest.Config) -> None:
     open databases before `caseapp_home` runs)."""
     import tempfile
 
+    # Wider fixtures get a home of their own too: never the user's real caseapp folder
+    # (its signing key may be protected under a passphrase the suite does not know).
+    os.environ["CASEAPP_HOME"] = tempfile.mkdtemp(prefix="caseapp-test-home-")
+    os.environ["CASEAPP_USER"] = "tester"
     if config.getoption("--encrypted"):
         secret = Path(tempfile.mkdtemp(prefix="caseapp-test-")) / "passphrase.txt"
         secret.write_text(TEST_PASSPHRASE + "\n", encoding="utf-8")
