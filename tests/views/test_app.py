@@ -154,7 +154,8 @@ def test_a_database_at_head_shows_its_case_list_before_the_workspace_opens(
 
 def test_the_first_screen_needs_no_sqlalchemy(tmp_path: Path) -> None:
     """What the window imports until its case list is shown and a case selected on a
-    database at the head (structural, not timed): no SQLAlchemy, Alembic or dialog code."""
+    database at the head (structural, not timed): no SQLAlchemy, Alembic, signing keys or
+    dialog code."""
     import subprocess
 
     from caseapp.services.workspace import Workspace
@@ -168,7 +169,8 @@ def test_the_first_screen_needs_no_sqlalchemy(tmp_path: Path) -> None:
             "def watched(window, reader):\n"
             "    preview(window, reader)\n"
             "    print(window.case_model.rowCount(), window.case_uid is not None, sorted(\n"
-            "        m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic')\n"
+            "        m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic',\n"
+            "                                                      'cryptography')\n"
             "        or m in ('caseapp.db.models', 'caseapp.services.workspace',\n"
             "                 'caseapp.views.lock', 'caseapp.views.editors.record_editor')))\n"
             "    sys.stdout.flush()\n"
