@@ -42,6 +42,13 @@ def _has_application() -> bool:
     return qt is not None and qt.QApplication.instance() is not None
 
 
+def _plain_file(path: Path) -> bool:
+    """An existing database file that is not encrypted: opening it asks nothing."""
+    from caseapp.db.cipher import is_encrypted
+
+    return path.is_file() and not is_encrypted(path)
+
+
 def make_application(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
     """The QApplication with names (for QSettings), fonts and the error hook."""
     from PySide6.QtWidgets import QApplication
@@ -86,9 +93,12 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
 
     path = Path(db_path) if db_path is not None else (
         demo_database() if demo else default_db_path())
-    # The frame is painted first; the database is opened (SQLAlchemy and the services
-    # imported, the schema checked, a passphrase asked over the frame) right after, then the
-    # window is built on it and filled after its next paint (docs/performance.md).
+    # The frame is painted first. Right after, a passphrase is asked over it if needed; a
+    # database at the schema head shows its case list at once through the SQLite driver
+    # (`preview`), and the workspace (SQLAlchemy and the services imported, the key trusted)
+    # is opened after that paint and bound to the window, which then fills the case's tabs.
+    # Any other database is opened first (upgraded if due) and the window built on it is
+    # filled after its next paint (docs/performance.md).
     window = MainWindow(None, path)
     opened: list[Any] = []  # the workspace, once open
     failed: list[BaseException] = []
@@ -99,7 +109,7 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
         # A fresh demo database holds fictional data only: plain, so trying caseapp out asks
         # for no passphrase (docs/security.md).
         passphrase, plain = None, demo and db_path is None
-        if not plain:
+        if not plain and not _plain_file(path):  # a plain file asks nothing: no dialog code
             from caseapp.views.lock import ask_to_open
 
             answer = ask_to_open(path, window)  # unlock, or a new database's passphrase
@@ -107,15 +117,31 @@ def run_window(db_path: Path | None, demo: bool = False) -> int:
                 window.close()  # cancelled: nothing was opened or made
                 return
             passphrase, plain = answer
-        try:
-            opened.append(open_workspace(path, demo, passphrase, plain))
-        except Exception as exc:  # noqa: BLE001 - the user sees why the database did not open
-            log.exception("cannot open %s", path)
-            failed.append(exc)
-            show_error(window, exc)
-            window.close()
+        from caseapp.services.case_list import CaseListReader
+
+        reader = None if demo else CaseListReader.open(path)
+        if reader is None:
+            attach(passphrase, plain, None)
             return
-        window.attach(opened[0], fill_after_paint=True)
+        window.preview(reader)
+        window.start = after_first_paint(window, lambda: attach(passphrase, plain, reader))
+
+    def attach(passphrase: str | None, plain: bool, reader: Any) -> None:
+        try:
+            if reader is not None and not window.isVisible():
+                return  # closed while it showed the case list
+            try:
+                opened.append(open_workspace(path, demo, passphrase, plain))
+            except Exception as exc:  # noqa: BLE001 - the user sees why it did not open
+                log.exception("cannot open %s", path)
+                failed.append(exc)
+                show_error(window, exc)
+                window.close()
+                return
+            window.attach(opened[0], fill_after_paint=reader is None)
+        finally:
+            if reader is not None:
+                reader.close()
         if first_start:
             window.statusBar().showMessage(
                 f"Your public key for colleagues (caseapp trust add): "

@@ -30,6 +30,7 @@ from caseapp.domain.records import (
 from caseapp.errors import NotFoundError
 from caseapp.paths import resources_dir
 from caseapp.reports.data import CaseDetail
+from caseapp.services import case_list
 from caseapp.services.records import ListQuery, RecordService
 
 DEFAULT_HANDLING = "LAW ENFORCEMENT SENSITIVE"
@@ -41,7 +42,7 @@ class CaseService(RecordService[CaseRecord]):
     kind = "case"
     key_field = "ref"
     text_fields = ("ref", "title", "lead_investigator", "agency", "summary")
-    default_sort = "ref"
+    default_sort = case_list.DEFAULT_SORT  # one order with the driver's case list
 
     @cached_property
     def basis(self) -> FigureBasis:

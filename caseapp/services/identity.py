@@ -5,16 +5,15 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from caseapp.errors import CaseAppError, ValidationError
 from caseapp.paths import keys_dir
-from caseapp.sync.signing import (
-    Signer,
-    encrypted_key_bytes,
-    is_encrypted_key,
-    load_signer,
-    write_key_pair,
-)
+
+# The key functions (and the cryptography package) load when a key is first read or made:
+# the window asks `needs_name` before its first paint (app.py).
+if TYPE_CHECKING:
+    from caseapp.sync.signing import Signer
 
 KEY_FILE = "investigator.key"
 # Signing keys unlocked in this process (unlocked once per session; `lock_keys` drops them).
@@ -41,6 +40,7 @@ def local_signer(key_path: Path | None = None, passphrase: str | None = None) ->
     an encrypted database being opened) is protected under it from now on.
     """
     from caseapp.db.cipher import passphrase_from_env
+    from caseapp.sync.signing import is_encrypted_key, load_signer, write_key_pair
 
     path = key_path or keys_dir() / KEY_FILE
     known = _unlocked.get(str(path))
@@ -75,6 +75,8 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 def key_is_locked() -> bool:
     """Is the local signing key protected and not unlocked in this process?"""
+    from caseapp.sync.signing import is_encrypted_key
+
     path = key_path()
     return str(path) not in _unlocked and is_encrypted_key(path)
 
@@ -82,6 +84,7 @@ def key_is_locked() -> bool:
 def unlock_key(path: Path, passphrase: str | None) -> Signer:
     """Load the protected key at `path` (PassphraseNeeded, WrongPassphrase)."""
     from caseapp.db import cipher
+    from caseapp.sync.signing import load_signer
 
     if passphrase is None:
         raise cipher.PassphraseNeeded(f"Your signing key {path} is protected by a passphrase; "
@@ -108,6 +111,7 @@ def protect_key(path: Path, signer: Signer, passphrase: str) -> None:
     import secrets
 
     from caseapp.db import cipher
+    from caseapp.sync.signing import encrypted_key_bytes
 
     params = cipher.KdfParams.new()
     pem = encrypted_key_bytes(signer, _key_password(passphrase, params))
@@ -154,6 +158,8 @@ def needs_name() -> bool:
 
 def create_identity(name: str) -> Signer:
     """Make the investigator's key pair under `name` (the first start)."""
+    from caseapp.sync.signing import write_key_pair
+
     clean = " ".join(name.split())
     if not clean:
         raise ValidationError("Enter your name: it goes on every change and report you make.")

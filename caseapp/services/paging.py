@@ -27,6 +27,7 @@ from caseapp.db.engine import translate_error
 from caseapp.domain.kinds import NAME_FIELDS
 from caseapp.domain.records import Record
 from caseapp.errors import NotFoundError
+from caseapp.services.listing import DisplayRow as DisplayRow
 from caseapp.services.records import ListQuery
 
 if TYPE_CHECKING:
@@ -34,34 +35,6 @@ if TYPE_CHECKING:
 
 # (sort value, id): where a row sits in the table's order.
 RowKey = tuple[Any, int]
-
-
-class DisplayRow:
-    """A row of a kind's table as a table view reads it: fields by attribute
-    (`row.exhibit_ref`, `row.uid`), each value converted from its stored form (a date, a
-    Decimal, a bool) when it is asked for, so a page of 200 rows costs no more than its
-    SELECT until its visible cells are drawn. `PagingService.record_of` gives the record."""
-
-    __slots__ = ("_shape", "_values")
-
-    def __init__(self, values: Sequence[Any], shape: dict[str, tuple[int, Any]]) -> None:
-        self._values = values
-        self._shape = shape
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            index, convert = self._shape[name]
-        except KeyError:
-            raise AttributeError(name) from None
-        value = self._values[index]
-        return value if convert is None or value is None else convert(value)
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(self._shape)
-
-    def __repr__(self) -> str:
-        return f"DisplayRow({dict(zip(self._shape, self._values, strict=False))})"
 
 
 @dataclass(frozen=True)
@@ -100,6 +73,9 @@ class PagingService:
         self.ws = ws
         self._shapes: dict[tuple[str, tuple[str, ...]], dict[str, tuple[int, Any]]] = {}
         self._prepared: dict[tuple[Any, ...], tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+
+    def default_sort(self, kind: str) -> str:
+        return self.ws.service(kind).default_sort
 
     def count(self, kind: str, q: ListQuery) -> int:
         return self.ws.service(kind).count(q)

@@ -8,7 +8,7 @@ methods run inside a caller's unit of work (imports, demo data, bundles).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy import Select, Text, and_, func, or_, select, type_coerce
@@ -19,29 +19,13 @@ from caseapp.db.models import Case, table_of
 from caseapp.domain.records import META_FIELDS, Record, make_record, spec_map
 from caseapp.domain.validation import Errors, validate
 from caseapp.errors import CaseRequired, ConflictError, NotFoundError, ValidationError
+from caseapp.services.listing import ListQuery as ListQuery
 
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
 
 SYSTEM_FIELDS = ("deleted_at",)
 R = TypeVar("R", bound=Record)
-
-
-@dataclass(frozen=True)
-class ListQuery:
-    """What a table asks for: one page of records, filtered and sorted in SQL."""
-
-    case_uid: str | None = None
-    text: str | None = None
-    sort: str | None = None
-    descending: bool = False
-    offset: int = 0
-    limit: int = 100
-    include_deleted: bool = False
-    filters: Mapping[str, Any] = field(default_factory=dict)
-    # Counting every match costs a scan of the table (100 ms on a million seizures): a table
-    # view counts once with `count()` and asks for its pages without a total.
-    with_total: bool = True
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from caseapp.views.workers import BackgroundTask
 # `attach`): what reads the database (services, the table models, the tabs, editors, undo
 # commands; SQLAlchemy with them) is imported where it is used, never when this module loads.
 if TYPE_CHECKING:
+    from caseapp.services.case_list import CaseListReader
     from caseapp.services.workspace import Workspace
     from caseapp.views.editors.record_editor import RecordEditorDialog, Save
     from caseapp.views.record_tab import RecordTabWidget
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.attached = False
+        self.built = False  # the tables, tabs and menus (by `preview` or `attach`)
         self.filled = False  # the case list read (at once, or right after a paint)
         if ws is None:
             self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}")
@@ -96,23 +98,31 @@ class MainWindow(QMainWindow):
             return
         self.attach(ws, fill_after_paint=fill_after_paint)
 
+    def preview(self, reader: CaseListReader) -> None:
+        """The whole window before its workspace is open: tables, tabs, menus and toolbar
+        built, the case list read through `reader` (the SQLite driver: no SQLAlchemy yet) and
+        its first case selected; the Overview says it is computing. `attach` then binds the
+        workspace and fills the case's tabs (docs/performance.md)."""
+        self._build(reader)
+        self._fill()
+
     def attach(self, ws: Workspace, *, fill_after_paint: bool = False) -> None:
-        """Build the window on `ws`: tables, tabs, menus, toolbar; then read the case list."""
+        """Build the window on `ws` (tables, tabs, menus, toolbar), then read the case list;
+        after `preview`, read through `ws` from now on and fill the selected case's tabs."""
+        from caseapp.services.history import HistoryService
+        from caseapp.services.overview import OverviewService
         from caseapp.services.paging import PagingService
 
         self.ws = ws
-        self.attached = True
         self.paging = PagingService(ws)
-        self.undo_stack = QUndoStack(self)
-        self.runner = OperationRunner(self, self.undo_stack)
-        self.case_uid: str | None = None
-        self.write_refusal: str | None = None  # why the team list forbids writing (apply_role)
-        self._pending_select: tuple[str, str] | None = None
-        self.tabs_by_kind: dict[str, RecordTabWidget] = {}
-        self._build_ui()
-        self._build_actions()
-        self._connect()
-        self._restore_state()
+        previewed = self.built
+        if not previewed:
+            self._build(self.paging)
+        for tab in self.tabs_by_kind.values():
+            tab.model.paging = self.paging
+        self.overview.service = OverviewService(ws)
+        self.history_model.history = HistoryService(ws)
+        self.attached = True
         team_actions.apply_role(self)
         # An encrypted database locks itself after an idle time (views/lock.py).
         from caseapp.services.encryption import is_encrypted
@@ -121,10 +131,28 @@ class MainWindow(QMainWindow):
         minutes = lock.auto_lock_minutes()
         self.auto_lock = (lock.AutoLock(self, minutes)
                           if minutes > 0 and is_encrypted(self.db_path) else None)
-        if fill_after_paint:
+        if previewed:  # the case list again through the workspace, its selection kept
+            self.case_model.paging = self.paging
+            self.case_model.refresh()
+            uid, self.case_uid = self.case_uid, None
+            self.set_case(uid)
+        elif fill_after_paint:
             self._first_paint = _FirstPaint(self, self._fill_if_shown)
         else:
             self._fill()
+
+    def _build(self, paging: Any) -> None:
+        self.built = True
+        self.undo_stack = QUndoStack(self)
+        self.runner = OperationRunner(self, self.undo_stack)
+        self.case_uid: str | None = None
+        self.write_refusal: str | None = None  # why the team list forbids writing (apply_role)
+        self._pending_select: tuple[str, str] | None = None
+        self.tabs_by_kind: dict[str, RecordTabWidget] = {}
+        self._build_ui(paging)
+        self._build_actions()
+        self._connect()
+        self._restore_state()
 
     def _fill(self) -> None:
         """Read the case list and select the first case (which fills the tabs)."""
@@ -148,9 +176,9 @@ class MainWindow(QMainWindow):
         show_timeline(self)
 
     # --- building ------------------------------------------------------------------------
-    def _build_ui(self) -> None:
-        from caseapp.services.history import HistoryService
-        from caseapp.services.overview import OverviewService
+    def _build_ui(self, paging: Any) -> None:
+        """The widgets; `paging` reads the case list (the record tabs and the overview read
+        nothing before `attach`)."""
         from caseapp.views.models.history_model import HistoryTableModel
         from caseapp.views.models.record_table_model import RecordTableModel
         from caseapp.views.overview_tab import OverviewWidget
@@ -164,7 +192,7 @@ class MainWindow(QMainWindow):
         self.case_status.addItem("All statuses", "")
         for status in t.CASE_STATUSES:
             self.case_status.addItem(status.capitalize(), status)
-        self.case_model = RecordTableModel(self.paging, "case", self)
+        self.case_model = RecordTableModel(paging, "case", self)
         self.case_view = QTableView(self)
         configure_table(self.case_view, self.case_model, "table_case")
         left = QWidget(self)
@@ -176,11 +204,11 @@ class MainWindow(QMainWindow):
         box.addLayout(row)
         box.addWidget(self.case_view, 1)
         self.tabs = QTabWidget(self)
-        self.overview = OverviewWidget(OverviewService(self.ws), self)
+        self.overview = OverviewWidget(None, self)
         self.tabs.addTab(self.overview, "Overview")
         parties = QSplitter(Qt.Orientation.Vertical, self)
         for kind, title in TABS:
-            tab = RecordTabWidget(self.paging, kind, title, self)
+            tab = RecordTabWidget(None, kind, title, self)
             self.tabs_by_kind[kind] = tab
             if kind in ("company", "person"):
                 parties.addWidget(tab)
@@ -188,7 +216,7 @@ class MainWindow(QMainWindow):
                     self.tabs.addTab(parties, "Companies && persons")
             else:
                 self.tabs.addTab(tab, title)
-        self.history_model = HistoryTableModel(HistoryService(self.ws), self)
+        self.history_model = HistoryTableModel(None, self)
         self.history_view = QTableView(self)
         self.history_view.setModel(self.history_model)
         self.history_view.verticalHeader().hide()
@@ -206,7 +234,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([420, 1000])
         self.setCentralWidget(self.splitter)
         self.db_label = QLabel(f"Database: {self.db_path}", self)
-        self.user_label = QLabel(f"Investigator: {self.ws.identity.actor}", self)
+        self.user_label = QLabel(self)  # team_actions.apply_role: who, role, key
         self.statusBar().addWidget(self.db_label, 1)
         self.statusBar().addPermanentWidget(self.user_label)
         self.resize(1400, 860)
@@ -361,7 +389,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(split)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.attached:  # closed while the database was opening
+        if not self.built:  # closed while the database was opening
             super().closeEvent(event)
             return
         s = settings.settings()
@@ -394,11 +422,12 @@ class MainWindow(QMainWindow):
         if case_uid == self.case_uid and case_uid is not None:
             return
         self.case_uid = case_uid
-        for tab in self.tabs_by_kind.values():
-            tab.set_case(case_uid)
-        self.overview.set_case(case_uid)
-        self.history_model.set_case(case_uid)
-        self.update_case_actions()
+        self.overview.set_case(case_uid)  # computed once attached
+        if self.attached:  # previewed: `attach` fills the tabs
+            for tab in self.tabs_by_kind.values():
+                tab.set_case(case_uid)
+            self.history_model.set_case(case_uid)
+            self.update_case_actions()
         case = self.case_model.record_at(self.case_view.currentIndex().row())
         title = f" \u2014 {getattr(case, 'ref', '')}" if case_uid and case else ""
         self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}{title}")

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from caseapp.domain.display import ROUNDING_RULE, mass_text
-from caseapp.domain.figure_text import (
-    base_note,
-    doses_line,
-    fentanyl_pure_line,
-    pure_text,
-    unknown_purity_note,
-    yield_line,
-)
-from caseapp.domain.figures import SubstanceFigure
-from caseapp.services.overview import CaseOverview, OverviewService
 from caseapp.views.workers import Worker
+
+# The window's first screen shows this tab before SQLAlchemy, the figure rules and their
+# reference data are loaded: they are imported when the first figures arrive.
+if TYPE_CHECKING:
+    from caseapp.domain.figures import SubstanceFigure
+    from caseapp.services.overview import CaseOverview, OverviewService
 
 STYLE = """
 <style>
@@ -34,11 +30,16 @@ STYLE = """
 
 
 def _notes(f: SubstanceFigure) -> str:
+    from caseapp.domain.figure_text import base_note, unknown_purity_note
+
     return "; ".join(x for x in (base_note(f), unknown_purity_note(f), *f.conversions) if x)
 
 
 def overview_html(o: CaseOverview) -> str:
     """The tab's page: headline counts, substances, countries, conflicts."""
+    from caseapp.domain.display import ROUNDING_RULE, mass_text
+    from caseapp.domain.figure_text import doses_line, fentanyl_pure_line, pure_text, yield_line
+
     c = o.case
     esc = html.escape
     counts = (("Seizures", o.seizures), ("Shipments", o.shipments),
@@ -84,7 +85,9 @@ Theoretical fentanyl from the precursors seized: <b>{esc(yield_line(fent))}</b>
 class OverviewWidget(QWidget):
     """Shows the overview of the selected case; reloads off the UI thread."""
 
-    def __init__(self, service: OverviewService, parent: QWidget | None = None) -> None:
+    def __init__(self, service: OverviewService | None, parent: QWidget | None = None) -> None:
+        """`service` None: the figures are computed once `set_service` gives one (until
+        then a case shows "Computing the figures…")."""
         super().__init__(parent)
         self.service = service
         self.browser = QTextBrowser(self)
@@ -119,13 +122,24 @@ class OverviewWidget(QWidget):
             self.browser.setHtml("<p>Select a case.</p>")
             return
         self.browser.setHtml("<p class='muted'>Computing the figures\u2026</p>")
-        worker = Worker(lambda _p, _c: self.service.overview(case_uid))
+        if self.service is None:
+            self._stale = True  # computed by set_service
+            return
+        service = self.service
+        worker = Worker(lambda _p, _c: service.overview(case_uid))
         worker.signals.sig_done.connect(self._on_worker_done)
         worker.signals.sig_failed.connect(self._on_worker_failed)
         self._worker = worker
         QThreadPool.globalInstance().start(worker)
 
+    def set_service(self, service: OverviewService) -> None:
+        self.service = service
+        if self._stale and self.isVisible():
+            self._compute()
+
     def _on_worker_done(self, result: object) -> None:
+        from caseapp.services.overview import CaseOverview
+
         if isinstance(result, CaseOverview) and result.case.uid == self.case_uid:
             self.loaded = result
             self.browser.setHtml(overview_html(result))

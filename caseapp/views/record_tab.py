@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -21,9 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from caseapp.domain.records import Record
-from caseapp.services.paging import PagingService
 from caseapp.views import settings
 from caseapp.views.models.record_table_model import RecordTableModel
+
+if TYPE_CHECKING:
+    from caseapp.services.paging import PagingService
 
 ROW_HEIGHT = 24
 
@@ -81,7 +84,7 @@ class RecordTabWidget(QWidget):
     sig_export = Signal(str)
     """The user asked to export the table (as shown) to a spreadsheet."""
 
-    def __init__(self, paging: PagingService, kind: str, title: str,
+    def __init__(self, paging: PagingService | None, kind: str, title: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind

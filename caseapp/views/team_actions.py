@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from caseapp.errors import CaseAppError
-from caseapp.sync.signing import short_fingerprint
-from caseapp.sync.team import ROLES
 from caseapp.views import error_dialog
 from caseapp.views.operations import Changes, Operation
 from caseapp.views.workers import BackgroundTask
@@ -33,12 +31,20 @@ if TYPE_CHECKING:
     from caseapp.views.main_window import MainWindow
 
 
+def _fingerprint(key_id: str) -> str:
+    # Loaded on use: the window's first screen is shown before the signing code (and the
+    # cryptography package) is imported (app.py).
+    from caseapp.sync.signing import short_fingerprint
+
+    return short_fingerprint(key_id)
+
+
 def identity_text(window: MainWindow) -> str:
     """`Investigator: NAME · ROLE · key XXXX XXXX …` for the status bar."""
     signer = window.ws.identity.signer
     role = window.ws.team.role_of(signer.key_id) if window.ws.team.active() else None
     return (f"Investigator: {signer.name} \u00b7 {role or 'no team role'} \u00b7 key "
-            f"{short_fingerprint(signer.key_id)}")
+            f"{_fingerprint(signer.key_id)}")
 
 
 def write_actions(window: MainWindow) -> list[Any]:
@@ -141,13 +147,13 @@ class TeamDialog(QDialog):
         else:
             self.heading.setText(
                 f"Team <b>{team.name}</b>, version {team.version} ({team.issued_at}). "
-                f"Your key {short_fingerprint(me)} is "
+                f"Your key {_fingerprint(me)} is "
                 f"<b>{self.ws.team.role_of(me) or 'not a member'}</b>."
                 + ("" if admin else " Only an admin changes the list."))
         members = team.members if team else ()
         self.table.setRowCount(len(members))
         for r, m in enumerate(members):
-            for c, text in enumerate((m.name, m.role, short_fingerprint(m.key_id), m.start,
+            for c, text in enumerate((m.name, m.role, _fingerprint(m.key_id), m.start,
                                       m.end or "")):
                 item = QTableWidgetItem(text)
                 item.setData(256, m.key_id)  # Qt.UserRole
@@ -178,6 +184,8 @@ class TeamDialog(QDialog):
         if not path:
             return False
         if role is None:
+            from caseapp.sync.team import ROLES
+
             role, ok = QInputDialog.getItem(self, "Role", "Role of this member:", list(ROLES),
                                             0, False)
             if not ok:
@@ -191,7 +199,7 @@ class TeamDialog(QDialog):
             return False
         key_id, name = str(item.data(256)), item.text()
         answer = QMessageBox.question(self, "Revoke key",
-                                      f"Revoke {name}'s key {short_fingerprint(key_id)} from "
+                                      f"Revoke {name}'s key {_fingerprint(key_id)} from "
                                       "now? Their changes made from now on will be refused.")
         if answer != QMessageBox.StandardButton.Yes:
             return False

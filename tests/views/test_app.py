@@ -14,15 +14,17 @@ from PySide6.QtWidgets import QApplication
 from caseapp.views.main_window import MainWindow
 
 
-def close_soon(seen: list[MainWindow]) -> None:
-    """Close the window once it is filled: run_window paints the frame first and reads the
-    case list right after (10 s at most, so a window that never fills fails the test)."""
+def close_soon(seen: list[MainWindow], attached: bool = False) -> None:
+    """Close the window once it is filled (or `attached` to its workspace): run_window paints
+    the frame first and reads the case list right after (10 s at most, so a window that never
+    fills fails the test)."""
     started = time.monotonic()
 
     def close() -> None:
         for w in QApplication.topLevelWidgets():
             if isinstance(w, MainWindow) and w.isVisible() and (
-                    w.filled or time.monotonic() - started > 10):
+                    (w.attached if attached else w.filled)
+                    or time.monotonic() - started > 10):
                 seen.append(w)
                 w.close()
                 return
@@ -115,3 +117,68 @@ def test_the_frame_needs_neither_sqlalchemy_nor_the_services() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_database_at_head_shows_its_case_list_before_the_workspace_opens(
+        qapp: Any, demo_ws: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_window on a database at the schema head: the case list comes through the SQLite
+    driver (`preview`) and its first case is selected before the workspace is open; the
+    workspace then takes over, lists again through the services and fills the case's tabs."""
+    from caseapp.app import run_window
+    from caseapp.domain.records import CaseRecord
+
+    first = demo_ws.cases.list_all()[0]
+    previews: list[tuple[Any, ...]] = []
+    preview = MainWindow.preview
+
+    def watched(window: MainWindow, reader: Any) -> None:
+        preview(window, reader)
+        previews.append((type(reader).__name__, window.attached, window.filled,
+                         window.case_model.rowCount(), window.case_uid,
+                         window.tabs_by_kind["seizure"].model.rowCount(),
+                         window.overview.case_uid))
+
+    monkeypatch.setattr(MainWindow, "preview", watched)
+    seen: list[MainWindow] = []
+    close_soon(seen, attached=True)
+    assert run_window(db_path) == 0
+    assert previews == [("CaseListReader", False, True, 2, first.uid, 0, first.uid)]
+    window = seen[0]
+    assert window.attached and window.case_uid == first.uid
+    assert window.windowTitle().endswith(first.ref)
+    assert isinstance(window.case_model.record_at(0), CaseRecord)  # the services' now
+    assert window.tabs_by_kind["seizure"].model.rowCount() > 0
+    assert window.history_model.rowCount() > 0
+    assert window.user_label.text().startswith("Investigator: ")
+
+
+def test_the_first_screen_needs_no_sqlalchemy(tmp_path: Path) -> None:
+    """What the window imports until its case list is shown and a case selected on a
+    database at the head (structural, not timed): no SQLAlchemy, Alembic, signing keys or
+    dialog code."""
+    import subprocess
+
+    from caseapp.services.workspace import Workspace
+
+    path = tmp_path / "plain.db"
+    with Workspace.open(path, plain=True) as ws:
+        ws.cases.add({"ref": "CASE-1", "title": "One"})
+    code = ("import sys\n"
+            "from caseapp.views.main_window import MainWindow\n"
+            "preview = MainWindow.preview\n"
+            "def watched(window, reader):\n"
+            "    preview(window, reader)\n"
+            "    print(window.case_model.rowCount(), window.case_uid is not None, sorted(\n"
+            "        m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic',\n"
+            "                                                      'cryptography')\n"
+            "        or m in ('caseapp.db.models', 'caseapp.services.workspace',\n"
+            "                 'caseapp.views.lock', 'caseapp.views.editors.record_editor')))\n"
+            "    sys.stdout.flush()\n"
+            "    window.close()\n"
+            "MainWindow.preview = watched\n"
+            "from caseapp.app import run_window\n"
+            f"sys.exit(run_window({str(path)!r}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1 True []", out.stdout

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from caseapp.services.history import HistoryEntry, HistoryService
+if TYPE_CHECKING:
+    from caseapp.services.history import HistoryEntry, HistoryService
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -14,7 +15,8 @@ HEADERS = ("When (UTC)", "Who", "Action", "Record", "Changes")
 
 
 class HistoryTableModel(QAbstractTableModel):
-    def __init__(self, history: HistoryService, parent: Any = None) -> None:
+    def __init__(self, history: HistoryService | None, parent: Any = None) -> None:
+        """`history` None until the window's workspace is open (no case is set before)."""
         super().__init__(parent)
         self.history = history
         self.case_uid: str | None = None

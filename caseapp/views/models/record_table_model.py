@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from array import array
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -25,10 +25,13 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from caseapp.domain.records import Record
-from caseapp.services.paging import DisplayRow, PagingService
-from caseapp.services.records import ListQuery
+from caseapp.services.listing import DisplayRow, ListQuery
 from caseapp.views.models.columns import ANY_KIND, COLUMNS, Column
 from caseapp.views.workers import Worker
+
+if TYPE_CHECKING:  # the window's first screen reads cases before SQLAlchemy is loaded
+    from caseapp.services.case_list import CaseListReader
+    from caseapp.services.paging import PagingService
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
@@ -94,7 +97,10 @@ class RecordTableModel(QAbstractTableModel):
     sig_ready = Signal()
     """Every matching row is reachable (the ordered ids have arrived)."""
 
-    def __init__(self, paging: PagingService, kind: str, parent: Any = None) -> None:
+    def __init__(self, paging: PagingService | CaseListReader | None, kind: str,
+                 parent: Any = None) -> None:
+        """`paging` reads the rows: the workspace's, or (the case list of the window's first
+        screen, until the workspace is open) a `CaseListReader`."""
         super().__init__(parent)
         self.paging = paging
         self.kind = kind
@@ -148,7 +154,7 @@ class RecordTableModel(QAbstractTableModel):
         if self.paging.probe(self.kind, unfiltered, SYNC_IDS_BELOW) < SYNC_IDS_BELOW:
             self._set_ids(self.paging.ordered_ids(self.kind, self.query))
             return
-        default_sort = self.paging.ws.service(self.kind).default_sort
+        default_sort = self.paging.default_sort(self.kind)
         if not self.query.text and self.query.sort in (None, default_sort):
             page = self._keyset_page()  # inside the reset: no row insertion signals
             if page is not None:
@@ -230,7 +236,8 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted
+        # (no paging yet: a record tab of the window's first screen, filled once attached)
+        return not parent.isValid() and not self._exhausted and self.paging is not None
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if not parent.isValid() and not self._exhausted:
