@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.db.models import Case, Op, table_of
-from caseapp.services.bundle_store import chunks
+from caseapp.services.bundle_store import chunks, json_list
 from caseapp.sync.scope import CASE_SCOPED, POINTERS, label, pointers
 
 Key = tuple[str, str]
@@ -49,7 +49,7 @@ def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, A
     uids = sorted({op["uid"] for op in scoped})
     for part in chunks(uids):  # ops of it stored under another case (not yet a row)
         hit = session.execute(select(Op.kind, Op.uid, Op.case_uid).where(
-            Op.uid.in_(part), Op.case_uid != scope,
+            Op.uid.in_(json_list(part)), Op.case_uid != scope,
             Op.kind.in_(CASE_SCOPED))).first()
         if hit is not None:
             return (f"it would change {hit[0]} {hit[1]}, whose earlier changes here belong to "

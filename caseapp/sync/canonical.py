@@ -10,6 +10,9 @@ import json
 from json.encoder import encode_basestring
 from typing import Any
 
+# An op's (fields, prev) canonical text, kept beside the op by whoever encoded it to check or
+# make its id, so the ops table stores the very text the id covers (changelog.insert_ops).
+TEXTS = "_texts"
 _SCALARS = frozenset((str, int, bool, type(None)))
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                            allow_nan=False).encode  # one encoder, not one per call

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from caseapp.domain.fields import FieldSpec, decimal_text
 from caseapp.domain.records import RECORD_TYPES, spec_map
@@ -92,6 +92,13 @@ def _is_decimal(text: str) -> bool:
 
 def check_op(op: Any) -> dict[str, Any]:
     """Return the op if it matches the schema and its id; OpProblem otherwise."""
+    check_op_texts(op)
+    return cast(dict[str, Any], op)
+
+
+def check_op_texts(op: Any) -> tuple[str, str]:
+    """`check_op`, returning the canonical text of the op's `fields` and `prev`: the texts
+    its id was checked against, which the ops table then stores as they are."""
     if not isinstance(op, dict) or set(op) != OP_KEYS:
         raise OpProblem("an op has missing or unknown keys")
     kind = op["kind"]
@@ -125,11 +132,11 @@ def check_op(op: Any) -> dict[str, Any]:
             raise OpProblem("an op's prev is malformed")
     # Assembled from the canonical text of fields and prev (the other members are strings,
     # checked above): the same bytes as the canonical JSON of the op without its id.
-    if op_text_hash(kind, op["uid"], op["case_uid"], canonical_text(fields),
-                    canonical_text(prev), op["hlc"], op["site_id"],
+    texts = canonical_text(fields), canonical_text(prev)
+    if op_text_hash(kind, op["uid"], op["case_uid"], *texts, op["hlc"], op["site_id"],
                     op["author_key"]) != op["op_id"]:
         raise OpProblem(f"op {op['op_id'][:16]}… does not match its id (altered on the way)")
-    return op
+    return texts
 
 
 def view(op: Mapping[str, Any]) -> OpView:
