@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from caseapp.domain.fields import FieldSpec, decimal_text
 from caseapp.domain.records import RECORD_TYPES, spec_map
-from caseapp.sync.canonical import canonical_hash, canonical_json, canonical_text, op_text_hash
+from caseapp.sync.canonical import canonical_hash, canonical_json, checked_text, op_text_hash
 from caseapp.sync.hlc import parse_hlc
 from caseapp.sync.merge import OpView, field_heads, merge_record
 
@@ -33,6 +33,9 @@ DELETE_FIELD = "deleted_at"
 RECORD_FIELD = "*"
 
 
+_FREE_TEXT = frozenset(("text", "ref"))  # types whose only rule is "a string up to MAX_TEXT"
+
+
 class OpProblem(ValueError):
     """An op that breaks the schema; the message names what is wrong."""
 
@@ -43,6 +46,8 @@ def _check_value(spec: FieldSpec, value: Any) -> None:
             raise OpProblem(f"field {spec.name!r} cannot be empty")
         return
     t = spec.type
+    if t in _FREE_TEXT and type(value) is str and len(value) <= MAX_TEXT:
+        return  # the common case first: any string up to the length limit
     if t == "bool":
         ok = isinstance(value, bool)
     elif t == "int":
@@ -132,7 +137,9 @@ def check_op_texts(op: Any) -> tuple[str, str]:
             raise OpProblem("an op's prev is malformed")
     # Assembled from the canonical text of fields and prev (the other members are strings,
     # checked above): the same bytes as the canonical JSON of the op without its id.
-    texts = canonical_text(fields), canonical_text(prev)
+    # Every value was checked above to be a string, an int, a bool, None or a list of strings
+    # (prev: lists of hex ids), so there is no float to look for: the checked encoder.
+    texts = checked_text(fields), checked_text(prev)
     if op_text_hash(kind, op["uid"], op["case_uid"], *texts, op["hlc"], op["site_id"],
                     op["author_key"]) != op["op_id"]:
         raise OpProblem(f"op {op['op_id'][:16]}… does not match its id (altered on the way)")
