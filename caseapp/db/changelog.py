@@ -34,7 +34,7 @@ from caseapp.sync.canonical import (
     canonical_hash,
     canonical_json,
     canonical_text,
-    checked_text,
+    created_texts,
     op_text_hash,
 )
 from caseapp.sync.hlc import HybridClock, wall_ms_now
@@ -151,13 +151,14 @@ class UnitOfWork:
         self._pending[kind][uid] = row
         fields = {n: (to_json[n](v) if n in to_json else v) for n, v in row.items()
                   if n in specs and v not in (None, ())}
-        self._add_op(kind, uid, fields, {}, row.get("case_uid") or case_uid)
+        # The op's fields and the audit entry's changes, encoded from one pass over the values.
+        fields_text, changes_text = created_texts(fields)
+        self._add_op(kind, uid, fields, {}, row.get("case_uid") or case_uid, fields_text)
         # A case's own entries carry its uid: its History and report show who opened it.
         self.audit("create", kind=kind, record_uid=uid,
                    case_uid=row.get("case_uid") or case_uid or (uid if kind == "case" else None),
-                   changes=(changes := {n: [None, v] for n, v in fields.items()}))
-        # The op's fields were checked for floats when it was hashed (_add_op).
-        self._audit[-1][CHANGES_TEXT] = checked_text(changes)
+                   changes={n: [None, v] for n, v in fields.items()})
+        self._audit[-1][CHANGES_TEXT] = changes_text
         return uid
 
     def update(self, kind: str, uid: str, changes: dict[str, Any], *, action: str = "update",
@@ -269,12 +270,14 @@ class UnitOfWork:
         self._may_write = True
 
     def _add_op(self, kind: str, uid: str, fields: dict[str, Any],
-                prev: dict[str, list[str]], case_uid: str | None) -> None:
+                prev: dict[str, list[str]], case_uid: str | None,
+                fields_text: str | None = None) -> None:
         self._check_role()
         hlc = self.clock.tick()
         author_key = self.identity.signer.key_id
         # Encoded once: the texts the op id covers are the texts stored (write_changeset).
-        fields_text = canonical_text(fields)
+        if fields_text is None:
+            fields_text = canonical_text(fields)
         prev_text = canonical_text(prev) if prev else "{}"
         op = {
             "kind": kind, "uid": uid, "case_uid": case_uid, "fields": fields, "prev": prev,

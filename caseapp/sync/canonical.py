@@ -57,6 +57,31 @@ def checked_text(value: Any) -> str:
     return _ENCODE(value)
 
 
+_LITERALS = {None: "null", True: "true", False: "false"}
+
+
+def created_texts(fields: dict[str, Any]) -> tuple[str, str]:
+    """The canonical text of a new record's op `fields`, and of its audit entry's changes
+    (`{name: [null, value]}`), from one encoding of each value: the same text as
+    `canonical_text` of each. A value other than a string, int, bool or None (a list) goes
+    through `canonical_text`, which refuses floats; so does a float."""
+    parts = []
+    for name in sorted(fields):
+        value = fields[name]
+        kind = type(value)
+        if kind is str:
+            text = encode_basestring(value)
+        elif value is None or kind is bool:
+            text = _LITERALS[value]
+        elif kind is int:
+            text = int.__repr__(value)
+        else:
+            text = canonical_text(value)
+        parts.append((encode_basestring(name), text))
+    return ("{" + ",".join(f"{n}:{t}" for n, t in parts) + "}",
+            "{" + ",".join(f"{n}:[null,{t}]" for n, t in parts) + "}")
+
+
 def _s(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
