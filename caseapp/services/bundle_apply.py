@@ -26,7 +26,7 @@ from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import BundleRejected
 from caseapp.services.bundle_scope import scope_problem
-from caseapp.services.bundle_store import chunks, json_list
+from caseapp.services.bundle_store import JSON_BATCH, chunks, json_list
 from caseapp.sync.merge import OpView, merge_record
 from caseapp.sync.ops import MERGE_SITE, Contest, record_contests, rename_op, view
 
@@ -51,7 +51,7 @@ class _OpMeta:
 
 def load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_OpMeta]]:
     out: dict[str, list[_OpMeta]] = defaultdict(list)
-    for part in chunks(uids):
+    for part in chunks(uids, JSON_BATCH):
         rows = session.execute(
             select(Op.uid, Op.op_id, Op.fields, Op.prev, Op.hlc, Op.site_id,
                    Changeset.received_at, Changeset.author_name)
@@ -151,7 +151,7 @@ class Applier:
             return
         loaded = load_ops(self.session, kind, uids)
         table = table_of(kind)
-        for part in chunks(uids):
+        for part in chunks(uids, JSON_BATCH):
             for row in self.session.execute(select(table).where(table.c.uid.in_(json_list(part)))
                                             ).mappings():
                 self.stored[(kind, row["uid"])] = dict(row)
@@ -172,7 +172,7 @@ class Applier:
         for uid, row in mine.items():
             groups[(row.get(scope) if scope else None, row[key_field])].add(uid)
         keys = [k[1] for k in groups]
-        for part in chunks(keys):
+        for part in chunks(keys, JSON_BATCH):
             query = select(table.c.uid, table.c[key_field],
                            *( [table.c[scope]] if scope else [])).where(
                 table.c[key_field].in_(json_list(part)))
@@ -255,7 +255,7 @@ class Applier:
         before: set[tuple[str, str, str]] = set()
         for kind in {k for k, _ in keys}:
             uids = [u for k, u in keys if k == kind]
-            for part in chunks(uids):
+            for part in chunks(uids, JSON_BATCH):
                 found = self.session.execute(select(Conflict.uid, Conflict.field).where(
                     Conflict.kind == kind, Conflict.uid.in_(json_list(part)))).all()
                 before.update((kind, r[0], r[1]) for r in found)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.db.models import Case, Op, table_of
-from caseapp.services.bundle_store import chunks, json_list
+from caseapp.services.bundle_store import JSON_BATCH, chunks, json_list
 from caseapp.sync.scope import CASE_SCOPED, POINTERS, label, pointers
 
 Key = tuple[str, str]
@@ -47,7 +47,7 @@ def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, A
             return (f"it would change {label(op['kind'], op['uid'], old)}, which belongs to "
                     f"{_case_ref(session, old['case_uid'])} on this machine")
     uids = sorted({op["uid"] for op in scoped})
-    for part in chunks(uids):  # ops of it stored under another case (not yet a row)
+    for part in chunks(uids, JSON_BATCH):  # ops of it stored under another case (no row yet)
         hit = session.execute(select(Op.kind, Op.uid, Op.case_uid).where(
             Op.uid.in_(json_list(part)), Op.case_uid != scope,
             Op.kind.in_(CASE_SCOPED))).first()

@@ -28,6 +28,7 @@ from caseapp.db.models import (
 from caseapp.sync.changesets import Held
 
 BATCH = 500
+JSON_BATCH = 20_000  # ids per `json_list` parameter (one parameter: no SQLite limit applies)
 
 
 def chunks(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -46,7 +47,7 @@ def json_list(values: list[str]) -> Any:
 def existing_op_ids(session: Session, op_ids: list[str]) -> set[str]:
     """Those of `op_ids` this database holds already."""
     found: set[str] = set()
-    for part in chunks(op_ids):
+    for part in chunks(op_ids, JSON_BATCH):
         found.update(session.execute(select(Op.op_id).where(Op.op_id.in_(json_list(part)))).scalars())
     return found
 
@@ -110,5 +111,5 @@ def record_import(session: Session, manifest: dict[str, Any], now: str,
         summary=summary))
 
 
-__all__ = ["BATCH", "chunks", "existing_op_ids", "json_list", "record_import", "store_blobs",
+__all__ = ["BATCH", "JSON_BATCH", "chunks", "existing_op_ids", "json_list", "record_import", "store_blobs",
            "store_changesets", "store_quarantine"]
