@@ -63,13 +63,13 @@ def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, A
     candidates = [((kind, uid), row) for (kind, uid), row in rows.items()]
     for op in scoped:
         key, fields = (op["kind"], op["uid"]), op["fields"]
-        row = rows.get(key)
+        shown = rows.get(key)
         # An op whose pointers (and readable key, which names it) are what its row shows
         # already adds nothing to check: the usual case, a record made by one op.
-        if row is not None and all(row.get(f) == fields[f] for f in _SEEN[op["kind"]]
-                                   if f in fields):
+        if shown is not None and all(shown.get(f) == fields[f] for f in _SEEN[op["kind"]]
+                                     if f in fields):
             continue
-        candidates.append((key, {**(row or {}), **fields}))
+        candidates.append((key, {**(shown or {}), **fields}))
     return _pointer_problem(session, scope, rows, candidates)
 
 
