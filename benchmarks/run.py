@@ -6,21 +6,15 @@
 
 Each figure is measured `--runs` times (at least 3), caseapp and its baseline side by side in
 the same run, and printed as min and median; the ratio is median over median. A target is
-checked on the medians: `≤ 1.5×` on the ratio, `< 0.5 s` on caseapp's own figure, `≥ 0.5×` for
-rates (pages/s). The write-side figures (CSV import, bundle import, verify, generation) come
-from `benchmarks/write_bench.py` when it is there: every `bench_*` function of it is called
-with the keyword arguments it names among `work, big, db, rows, runs, quick,
-records, seizures` and returns rows
-`(name, caseapp_samples, raw_samples, unit, target, note)`.
+checked on the medians (`benchmarks/common.py` `verdict`, which write_bench.py uses too):
+`≤ 1.5×` on the ratio, `< 0.5 s` on caseapp's own figure, `≥ 0.5×` for rates (pages/s). The
+write-side figures (CSV import, bundle import, verify, generation) come from
+`benchmarks/write_bench.py` when it is there: every `bench_*` function of it is called with
+the keyword arguments it names among `work, big, db, rows, runs, quick, records, seizures`
+and returns `common.Figure` rows.
 """
 
 from __future__ import annotations
-
-import os as _os
-
-# Benchmarks measure plain databases (new ones are encrypted by default); crypto_bench.py
-# measures encrypted ones beside them.
-_os.environ.setdefault("CASEAPP_PLAIN", "1")
 
 import argparse
 import contextlib
@@ -28,7 +22,6 @@ import datetime as dt
 import inspect
 import os
 import platform
-import re
 import shutil
 import sqlite3
 import statistics
@@ -36,76 +29,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Sets CASEAPP_PLAIN=1 (benchmarks measure plain databases; crypto_bench.py measures encrypted
+# ones beside them) before anything imports caseapp.
+from benchmarks.common import Figure, run_process, table  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "out"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 QUERIES = ["Manzanillo", "vitamin C", "武汉金瑞", "金瑞", "Harbourline Logistics",
            "EX-00042-000017", "dog food", "S.A. de C.V. 4", "García López", "sales12@"]
 BIG_CASE = "BIG-0001"
-
-
-class Figure(NamedTuple):
-    name: str
-    caseapp: Sequence[float]
-    raw: Sequence[float] | None
-    unit: str
-    target: str
-    note: str = ""
-
-
-def _fmt(samples: Sequence[float] | None, unit: str) -> str:
-    if not samples:
-        return "—"
-    low, mid = min(samples), statistics.median(samples)
-    return f"{low:.4g} / {mid:.4g} {unit}"
-
-
-def _median(samples: Sequence[float] | None) -> float | None:
-    return statistics.median(samples) if samples else None
-
-
-SCALE = {"s": 1.0, "ms": 1e-3, "min": 60.0, "MB": 1.0, "MiB": 1.0, "pages/s": 1.0}
-CONDITION = re.compile(r"([≤<≥>])\s*([\d.]+)\s*(×|x|ms|min|s|MiB|MB|pages/s)?")
-
-
-def verdict(fig: Figure) -> str:
-    """`met`, `missed` or `` (no target): every condition of the target on the medians."""
-    conditions = CONDITION.findall(fig.target)
-    if not conditions:
-        return ""
-    ours, raw = _median(fig.caseapp), _median(fig.raw)
-    if ours is None:
-        return "not measured"
-    for op, number, unit in conditions:
-        limit = float(number)
-        if unit in ("×", "x", ""):
-            if not raw:
-                return "no baseline"
-            value = ours / raw
-        else:
-            value = ours * SCALE.get(fig.unit, 1.0) / SCALE.get(unit, 1.0)
-        ok = {"≤": value <= limit, "<": value < limit, "≥": value >= limit,
-              ">": value > limit}[op]
-        if not ok:
-            return "**missed**"
-    return "met"
-
-
-def table(figures: Iterable[Figure]) -> str:
-    lines = ["| figure | caseapp (min / median) | raw baseline (min / median) | ratio | target "
-             "| result | notes |", "|---|---|---|---|---|---|---|"]
-    for fig in figures:
-        ours, raw = _median(fig.caseapp), _median(fig.raw)
-        ratio = f"{ours / raw:.2f}×" if ours is not None and raw else "—"
-        lines.append(f"| {fig.name} | {_fmt(fig.caseapp, fig.unit)} | {_fmt(fig.raw, fig.unit)} "
-                     f"| {ratio} | {fig.target} | {verdict(fig)} | {fig.note} |")
-    return "\n".join(lines)
 
 
 def timed(fn: Callable[[], Any], runs: int) -> list[float]:
@@ -241,9 +180,7 @@ def bench_cli_start(big: Path, runs: int) -> list[Figure]:
     env = start_env()
 
     def run(args: list[str]) -> float:
-        start = time.perf_counter()
-        subprocess.run(args, capture_output=True, check=True, env=env)
-        return time.perf_counter() - start
+        return run_process(args, env=env)[0]
 
     raw_cmd = [sys.executable, "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1])"
                ".execute('SELECT ref, title FROM cases').fetchall())", str(big)]
@@ -265,12 +202,10 @@ def window_start(variant: str, db: Path) -> tuple[float, float, float]:
     """Seconds from process start to the painted window and to the filled window, and peak
     RSS in MiB."""
     started = time.time()
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "window_start.py"),
-                          variant, str(db)], capture_output=True, text=True, timeout=300,
-                         env=start_env())
-    if out.returncode != 0 or not out.stdout.strip():
-        raise SystemExit(f"window_start {variant} {db} failed: {out.stderr[-2000:]}")
-    painted, filled, rss = out.stdout.split()
+    _, out, _ = run_process([sys.executable, str(ROOT / "benchmarks" / "window_start.py"),
+                             variant, str(db)], timeout=300, what=f"window_start {variant} {db}",
+                             env=start_env())
+    painted, filled, rss = out.split()
     return float(painted) - started, float(filled) - started, float(rss)
 
 

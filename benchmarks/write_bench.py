@@ -6,10 +6,10 @@
 `--rows`: CSV rows to import and seizures to generate; `--big`: the database `verify` runs on
 (made by `python benchmarks/generate.py --seizures 1000000 --cases 1000`; skipped if missing).
 
-Each `bench_*` function returns rows of
-`(name, caseapp_seconds_samples, raw_seconds_samples, unit, target, note)` (raw samples empty
-when there is no raw side), so `benchmarks/run.py` can call them; run alone, this prints min
-and median of each side, the ratio of the minima, the target and met/missed.
+Each `bench_*` function returns `benchmarks.common.Figure` rows (raw samples empty when there
+is no raw side), so `benchmarks/run.py` can call them; run alone, this prints the same table as
+run.py: min and median of each side, the ratio of the medians, the target and met/missed on
+the medians (`common.verdict`).
 
 Baselines do the same database work as caseapp, on the same schema:
 - CSV import: a fresh database made by the same migrations (same indexes, foreign keys,
@@ -18,8 +18,12 @@ Baselines do the same database work as caseapp, on the same schema:
   bulk way caseapp fills it (insert trigger dropped, one INSERT ... SELECT, trigger back).
   caseapp's figure is the whole `caseapp import-csv` process (start-up included) and its peak
   RSS is read (VmHWM) from that same, first, import of the file into an empty case.
-- Bundle import: the same records' rows inserted into a fresh full-schema database (indexes,
-  foreign keys on, search index filled in bulk) in one transaction.
+- Bundle import: what the import stores, inserted raw into a fresh full-schema database in
+  one transaction: the records' rows (indexes, foreign keys on, search index filled in bulk),
+  and their changeset and ops (the change log the import stores with its indexes: caseapp
+  must keep every op it applies). The raw side reads the rows from the source database
+  before the timer; caseapp's figure includes reading the file and every check (signatures,
+  op ids, scope, conflicts), which the raw side has no counterpart for.
 """
 
 from __future__ import annotations
@@ -29,11 +33,8 @@ import csv
 import os
 import shutil
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import uuid
 from collections.abc import Callable
@@ -42,33 +43,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import Figure, run_measured  # noqa: E402  (sets CASEAPP_PLAIN)
+from benchmarks.common import table as results_table  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "out"
-
-Row = tuple[str, list[float], list[float], str, str, str]
-
-# Run a module with the peak RSS of this very process (VmHWM) written to stderr at exit.
-_HWM = textwrap.dedent("""
-    import atexit, runpy, sys
-    def _hwm():
-        line = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]
-        sys.stderr.write(chr(10) + line)
-    atexit.register(_hwm)
-    target, *rest = sys.argv[1:]
-    sys.argv = [target, *rest]
-    runpy.run_module(target, run_name='__main__', alter_sys=True)
-    """)
-
-
-def run_measured(module: str, *args: str) -> tuple[float, float, str]:
-    """Run `python -m module args` once; (seconds, peak RSS MiB of that run, stdout)."""
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _HWM, module, *args], capture_output=True,
-                          text=True)
-    took = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{module} {' '.join(args)} failed: {proc.stderr[-2000:]}")
-    kib = [int(x.split()[1]) for x in proc.stderr.splitlines() if x.startswith("VmHWM")]
-    return took, (kib[-1] / 1024 if kib else float("nan")), proc.stdout
 
 
 def _fresh_db(path: Path, case_ref: str | None = "BENCH") -> None:
@@ -152,7 +130,7 @@ def raw_csv_import(db: Path, csv_path: Path) -> float:
     return took
 
 
-def bench_csv_import(rows: int, runs: int = 3, work: Path | None = None) -> list[Row]:
+def bench_csv_import(rows: int, runs: int = 3, work: Path | None = None) -> list[Figure]:
     work = work or Path(tempfile.mkdtemp(prefix="write-bench-", dir=OUT))
     csv_path = write_seizure_csv(work / "seizures.csv", rows)
     ours: list[float] = []
@@ -172,11 +150,11 @@ def bench_csv_import(rows: int, runs: int = 3, work: Path | None = None) -> list
             _remove_db(path)
     csv_path.unlink()
     return [
-        (f"CSV import, {rows:,} seizures (`caseapp import-csv`, first import)", ours, raws,
-         "s", "≤ 3×", "caseapp: the whole process; raw: sqlite3 reading the CSV into the same "
-         "schema, search index filled in bulk, WAL + synchronous=FULL"),
-        (f"  peak RSS of that import ({rows:,} rows)", peaks, [], "MiB",
-         "≤ 300 MiB at 1 M rows, flat", "VmHWM of the import process"),
+        Figure(f"CSV import, {rows:,} seizures (`caseapp import-csv`, first import)", ours,
+               raws, "s", "≤ 3×", "caseapp: the whole process; raw: sqlite3 reading the CSV "
+               "into the same schema, search index filled in bulk, WAL + synchronous=FULL"),
+        Figure(f"  peak RSS of that import ({rows:,} rows)", peaks, [], "MiB",
+               "≤ 300 MiB at 1 M rows, flat", "VmHWM of the import process"),
     ]
 
 
@@ -220,23 +198,43 @@ def _trusting_db(path: Path, work: Path) -> Any:
     return ws
 
 
+OP_COLUMNS = ("op_id", "changeset_id", "kind", "uid", "case_uid", "fields", "prev", "hlc",
+              "site_id", "author_key")
+CHANGESET_COLUMNS = ("id", "author_key", "author_name", "public_key", "site_id", "hlc",
+                     "signature", "received_at")
+
+
 def raw_bundle_insert(src: Path, dst: Path) -> float:
-    """The bundle's records (its case and seizures) inserted raw into a fresh full-schema
-    database: same indexes, foreign keys on, search index filled in bulk, one transaction."""
+    """What the import of the bundle stores, inserted raw into a fresh full-schema database in
+    one transaction: its records (the case and its seizures; same indexes, foreign keys on,
+    search index filled in bulk), their changeset (numbered after the receiver's last, as
+    the import numbers it) and their ops (with the ops table's indexes)."""
     con = sqlite3.connect(src)
     tables = {}
     for table in ("cases", "seizures"):
         cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] != "id"]
         tables[table] = (cols, con.execute(f"SELECT {', '.join(cols)} FROM {table} "
                                            "ORDER BY id").fetchall())
+    new_ops = "kind IN ('case', 'seizure')"  # the catalogue's ops are the receiver's already
+    ops = con.execute(f"SELECT {', '.join(OP_COLUMNS)} FROM ops WHERE {new_ops} "
+                      "ORDER BY seq").fetchall()
+    changesets = con.execute(
+        f"SELECT {', '.join(CHANGESET_COLUMNS)} FROM changesets WHERE id IN "
+        f"(SELECT changeset_id FROM ops WHERE {new_ops}) ORDER BY seq").fetchall()
     con.close()
     out = _raw_con(dst)
     start = time.perf_counter()
     out.execute("BEGIN")
+    last = out.execute("SELECT coalesce(max(seq), 0) FROM changesets").fetchone()[0]
+    out.executemany(f"INSERT INTO changesets (seq, {', '.join(CHANGESET_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * (len(CHANGESET_COLUMNS) + 1))})",
+                    [(last + i, *cs) for i, cs in enumerate(changesets, start=1)])
     for table, kind in (("cases", "case"), ("seizures", "seizure")):
         cols, rows = tables[table]
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         _bulk_fts(out, kind, lambda sql=sql, rows=rows: out.executemany(sql, rows))
+    out.executemany(f"INSERT INTO ops ({', '.join(OP_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(OP_COLUMNS))})", ops)
     out.execute("COMMIT")
     took = time.perf_counter() - start
     out.close()
@@ -244,7 +242,7 @@ def raw_bundle_insert(src: Path, dst: Path) -> float:
 
 
 def bench_bundle_import(records: int = 10_000, runs: int = 3,
-                        work: Path | None = None) -> list[Row]:
+                        work: Path | None = None) -> list[Figure]:
     from caseapp.services.bundles import BundleService
 
     work = work or Path(tempfile.mkdtemp(prefix="write-bench-", dir=OUT))
@@ -265,13 +263,13 @@ def bench_bundle_import(records: int = 10_000, runs: int = 3,
         for path in (dst, raw_db):
             _remove_db(path)
     _remove_db(src)
-    return [(f"bundle import, {records:,} seizures + case into an empty database", ours, raws,
-             "s", "≤ 3×", "raw: the same rows into the full schema (indexes, foreign keys, "
-             "search index in bulk), one transaction")]
+    return [Figure(f"bundle import, {records:,} seizures + case into an empty database", ours,
+                   raws, "s", "≤ 3×", "raw: the same rows, changeset and ops into the full "
+                   "schema (indexes, foreign keys, search index in bulk), one transaction")]
 
 
 # --- generating a database ---------------------------------------------------------------------
-def bench_generate(seizures: int, runs: int = 3, work: Path | None = None) -> list[Row]:
+def bench_generate(seizures: int, runs: int = 3, work: Path | None = None) -> list[Figure]:
     """`generate.py` (every record through the services and the change log)."""
     from benchmarks.generate import generate
 
@@ -284,14 +282,14 @@ def bench_generate(seizures: int, runs: int = 3, work: Path | None = None) -> li
         ours.append(time.perf_counter() - start)
         _remove_db(out)
     scale = 1_000_000 / seizures / 60
-    return [(f"generate.py, {seizures:,} seizures with their change log, scaled to 1 M",
-             [t * scale for t in ours], [], "min", "≤ 10 min",
-             f"{seizures / min(ours):,.0f} seizures/s (a run of {seizures:,}, linearly scaled; "
-             "the 1 M run itself is in the closing note)")]
+    return [Figure(f"generate.py, {seizures:,} seizures with their change log, scaled to 1 M",
+                   [t * scale for t in ours], [], "min", "≤ 10 min",
+                   f"{seizures / min(ours):,.0f} seizures/s (a run of {seizures:,}, linearly "
+                   "scaled; the 1 M run itself is in the closing note)")]
 
 
 # --- verify -------------------------------------------------------------------------------------
-def bench_verify(db: Path, runs: int = 3) -> list[Row]:
+def bench_verify(db: Path, runs: int = 3) -> list[Figure]:
     """`caseapp verify` on `db` (the 1 M-seizure database of generate.py): time and peak RSS
     of the whole process, each run."""
     seconds: list[float] = []
@@ -302,39 +300,12 @@ def bench_verify(db: Path, runs: int = 3) -> list[Row]:
         peaks.append(peak)
     records = next((line.split(":", 1)[1].strip() for line in out.splitlines()
                     if "change log vs tables" in line), "")
-    return [(f"`caseapp verify`, {db.name}", seconds, [], "s", "≤ 60 s", records),
-            ("  peak RSS of verify", peaks, [], "MiB", "flat", "VmHWM of the verify process")]
+    return [Figure(f"`caseapp verify`, {db.name}", seconds, [], "s", "≤ 60 s", records),
+            Figure("  peak RSS of verify", peaks, [], "MiB", "flat",
+                   "VmHWM of the verify process")]
 
 
 # --- running alone ------------------------------------------------------------------------------
-def report(rows: list[Row]) -> str:
-    lines = ["| figure | caseapp min / median | raw min / median | ratio (min) | target | met "
-             "| notes |", "|---|---|---|---|---|---|---|"]
-    for name, ours, raws, unit, target, note in rows:
-        mine = f"{min(ours):.4g} / {statistics.median(ours):.4g} {unit}"
-        raw = f"{min(raws):.4g} / {statistics.median(raws):.4g} {unit}" if raws else "—"
-        ratio = f"{min(ours) / min(raws):.2f}×" if raws else "—"
-        lines.append(f"| {name} | {mine} | {raw} | {ratio} | {target} | {met(ours, raws, target)}"
-                     f" | {note} (n={len(ours)}) |")
-    return "\n".join(lines)
-
-
-def met(ours: list[float], raws: list[float], target: str) -> str:
-    """met/missed for the targets this module uses (`≤ N×`, `≤ N s`, `≤ N MiB ...`)."""
-    parts = target.replace("≤", "").split()
-    if not parts:
-        return ""
-    try:
-        bound = float(parts[0].rstrip("×"))
-    except ValueError:
-        return ""
-    if parts[0].endswith("×"):
-        value = min(ours) / min(raws) if raws else float("nan")
-    else:
-        value = min(ours)
-    return "met" if value <= bound else "missed"
-
-
 BENCHES = ("csv", "bundle", "generate", "verify")
 
 
@@ -350,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="write-bench-", dir=OUT))
     os.environ["CASEAPP_HOME"] = str(work / "home")
     os.environ.setdefault("CASEAPP_USER", "bench")
-    rows: list[Row] = []
+    rows: list[Figure] = []
     only = set(args.only.split(","))
     if "csv" in only:
         rows += bench_csv_import(args.rows, args.runs, work)
@@ -360,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_generate(args.rows, args.runs, work)
     if "verify" in only and args.big.exists():
         rows += bench_verify(args.big, args.runs)
-    print(report(rows))
+    print(results_table(rows))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

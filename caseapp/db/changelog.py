@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
@@ -29,10 +30,11 @@ from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import NotFoundError, PermissionDenied
 from caseapp.paths import keys_dir
 from caseapp.sync.canonical import (
+    TEXTS,
     canonical_hash,
     canonical_json,
     canonical_text,
-    checked_text,
+    created_texts,
     op_text_hash,
 )
 from caseapp.sync.hlc import HybridClock, wall_ms_now
@@ -149,13 +151,14 @@ class UnitOfWork:
         self._pending[kind][uid] = row
         fields = {n: (to_json[n](v) if n in to_json else v) for n, v in row.items()
                   if n in specs and v not in (None, ())}
-        self._add_op(kind, uid, fields, {}, row.get("case_uid") or case_uid)
+        # The op's fields and the audit entry's changes, encoded from one pass over the values.
+        fields_text, changes_text = created_texts(fields)
+        self._add_op(kind, uid, fields, {}, row.get("case_uid") or case_uid, fields_text)
         # A case's own entries carry its uid: its History and report show who opened it.
         self.audit("create", kind=kind, record_uid=uid,
                    case_uid=row.get("case_uid") or case_uid or (uid if kind == "case" else None),
-                   changes=(changes := {n: [None, v] for n, v in fields.items()}))
-        # The op's fields were checked for floats when it was hashed (_add_op).
-        self._audit[-1][CHANGES_TEXT] = checked_text(changes)
+                   changes={n: [None, v] for n, v in fields.items()})
+        self._audit[-1][CHANGES_TEXT] = changes_text
         return uid
 
     def update(self, kind: str, uid: str, changes: dict[str, Any], *, action: str = "update",
@@ -267,12 +270,14 @@ class UnitOfWork:
         self._may_write = True
 
     def _add_op(self, kind: str, uid: str, fields: dict[str, Any],
-                prev: dict[str, list[str]], case_uid: str | None) -> None:
+                prev: dict[str, list[str]], case_uid: str | None,
+                fields_text: str | None = None) -> None:
         self._check_role()
         hlc = self.clock.tick()
         author_key = self.identity.signer.key_id
         # Encoded once: the texts the op id covers are the texts stored (write_changeset).
-        fields_text = canonical_text(fields)
+        if fields_text is None:
+            fields_text = canonical_text(fields)
         prev_text = canonical_text(prev) if prev else "{}"
         op = {
             "kind": kind, "uid": uid, "case_uid": case_uid, "fields": fields, "prev": prev,
@@ -341,13 +346,26 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
            f"VALUES ({', '.join('?' * len(names))})")
-    pairs = list(zip(names, procs, strict=True))
-    conn.exec_driver_sql(sql, [
-        tuple(row[n] if p is None else p(row[n]) for n, p in pairs)
-        for row in rows])
+    # One C call per row for the values (a tuple, for two or more names), then only the
+    # columns whose stored form differs are converted.
+    get = itemgetter(*names)
+    convert = [(i, p) for i, p in enumerate(procs) if p is not None]
+    if len(names) == 1:
+        one = procs[0]
+        params: list[Any] = [(row[names[0]] if one is None else one(row[names[0]]),)
+                             for row in rows]
+    elif not convert:
+        params = [get(row) for row in rows]
+    else:
+        params = []
+        for row in rows:
+            values = list(get(row))
+            for i, p in convert:
+                values[i] = p(values[i])
+            params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
 
 
-TEXTS = "_texts"  # an op's (fields, prev) canonical text, kept by the unit that made it
 _INSERT_OPS = ("INSERT INTO ops (op_id, changeset_id, kind, uid, case_uid, fields, prev, hlc, "
                "site_id, author_key) VALUES (?,?,?,?,?,?,?,?,?,?)")
 
@@ -368,21 +386,30 @@ def write_changeset(session: Session, signer: Signer, site_id: str, hlc: str,
         public_key=signer.public_hex, site_id=site_id, hlc=hlc,
         signature=sign_op_ids(signer, op_ids), received_at=received_at,
     ))
-    # The driver's executemany: no per-row work by the ORM or Core; JSON as JSONText writes it.
+    insert_ops(session.connection(), ops, changeset_id)
+    note_changeset(session, changeset_id)
+    return changeset_id
+
+
+def insert_ops(conn: Connection, ops: list[dict[str, Any]],
+               changeset_id: str | None = None) -> None:
+    """Insert ops (under `changeset_id`, or each op's own `changeset_id`) with the driver's
+    executemany: no per-row work by the ORM or Core. `fields` and `prev` are stored as the
+    canonical text kept with the op (TEXTS: the text its id was made or checked from), or
+    encoded as JSONText writes them."""
     def encode(value: Any) -> str | None:
         return None if value is None else JSONText.encode(value)
 
     def texts(op: dict[str, Any]) -> tuple[str | None, str | None]:
-        if TEXTS in op:  # encoded by the unit of work when it hashed the op
-            return op[TEXTS]  # type: ignore[no-any-return]
+        kept = op.get(TEXTS)
+        if kept is not None:
+            return kept  # type: ignore[no-any-return]
         return encode(op["fields"]), encode(op["prev"])
 
-    session.connection().exec_driver_sql(_INSERT_OPS, [
-        (op["op_id"], changeset_id, op["kind"], op["uid"], op.get("case_uid"),
-         *texts(op), op["hlc"], op["site_id"], op["author_key"])
+    conn.exec_driver_sql(_INSERT_OPS, [
+        (op["op_id"], changeset_id or op["changeset_id"], op["kind"], op["uid"],
+         op.get("case_uid"), *texts(op), op["hlc"], op["site_id"], op["author_key"])
         for op in ops])
-    note_changeset(session, changeset_id)
-    return changeset_id
 
 
 @contextmanager

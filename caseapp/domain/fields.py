@@ -81,6 +81,9 @@ class FieldSpec:
         return self.parse(value)
 
 
+_ONE = Decimal(1)
+
+
 def decimal_text(value: Decimal | str | int) -> str:
     """Canonical text of a decimal: no exponent, no trailing zeros ("1.5", "200")."""
     d = Decimal(str(value))
@@ -163,10 +166,10 @@ def number_text(text: str, mark: str | None = None) -> str:
     mark = mark or current_decimal_mark()
     text = text.strip()
     point, comma = (".", ",") if mark == "point" else (",", ".")
+    if _PLAIN[mark].fullmatch(text):  # the usual case first (the two forms never overlap)
+        return text.replace(point, ".")
     if _GROUPED[mark].fullmatch(text):
         return text.replace(comma, "").replace(point, ".")
-    if _PLAIN[mark].fullmatch(text):
-        return text.replace(point, ".")
     if "," in text or "." in text:
         example = "1.5 or 1,500" if mark == "point" else "1,5 or 1.500"
         other = "comma" if mark == "point" else "point"
@@ -191,7 +194,16 @@ def _decimal(spec: FieldSpec, value: Any) -> Decimal:
     d = Decimal(text)
     if not d.is_finite():
         raise ValidationError(f"{spec.title}: {value!r} is not a number.", field=spec.name)
-    return Decimal(decimal_text(d))
+    return canonical_decimal(d)
+
+
+def canonical_decimal(d: Decimal) -> Decimal:
+    """`Decimal(decimal_text(d))` without the round trip through text: the same digits and
+    exponent (a number that normalizing rounds to a whole one takes the text way)."""
+    if d == d.to_integral_value():
+        return d.quantize(_ONE)
+    n = d.normalize()
+    return n if n != n.to_integral_value() else Decimal(decimal_text(d))
 
 
 def _int(spec: FieldSpec, value: Any) -> int:

@@ -10,14 +10,13 @@ settled by a deterministic rename op; conflicts are re-derived for every touched
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, literal, literal_column, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.db import fts, match_index
@@ -27,7 +26,7 @@ from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import BundleRejected
 from caseapp.services.bundle_scope import scope_problem
-from caseapp.services.bundle_store import chunks
+from caseapp.services.bundle_store import JSON_BATCH, chunks, json_list
 from caseapp.sync.merge import OpView, merge_record
 from caseapp.sync.ops import MERGE_SITE, Contest, record_contests, rename_op, view
 
@@ -52,7 +51,7 @@ class _OpMeta:
 
 def load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_OpMeta]]:
     out: dict[str, list[_OpMeta]] = defaultdict(list)
-    for part in chunks(uids):
+    for part in chunks(uids, JSON_BATCH):
         rows = session.execute(
             select(Op.uid, Op.op_id, Op.fields, Op.prev, Op.hlc, Op.site_id,
                    Changeset.received_at, Changeset.author_name)
@@ -61,13 +60,6 @@ def load_ops(session: Session, kind: str, uids: list[str]) -> dict[str, list[_Op
         for r in rows:
             out[r[0]].append(_OpMeta(OpView(r[1], r[2], r[3], r[4], r[5]), r[6], r[7]))
     return out
-
-
-def json_list(values: list[str]) -> Any:
-    """`SELECT value FROM json_each(?)`: a list for `IN` as one parameter (an expanding
-    parameter costs SQLAlchemy a compile per list length)."""
-    return select(literal_column("value")).select_from(
-        func.json_each(literal(json.dumps(values))))
 
 
 def to_column(spec_type: str, value: Any) -> Any:
@@ -86,24 +78,27 @@ def to_column(spec_type: str, value: Any) -> Any:
 
 
 @cache
-def _columns(kind: str) -> tuple[tuple[str, str, bool], ...]:
-    """(name, type, whether `to_column` changes a non-empty value) of each field of `kind`."""
-    return tuple((name, spec.type, spec.type in ("list", "bool", "date", "decimal"))
-                 for name, spec in spec_map(kind).items())
+def _columns(kind: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The field names of `kind`, and (name, type) of those whose stored form `to_column`
+    changes (list, bool, date, decimal)."""
+    specs = spec_map(kind)
+    return tuple(specs), tuple((name, spec.type) for name, spec in specs.items()
+                               if spec.type in ("list", "bool", "date", "decimal"))
 
 
 def build_row(kind: str, metas: list[_OpMeta]) -> dict[str, Any]:
     """The row of a record as the merge of its ops says, with meta from its changesets."""
+    names, converting = _columns(kind)
     if len(metas) == 1:  # a record made in one op: its fields are the merge (fast path)
         values = metas[0].view.fields
+        authored = metas
     else:
         values = {n: state.value for n, state in merge_record(m.view for m in metas).items()}
-    row = {}
-    for name, spec_type, converts in _columns(kind):
-        value = values.get(name)
-        row[name] = to_column(spec_type, value) if converts else value
-    authored = sorted((m for m in metas if m.view.site_id != MERGE_SITE),
-                      key=lambda m: m.view.order) or sorted(metas, key=lambda m: m.view.order)
+        authored = sorted((m for m in metas if m.view.site_id != MERGE_SITE),
+                          key=lambda m: m.view.order) or sorted(metas, key=lambda m: m.view.order)
+    row = dict(zip(names, map(values.get, names), strict=True))
+    for name, spec_type in converting:
+        row[name] = to_column(spec_type, row[name])
     row.update(created_at=authored[0].made_at, created_by=authored[0].author,
                updated_at=authored[-1].made_at)
     return row
@@ -156,7 +151,7 @@ class Applier:
             return
         loaded = load_ops(self.session, kind, uids)
         table = table_of(kind)
-        for part in chunks(uids):
+        for part in chunks(uids, JSON_BATCH):
             for row in self.session.execute(select(table).where(table.c.uid.in_(json_list(part)))
                                             ).mappings():
                 self.stored[(kind, row["uid"])] = dict(row)
@@ -177,7 +172,7 @@ class Applier:
         for uid, row in mine.items():
             groups[(row.get(scope) if scope else None, row[key_field])].add(uid)
         keys = [k[1] for k in groups]
-        for part in chunks(keys):
+        for part in chunks(keys, JSON_BATCH):
             query = select(table.c.uid, table.c[key_field],
                            *( [table.c[scope]] if scope else [])).where(
                 table.c[key_field].in_(json_list(part)))
@@ -241,12 +236,18 @@ class Applier:
                 for part in chunks(updates, 2000):
                     self.session.connection().execute(stmt, part)
             # Creation order, so lists sorted by local id read as on the exporting machine.
-            inserts.sort(key=lambda r: min(m.view.order for m in self.ops[(kind, r["uid"])]))
+            inserts.sort(key=lambda r: self._first_order(kind, r["uid"]))
             # Many rows: indexed for search in one statement, not one trigger run each.
             with fts.bulk_insert(self.session.connection(), kind, len(inserts)):
                 if inserts:
                     insert_rows(self.session.connection(), table, inserts)
             self.result.new_records += len(inserts)
+
+    def _first_order(self, kind: str, uid: str) -> tuple[str, str, str]:
+        metas = self.ops[(kind, uid)]
+        if len(metas) == 1:
+            return metas[0].view.order
+        return min(m.view.order for m in metas)
 
     def _conflicts(self) -> None:
         """Re-derive the conflicts of every touched record (rows of `conflicts` are an index)."""
@@ -254,12 +255,12 @@ class Applier:
         before: set[tuple[str, str, str]] = set()
         for kind in {k for k, _ in keys}:
             uids = [u for k, u in keys if k == kind]
-            for part in chunks(uids):
+            for part in chunks(uids, JSON_BATCH):
                 found = self.session.execute(select(Conflict.uid, Conflict.field).where(
-                    Conflict.kind == kind, Conflict.uid.in_(part))).all()
+                    Conflict.kind == kind, Conflict.uid.in_(json_list(part)))).all()
                 before.update((kind, r[0], r[1]) for r in found)
                 self.session.execute(delete(Conflict).where(Conflict.kind == kind,
-                                                            Conflict.uid.in_(part)))
+                                                            Conflict.uid.in_(json_list(part))))
         rows = []
         for (kind, uid), metas in self.ops.items():
             for contest in record_contests([m.view for m in metas]):

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.db.models import Case, Op, table_of
-from caseapp.services.bundle_store import chunks
-from caseapp.sync.scope import CASE_SCOPED, POINTERS, label, pointers
+from caseapp.services.bundle_store import JSON_BATCH, chunks, json_list
+from caseapp.sync.scope import CASE_SCOPED, POINTERS, READABLE, label, pointers
 
 Key = tuple[str, str]
 
@@ -47,9 +47,9 @@ def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, A
             return (f"it would change {label(op['kind'], op['uid'], old)}, which belongs to "
                     f"{_case_ref(session, old['case_uid'])} on this machine")
     uids = sorted({op["uid"] for op in scoped})
-    for part in chunks(uids):  # ops of it stored under another case (not yet a row)
+    for part in chunks(uids, JSON_BATCH):  # ops of it stored under another case (no row yet)
         hit = session.execute(select(Op.kind, Op.uid, Op.case_uid).where(
-            Op.uid.in_(part), Op.case_uid != scope,
+            Op.uid.in_(json_list(part)), Op.case_uid != scope,
             Op.kind.in_(CASE_SCOPED))).first()
         if hit is not None:
             return (f"it would change {hit[0]} {hit[1]}, whose earlier changes here belong to "
@@ -61,9 +61,21 @@ def scope_problem(session: Session, scope: str, new_ops: Iterable[Mapping[str, A
     # Every value an op sets counts, not only the one the merge shows now: a losing value
     # can win later (a conflict resolved its way).
     candidates = [((kind, uid), row) for (kind, uid), row in rows.items()]
-    candidates += [((op["kind"], op["uid"]), {**rows.get((op["kind"], op["uid"]), {}),
-                                              **op["fields"]}) for op in scoped]
+    for op in scoped:
+        key, fields = (op["kind"], op["uid"]), op["fields"]
+        shown = rows.get(key)
+        # An op whose pointers (and readable key, which names it) are what its row shows
+        # already adds nothing to check: the usual case, a record made by one op.
+        if shown is not None and all(shown.get(f) == fields[f] for f in _SEEN[op["kind"]]
+                                     if f in fields):
+            continue
+        candidates.append((key, {**(shown or {}), **fields}))
     return _pointer_problem(session, scope, rows, candidates)
+
+
+# The fields of a row that the pointer check reads: its pointers and the key its label shows.
+_SEEN = {kind: {f for pair in POINTERS.get(kind, ()) for f in pair if not f.startswith("=")}
+         | ({READABLE[kind]} if kind in READABLE else set()) for kind in CASE_SCOPED}
 
 
 def _pointer_problem(session: Session, scope: str, rows: Mapping[Key, Mapping[str, Any]],

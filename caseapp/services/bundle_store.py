@@ -8,14 +8,15 @@ already (re-import is a no-op). `chunks` batches the `IN (...)` lists of every b
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, literal, literal_column, select
 from sqlalchemy.orm import Session
 
-from caseapp.db.changelog import insert_rows
+from caseapp.db.changelog import insert_ops
 from caseapp.db.models import (
     Blob,
     BundleImport,
@@ -23,11 +24,11 @@ from caseapp.db.models import (
     ChangesetOpList,
     Op,
     QuarantinedOp,
-    core_table,
 )
 from caseapp.sync.changesets import Held
 
 BATCH = 500
+JSON_BATCH = 20_000  # ids per `json_list` parameter (one parameter: no SQLite limit applies)
 
 
 def chunks(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -36,11 +37,18 @@ def chunks(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
         yield items[i:i + size]
 
 
+def json_list(values: list[str]) -> Any:
+    """`SELECT value FROM json_each(?)`: a list for `IN` as one parameter (an expanding
+    parameter costs SQLAlchemy a coercion per value and a compile per list length)."""
+    return select(literal_column("value")).select_from(
+        func.json_each(literal(json.dumps(values))))
+
+
 def existing_op_ids(session: Session, op_ids: list[str]) -> set[str]:
     """Those of `op_ids` this database holds already."""
     found: set[str] = set()
-    for part in chunks(op_ids):
-        found.update(session.execute(select(Op.op_id).where(Op.op_id.in_(part))).scalars())
+    for part in chunks(op_ids, JSON_BATCH):
+        found.update(session.execute(select(Op.op_id).where(Op.op_id.in_(json_list(part)))).scalars())
     return found
 
 
@@ -71,11 +79,8 @@ def store_changesets(session: Session, changesets: list[dict[str, Any]],
         session.execute(insert(Changeset), rows)
     if lists:
         session.execute(insert(ChangesetOpList).prefix_with("OR IGNORE"), lists)
-    cols = ("op_id", "changeset_id", "kind", "uid", "case_uid", "fields", "prev", "hlc",
-            "site_id", "author_key")
-    if new_ops:  # the driver's executemany (bind conversion looked up once per column)
-        insert_rows(session.connection(), core_table(Op), [{c: op[c] for c in cols}
-                                                          for op in new_ops])
+    if new_ops:  # the driver's executemany; fields and prev as the text check_op checked
+        insert_ops(session.connection(), new_ops)
 
 
 def store_blobs(session: Session, blobs: Iterable[tuple[str, bytes]]) -> int:
@@ -106,5 +111,5 @@ def record_import(session: Session, manifest: dict[str, Any], now: str,
         summary=summary))
 
 
-__all__ = ["BATCH", "chunks", "existing_op_ids", "record_import", "store_blobs",
+__all__ = ["BATCH", "JSON_BATCH", "chunks", "existing_op_ids", "json_list", "record_import", "store_blobs",
            "store_changesets", "store_quarantine"]

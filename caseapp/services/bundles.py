@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from caseapp import __version__
 from caseapp.db import changelog
 from caseapp.errors import BundleRejected, CaseAppError
+from caseapp.gcpause import gc_paused
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.services import bundle_heads, bundle_import
 from caseapp.services.bundle_export import CaseContent, collect_case, write_bundle_file
@@ -169,8 +170,8 @@ class BundleService:
         path = Path(path)
         cancel = cancel or CancelToken()
         try:
-            with self._open(path, passphrase, key or self.ws.identity.signer,
-                            cancel) as plain:
+            with gc_paused(), self._open(path, passphrase, key or self.ws.identity.signer,
+                                         cancel) as plain:
                 progress(0, 5, "Checking the bundle")
                 with self._verify(plain, cancel, progress) as bundle:
                     return self._apply(bundle, path, cancel, progress)

@@ -28,6 +28,7 @@ from caseapp.domain.kinds import CSV_TEMPLATES
 from caseapp.domain.names import plain_key
 from caseapp.domain.records import spec_map
 from caseapp.errors import CaseAppError, ValidationError
+from caseapp.gcpause import gc_paused
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
 from caseapp.services.records import RecordService
 from caseapp.sync.ops import MAX_TEXT
@@ -324,12 +325,14 @@ class CsvImporter:
         `decimal` ("point" or "comma") is the file's decimal mark; None: the user's setting,
         unless only the other convention reads every number of the file (`detect_decimal_mark`).
         """
-        counted = _Counted(iter_rows(path, kind))  # a first pass: the rows and their numbers
-        mark, mark_from = (decimal, "given") if decimal else detect_decimal_mark(kind, counted)
-        for _ in counted:  # the rest of the first pass (the mark may be known early)
-            pass
-        with decimal_mark(mark):
-            result = self._import(kind, path, case, counted.n, progress, cancel)
+        with gc_paused():  # a bulk job: see caseapp/gcpause.py
+            counted = _Counted(iter_rows(path, kind))  # a first pass: rows and their numbers
+            mark, mark_from = ((decimal, "given") if decimal
+                               else detect_decimal_mark(kind, counted))
+            for _ in counted:  # the rest of the first pass (the mark may be known early)
+                pass
+            with decimal_mark(mark):
+                result = self._import(kind, path, case, counted.n, progress, cancel)
         return replace(result, decimal_mark=mark, decimal_mark_from=mark_from)
 
     def _import(self, kind: str, path: Path, case: str, total: int,

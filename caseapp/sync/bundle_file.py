@@ -99,17 +99,27 @@ def write_zip(out: IO[bytes], entries: Iterable[tuple[str, int, EntrySource]]) -
 def check_depth(value: Any, limit: int) -> None:
     """Reject JSON nested deeper than `limit` (iteratively: hostile input cannot recurse us).
 
-    A value at depth d (the top is 1) holds its members at d + 1; only containers are
-    walked, so the many scalars of a big bundle cost no step each."""
+    A value at depth d (the top is 1) holds its members at d + 1. The walk goes one level at
+    a time over containers only; a container whose members are all scalars (most of a big
+    bundle's fields) is passed by one look at the set of their types."""
     if limit < 1:
         raise BundleRejected(f"The bundle holds JSON nested deeper than {limit} levels.")
-    stack = [(value, 1)] if type(value) in (dict, list) else []
-    while stack:
-        item, depth = stack.pop()
-        members = item.values() if type(item) is dict else item
-        if members and depth + 1 > limit:
-            raise BundleRejected(f"The bundle holds JSON nested deeper than {limit} levels.")
-        stack.extend((v, depth + 1) for v in members if type(v) in (dict, list))
+    level = [value] if type(value) in _CONTAINERS else []
+    depth = 1
+    while level:
+        below: list[Any] = []
+        for item in level:
+            members = item.values() if type(item) is dict else item
+            if not members:
+                continue
+            if depth + 1 > limit:
+                raise BundleRejected(f"The bundle holds JSON nested deeper than {limit} levels.")
+            if not _CONTAINERS.isdisjoint(set(map(type, members))):
+                below += [v for v in members if type(v) in _CONTAINERS]
+        level, depth = below, depth + 1
+
+
+_CONTAINERS = frozenset((dict, list))
 
 
 def _no_constant(name: str) -> Any:

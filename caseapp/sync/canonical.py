@@ -10,6 +10,9 @@ import json
 from json.encoder import encode_basestring
 from typing import Any
 
+# An op's (fields, prev) canonical text, kept beside the op by whoever encoded it to check or
+# make its id, so the ops table stores the very text the id covers (changelog.insert_ops).
+TEXTS = "_texts"
 _SCALARS = frozenset((str, int, bool, type(None)))
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                            allow_nan=False).encode  # one encoder, not one per call
@@ -52,6 +55,31 @@ def checked_text(value: Any) -> str:
     """`canonical_text` of a value whose scalars were checked already (e.g. built from the
     values of an op's `fields`, which `canonical_text` checked): the float walk is skipped."""
     return _ENCODE(value)
+
+
+_LITERALS = {None: "null", True: "true", False: "false"}
+
+
+def created_texts(fields: dict[str, Any]) -> tuple[str, str]:
+    """The canonical text of a new record's op `fields`, and of its audit entry's changes
+    (`{name: [null, value]}`), from one encoding of each value: the same text as
+    `canonical_text` of each. A value other than a string, int, bool or None (a list) goes
+    through `canonical_text`, which refuses floats; so does a float."""
+    parts = []
+    for name in sorted(fields):
+        value = fields[name]
+        kind = type(value)
+        if kind is str:
+            text = encode_basestring(value)
+        elif value is None or kind is bool:
+            text = _LITERALS[value]
+        elif kind is int:
+            text = int.__repr__(value)
+        else:
+            text = canonical_text(value)
+        parts.append((encode_basestring(name), text))
+    return ("{" + ",".join(f"{n}:{t}" for n, t in parts) + "}",
+            "{" + ",".join(f"{n}:[null,{t}]" for n, t in parts) + "}")
 
 
 def _s(value: str | None) -> str:

@@ -10,16 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from caseapp.domain.kinds import UNIQUE_KEYS
 from caseapp.errors import BundleRejected
 from caseapp.sync.bundle_file import Limits, parse_json
-from caseapp.sync.canonical import canonical_hash, canonical_json
+from caseapp.sync.canonical import TEXTS, canonical_hash, canonical_json
 from caseapp.sync.hlc import HybridClock, parse_hlc, wall_ms_now
 from caseapp.sync.manifest import check_counts
-from caseapp.sync.ops import AUTHOR, HEX64, SITE, OpProblem, check_op
+from caseapp.sync.ops import AUTHOR, HEX64, SITE, OpProblem, check_op_texts
 from caseapp.sync.scope import check_op_scope
 from caseapp.sync.signing import key_id_of, verify_signature
 
@@ -40,6 +40,8 @@ Held = tuple[dict[str, Any], dict[str, Any], str]
 class IncomingChangeset:
     doc: dict[str, Any]
     line_no: int
+    # op id -> the canonical text of its fields and prev, as check_op_texts checked them
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
     @property
     def author_key(self) -> str:
@@ -148,18 +150,18 @@ def check_line(line: bytes, n: int, limits: Limits,
                              f"{doc['author_key']}) has a bad signature: it was altered on "
                              "the way. Nothing was imported.")
     signed = set(doc["op_ids"])
-    seen: set[str] = set()
+    texts: dict[str, tuple[str, str]] = {}
     for op in doc["ops"]:
         try:
-            check_op(op)
+            checked = check_op_texts(op)
         except OpProblem as exc:
             raise BundleRejected(f"Changeset line {n}: {exc}. Nothing was imported.") from None
-        if op["op_id"] not in signed or op["op_id"] in seen:
+        if op["op_id"] not in signed or op["op_id"] in texts:
             raise BundleRejected(f"Changeset line {n} carries an op its signature does not "
                                  "cover (or twice).")
         _check_author(doc, op, n)
-        seen.add(op["op_id"])
-    return IncomingChangeset(doc, n)
+        texts[op["op_id"]] = checked
+    return IncomingChangeset(doc, n, texts)
 
 
 def read_changesets(lines: Iterable[bytes], manifest: dict[str, Any], limits: Limits,
@@ -201,5 +203,6 @@ def split_quarantine(changesets: Iterable[IncomingChangeset], now_ms: Callable[[
                       f"machine's clock (the sender's clock is probably wrong); not applied")
             held += [(op, cs.doc, reason) for op in cs.ops]
         else:
-            apply += [{**op, "changeset_id": cs.doc["id"]} for op in cs.ops]
+            apply += [{**op, "changeset_id": cs.doc["id"], TEXTS: cs.texts.get(op["op_id"])}
+                      for op in cs.ops]
     return apply, held

@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from caseapp.domain.fields import FieldSpec, decimal_text
 from caseapp.domain.records import RECORD_TYPES, spec_map
-from caseapp.sync.canonical import canonical_hash, canonical_json, canonical_text, op_text_hash
+from caseapp.sync.canonical import canonical_hash, canonical_json, checked_text, op_text_hash
 from caseapp.sync.hlc import parse_hlc
 from caseapp.sync.merge import OpView, field_heads, merge_record
 
@@ -33,6 +33,13 @@ DELETE_FIELD = "deleted_at"
 RECORD_FIELD = "*"
 
 
+_PATTERNS = (("uid", UID), ("hlc", None), ("site_id", SITE), ("author_key", AUTHOR),
+             ("op_id", HEX64))
+# What decimal_text writes: no sign but "-", no leading zero, no exponent, no trailing zero.
+_CANONICAL_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+_FREE_TEXT = frozenset(("text", "ref"))  # types whose only rule is "a string up to MAX_TEXT"
+
+
 class OpProblem(ValueError):
     """An op that breaks the schema; the message names what is wrong."""
 
@@ -43,6 +50,8 @@ def _check_value(spec: FieldSpec, value: Any) -> None:
             raise OpProblem(f"field {spec.name!r} cannot be empty")
         return
     t = spec.type
+    if t in _FREE_TEXT and type(value) is str and len(value) <= MAX_TEXT:
+        return  # the common case first: any string up to the length limit
     if t == "bool":
         ok = isinstance(value, bool)
     elif t == "int":
@@ -83,6 +92,8 @@ def _is_datetime(text: str) -> bool:
 
 
 def _is_decimal(text: str) -> bool:
+    if len(text) <= 20 and _CANONICAL_DECIMAL.fullmatch(text):
+        return True  # the shape decimal_text writes, and too short to meet a precision limit
     try:
         d = Decimal(text)
         return d.is_finite() and decimal_text(d) == text
@@ -92,14 +103,20 @@ def _is_decimal(text: str) -> bool:
 
 def check_op(op: Any) -> dict[str, Any]:
     """Return the op if it matches the schema and its id; OpProblem otherwise."""
-    if not isinstance(op, dict) or set(op) != OP_KEYS:
+    check_op_texts(op)
+    return cast(dict[str, Any], op)
+
+
+def check_op_texts(op: Any) -> tuple[str, str]:
+    """`check_op`, returning the canonical text of the op's `fields` and `prev`: the texts
+    its id was checked against, which the ops table then stores as they are."""
+    if not isinstance(op, dict) or op.keys() != OP_KEYS:
         raise OpProblem("an op has missing or unknown keys")
     kind = op["kind"]
     if not isinstance(kind, str) or kind not in RECORD_TYPES:
         raise OpProblem(f"unknown record kind {str(kind)[:40]!r}")
     specs = spec_map(kind)
-    for key, pattern in (("uid", UID), ("hlc", None), ("site_id", SITE),
-                         ("author_key", AUTHOR), ("op_id", HEX64)):
+    for key, pattern in _PATTERNS:
         value = op[key]
         if not isinstance(value, str) or (pattern and not pattern.fullmatch(value)):
             raise OpProblem(f"an op has a malformed {key}")
@@ -114,9 +131,11 @@ def check_op(op: Any) -> dict[str, Any]:
     if not isinstance(fields, dict) or not isinstance(prev, dict) or len(fields) > 200:
         raise OpProblem("an op's fields or prev is not an object")
     for name, value in fields.items():
-        if name not in specs:
+        spec = specs.get(name)
+        if spec is None:
             raise OpProblem(f"{kind} records have no field {name[:60]!r}")
-        _check_value(specs[name], value)
+        if type(value) is not str or spec.type not in _FREE_TEXT or len(value) > MAX_TEXT:
+            _check_value(spec, value)  # (a string of free text up to MAX_TEXT passes as is)
     for name, ids in prev.items():
         if name not in specs:
             raise OpProblem(f"{kind} records have no field {name[:60]!r} (in prev)")
@@ -125,11 +144,13 @@ def check_op(op: Any) -> dict[str, Any]:
             raise OpProblem("an op's prev is malformed")
     # Assembled from the canonical text of fields and prev (the other members are strings,
     # checked above): the same bytes as the canonical JSON of the op without its id.
-    if op_text_hash(kind, op["uid"], op["case_uid"], canonical_text(fields),
-                    canonical_text(prev), op["hlc"], op["site_id"],
+    # Every value was checked above to be a string, an int, a bool, None or a list of strings
+    # (prev: lists of hex ids), so there is no float to look for: the checked encoder.
+    texts = checked_text(fields), checked_text(prev)
+    if op_text_hash(kind, op["uid"], op["case_uid"], *texts, op["hlc"], op["site_id"],
                     op["author_key"]) != op["op_id"]:
         raise OpProblem(f"op {op['op_id'][:16]}… does not match its id (altered on the way)")
-    return op
+    return texts
 
 
 def view(op: Mapping[str, Any]) -> OpView:

@@ -171,6 +171,18 @@ def test_a_seizure_pointing_at_another_cases_shipment_is_refused(setup, tmp_path
     assert "outside its case" in message
 
 
+def test_a_pointer_at_another_case_is_refused_even_when_it_loses_the_merge(
+        setup, tmp_path: Path) -> None:
+    """The merged row shows no shipment, but the losing op names another case's shipment (it
+    could win later, when a conflict is settled its way)."""
+    losing = make_op(setup, "seizure", setup["seizure_x"], setup["x"],
+                     {"shipment": setup["shipment_y"]}, hlc="001780000000000.00000")
+    winning = make_op(setup, "seizure", setup["seizure_x"], setup["x"], {"shipment": None})
+    message = refused(setup, tmp_path, with_changesets(
+        setup, changeset(setup["signer"], [losing, winning], site=setup["site"])))
+    assert "outside its case" in message and "would point (shipment)" in message
+
+
 def test_a_note_on_another_case_is_refused(setup, tmp_path: Path) -> None:
     op = make_op(setup, "note", "019a0000-0000-7000-8000-00000000bbbb", setup["x"], {
         "case_uid": setup["x"], "target_kind": "case", "target_uid": setup["y"],
