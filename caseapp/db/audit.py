@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,18 +72,18 @@ class ChainProblem:
 def iter_chain_problems(session: Session, batch: int = 20000) -> Iterator[ChainProblem]:
     """Walk the whole chain in seq order; yield each break (at most the first few matter).
 
-    Speed: rows are read with the driver (no ORM types) and each entry's canonical bytes are
-    assembled from the stored `changes` text, which JSONText already wrote canonically (sorted
-    keys, compact, UTF-8). Only an entry whose fast hash differs is re-hashed the reference way
-    (decode, canonical JSON), so a differently written but intact entry is never reported.
+    Speed: rows are read with the driver (its tuples: no ORM types or row objects; a damaged
+    page met on the way raises SQLite's own error, which verify phrases) and each entry's
+    canonical bytes are assembled from the stored `changes` text, which JSONText already wrote
+    canonically (sorted keys, compact, UTF-8). Only an entry whose fast hash differs is
+    re-hashed the reference way (decode, canonical JSON), so a differently written but intact
+    entry is never reported.
     """
     prev, expected_seq, last = GENESIS, 1, 0
     conn = session.connection()
     while True:
-        rows = conn.exec_driver_sql(_CHAIN_SQL, (last, batch)).fetchall()
-        if not rows:
-            return
-        for row in rows:
+        page_start = last
+        for row in cast(Iterable[Any], conn.exec_driver_sql(_CHAIN_SQL, (last, batch)).cursor):
             seq, stored_hash = row[0], row[11]
             if seq != expected_seq:
                 yield ChainProblem(seq, f"entry {expected_seq} is missing (next is {seq})")
@@ -92,6 +92,8 @@ def iter_chain_problems(session: Session, batch: int = 20000) -> Iterator[ChainP
             if _fast_hash(row) != stored_hash and _reference_hash(row) != stored_hash:
                 yield ChainProblem(seq, "its content does not match its hash (edited?)")
             prev, expected_seq, last = stored_hash, seq + 1, seq
+        if last == page_start:
+            return
 
 
 _CHAIN_SQL = ("SELECT seq, at, actor, action, outcome, kind, record_uid, case_uid, changes, "

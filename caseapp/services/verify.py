@@ -7,19 +7,26 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from json.scanner import make_scanner
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from caseapp.db import cipher
 from caseapp.db.audit import iter_chain_problems
-from caseapp.db.engine import Database, UnreadableDatabase
+from caseapp.db.base import DecimalFloat
+from caseapp.db.engine import Database, UnreadableDatabase, translate_error
 from caseapp.db.migrate import current_revision, head_revision, inspect_database
-from caseapp.db.models import AuditEntry, Changeset, ChangesetOpList, Op, table_of
+from caseapp.db.models import AuditEntry, Changeset, ChangesetOpList, table_of
+from caseapp.domain.fields import FieldSpec
 from caseapp.domain.records import KIND_ORDER, spec_map
 from caseapp.errors import CaseAppError, OlderSchema
 from caseapp.progress import CancelToken, ProgressCallback, no_progress
@@ -132,7 +139,7 @@ def _signatures(s: Session) -> CheckResult:
         if not verify_signature(public_key, signature, canonical_json(op_ids)):
             problems.append(f"changeset {cs_id[:16]}… (by {author}) has a bad signature")
 
-    rows = s.connection().exec_driver_sql(_OPS_BY_CHANGESET)
+    rows = _driver_rows(s.connection(), _OPS_BY_CHANGESET)
     for cs_id, group in itertools.groupby(rows, key=lambda r: r[1]):
         op_ids = []
         for row in group:
@@ -148,11 +155,23 @@ def _signatures(s: Session) -> CheckResult:
                        problems[:5])
 
 
-def _ops_by_record(s: Session, kind: str) -> Iterator[tuple[str, list[OpView]]]:
-    rows = s.execute(select(Op.uid, Op.op_id, Op.fields, Op.prev, Op.hlc, Op.site_id)
-                     .where(Op.kind == kind).order_by(Op.uid)).yield_per(5000)
-    for uid, group in itertools.groupby(rows, key=lambda r: r[0]):
-        yield uid, [OpView(r[1], r[2], r[3], r[4], r[5]) for r in group]
+def _ops_by_record(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[str, list[Any]]]:
+    """(uid, its op rows) from op rows in uid order."""
+    for uid, group in itertools.groupby(rows, key=itemgetter(0)):
+        yield uid, list(group)
+
+
+_scan = make_scanner(cast(Any, json.JSONDecoder()))
+
+
+def _loads(text: str) -> Any:
+    """`json.loads` of stored JSON text through the C scanner alone (no Python frames); text it
+    does not read whole goes to `json.loads`, which decodes or raises as before."""
+    try:
+        value, end = _scan(text, 0)
+    except (StopIteration, ValueError, TypeError):
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
 
 
 def _expected(views: list[OpView]) -> dict[str, Any]:
@@ -163,27 +182,101 @@ def _expected(views: list[OpView]) -> dict[str, Any]:
     return {name: state.value for name, state in merge_record(views).items()}
 
 
+def _expected_of(ops: list[Any]) -> dict[str, Any]:
+    """The merged fields of one record from its op rows (uid, op_id, fields, prev, hlc,
+    site_id); `prev` is stored canonically, so an op with none stores "{}"."""
+    if len(ops) == 1 and (ops[0][3] == "{}" or not _loads(ops[0][3])):
+        return cast(dict[str, Any], _loads(ops[0][2]))
+    return _expected([OpView(op_id, _loads(fields), _loads(prev), hlc, site_id)
+                      for _uid, op_id, fields, prev, hlc, site_id in ops])
+
+
+_DIALECT = sqlite.dialect()
+_MEMO_SIZE = 8192  # values remembered per column: dates, lists, flags repeat; memory bounded
+_MISSING = object()
+
+
+def _column_json(spec: FieldSpec, column: Any) -> Callable[[Any], Any] | None:
+    """From the driver's value of `column`, the value the ORM path gives (`spec.to_json` of
+    the column type's Python value), computed more cheaply; None: the driver's value is it.
+
+    The shortcuts give exactly what the ORM path gives: a decimal's REAL is written the way
+    `repr` writes it (the ORM path reads it back through `repr` too); other converted values
+    (dates, lists, flags) are remembered per column, as they repeat."""
+    dialect = _DIALECT
+    proc = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    to_json = spec.to_json
+
+    def convert(raw: Any) -> Any:
+        return to_json(raw if proc is None else proc(raw))
+
+    if proc is None:
+        if spec.type in ("list", "decimal", "date", "datetime"):
+            return lambda raw: raw if type(raw) is str else convert(raw)
+        return None  # to_json leaves every other type as it is
+    if spec.type == "decimal" and isinstance(column.type, DecimalFloat):
+        return partial(_decimal_json, convert)
+    cache: dict[Any, Any] = {}
+
+    def remembered(raw: Any) -> Any:
+        kind = type(raw)
+        if kind is not str and kind is not int and raw is not None:
+            return convert(raw)  # (a float equal to an int must not share its entry)
+        value = cache.get(raw, _MISSING)
+        if value is _MISSING:
+            value = convert(raw)
+            if len(cache) < _MEMO_SIZE:
+                cache[raw] = value
+        return value
+    return remembered
+
+
+def _gives_none(convert: Callable[[Any], Any]) -> bool:
+    try:
+        return convert(None) is None
+    except Exception:  # noqa: BLE001 - then it is called for NULL too, and fails there
+        return False
+
+
+def _decimal_json(convert: Callable[[Any], Any], raw: Any) -> Any:
+    """`decimal_text(_decimal_of(raw))` for a REAL: `repr` of the float without its ".0"
+    (an exponent, inf or nan take the long way)."""
+    if type(raw) is float:
+        text = repr(raw)
+        if "e" not in text and "n" not in text:
+            return text[:-2] if text.endswith(".0") else text
+    return convert(raw)
+
+
 def _log_vs_tables(s: Session, cancel: CancelToken | None) -> CheckResult:
     """Rebuild every record from its ops and compare with its row.
 
-    Rows and ops are both read in uid order (their indexes) and walked side by side, so
-    memory does not grow with the table; values are compared directly in their JSON form
-    (canonical text only when they differ, e.g. a list against a tuple)."""
+    Rows and ops are both read in uid order (their indexes) with the driver, and walked side
+    by side, so memory does not grow with the table. A row's values are turned into their
+    JSON form only where that differs from what the driver gives (dates, decimals, lists,
+    flags), and compared with the op values in one go; field by field (canonical text where
+    they differ, e.g. a list against a tuple) only when that finds a difference."""
     problems: list[str] = []
     records = 0
+    conn = s.connection()
     for kind in KIND_ORDER:
         specs = spec_map(kind)
         table = table_of(kind)
         names = list(specs)
-        defaults = {n: spec.to_json(() if spec.type == "list" else False
-                                    if spec.type == "bool" else None)
-                    for n, spec in specs.items()}
-        to_json = [(n, specs[n].to_json) for n in names]
-        rows = s.execute(select(table.c.uid, *(table.c[n] for n in names))
-                         .order_by(table.c.uid)).yield_per(5000)
-        row_iter = iter(rows)
+        defaults = [specs[n].to_json(() if specs[n].type == "list" else False
+                                     if specs[n].type == "bool" else None) for n in names]
+        converters = [(j, conv) for j, n in enumerate(names)
+                      if (conv := _column_json(specs[n], table.c[n])) is not None]
+        # a NULL most of these leave NULL (not a list): no call for it
+        keep_null = [(j, conv) for j, conv in converters if _gives_none(conv)]
+        converters = [c for c in converters if c not in keep_null]
+        columns = ", ".join(f'"{n}"' for n in names)
+        row_iter = _driver_rows(conn, f'SELECT "uid", {columns} FROM "{table.name}" '
+                                      'ORDER BY "uid"')
         row = next(row_iter, None)
-        for i, (uid, views) in enumerate(_ops_by_record(s, kind)):
+        op_rows = _driver_rows(conn, "SELECT uid, op_id, fields, prev, hlc, site_id FROM ops "
+                                     "WHERE kind = ? ORDER BY uid", (kind,))
+        for i, (uid, ops) in enumerate(_ops_by_record(op_rows)):
             if cancel and i % 1000 == 0:
                 cancel.check()
             while row is not None and row[0] < uid:
@@ -193,13 +286,19 @@ def _log_vs_tables(s: Session, cancel: CancelToken | None) -> CheckResult:
                 problems.append(f"{kind} {uid} is in the change log but not in its table")
                 continue
             records += 1
-            expected = _expected(views)
-            for j, (name, to_js) in enumerate(to_json, start=1):
-                want = expected.get(name, defaults[name])
-                have = to_js(row[j])
-                if have != want and _norm(have) != _norm(want):
-                    problems.append(f"{kind} {uid} field {name}: table has {have!r}, change "
-                                    f"log says {want!r}")
+            expected = _expected_of(ops)
+            want = list(map(expected.get, names, defaults))
+            have = list(row[1:])
+            for j, conv in keep_null:
+                if (value := have[j]) is not None:
+                    have[j] = conv(value)
+            for j, conv in converters:
+                have[j] = conv(have[j])
+            if have != want:
+                for name, h, w in zip(names, have, want, strict=True):
+                    if h != w and _norm(h) != _norm(w):
+                        problems.append(f"{kind} {uid} field {name}: table has {h!r}, change "
+                                        f"log says {w!r}")
             row = next(row_iter, None)
         while row is not None:
             problems.append(f"{kind} {row[0]} is in its table but has no change-log entry")
@@ -207,6 +306,15 @@ def _log_vs_tables(s: Session, cancel: CancelToken | None) -> CheckResult:
     return CheckResult("change log vs tables", not problems,
                        f"{records} records rebuilt from the change log and compared",
                        problems[:5])
+
+
+def _driver_rows(conn: Connection, sql: str,
+                 params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The rows of `sql` as the driver gives them, one at a time (tuples: no SQLAlchemy row
+    objects or type conversion; one at a time keeps the memory they use warm in the CPU
+    cache). A driver error on the way is SQLite's own (not translated): `_unless_unreadable`
+    phrases it."""
+    return iter(cast(Iterable[tuple[Any, ...]], conn.exec_driver_sql(sql, params).cursor))
 
 
 def _checkpoints(s: Session, witness: dict[str, Any] | None) -> CheckResult:
@@ -258,9 +366,21 @@ def _norm(value: Any) -> Any:
     return canonical_json(value)
 
 
+# Checks SQLite does alone (no Python per row): they run on a second connection in a thread,
+# beside the others, as SQLite lets go of Python's lock while it works. (The case-scope
+# queries are SQLite's alone too, but run with the others: on 1 M seizures that shares the
+# work between the two threads about evenly.)
+_ON_THE_SIDE = ("_integrity", "_foreign_keys")
+
+
 def verify_database(db: Database, progress: ProgressCallback = no_progress,
                     cancel: CancelToken | None = None) -> VerifyReport:
-    """Run every check (read-only) and return what each found."""
+    """Run every check (read-only) and return what each found.
+
+    `PRAGMA integrity_check` and the other checks SQLite does alone run on a second
+    connection, in a thread, while this one runs the rest; both connections read the same
+    snapshot of the database (`_one_snapshot`), so the checks agree with each other as if
+    they ran one after the other."""
     from caseapp.db.checkpoints import read_witness
     from caseapp.paths import keys_dir
 
@@ -269,26 +389,109 @@ def verify_database(db: Database, progress: ProgressCallback = no_progress,
     def _signed_checkpoints(s: Session) -> CheckResult:
         return _checkpoints(s, witness)
 
-    checks = [_integrity, _foreign_keys, _audit, _signed_checkpoints, _signatures, _cases,
-              _team]
-    results = []
-    with db.read() as s:
-        for i, check in enumerate(checks):
-            progress(i, len(checks) + 1, check.__name__.strip("_"))
-            results.append(_unless_unreadable(check.__name__, partial(check, s)))
-        progress(len(checks), len(checks) + 1, "change log")
-        results.append(_unless_unreadable("change log vs tables",
-                                          partial(_log_vs_tables, s, cancel)))
-    return VerifyReport(results)
+    def _change_log(s: Session) -> CheckResult:
+        return _log_vs_tables(s, cancel)
+
+    checks: list[Callable[[Session], CheckResult]] = [
+        _integrity, _foreign_keys, _audit, _signed_checkpoints, _signatures, _cases, _team,
+        _change_log]
+    labels = [c.__name__.strip("_") for c in checks[:-1]] + ["change log"]
+    failed_names = [c.__name__ for c in checks[:-1]] + ["change log vs tables"]
+    results: dict[int, CheckResult] = {}
+    stop = threading.Event()
+
+    def run(s: Session, which: list[int], say: ProgressCallback) -> None:
+        for n, i in enumerate(which):
+            if stop.is_set():
+                return
+            say(n, len(checks), labels[i])
+            results[i] = _unless_unreadable(failed_names[i], partial(checks[i], s), db.path)
+
+    def report() -> VerifyReport:
+        return VerifyReport([results[i] for i in range(len(checks))])
+
+    with db.read() as s, db.read() as side:
+        if not _one_snapshot(db, [s, side]):  # changing all the time: one connection for all
+            run(s, list(range(len(checks))), progress)
+            return report()
+        aside = [i for i, c in enumerate(checks) if c.__name__ in _ON_THE_SIDE]
+        here = [i for i in range(len(checks)) if i not in aside]
+        failed: list[BaseException] = []
+
+        def run_aside() -> None:
+            try:
+                run(side, aside, no_progress)
+            except BaseException as exc:  # raised again in the caller's thread
+                failed.append(exc)
+
+        worker = threading.Thread(target=run_aside, name="verify: SQLite checks", daemon=True)
+        worker.start()
+        try:
+            run(s, here, progress)
+            progress(len(here), len(checks), labels[aside[0]])  # what is left to wait for
+            worker.join()
+        finally:
+            stop.set()
+            while worker.is_alive():  # this thread failed or was cancelled: stop the other
+                _driver(side).interrupt()
+                worker.join(0.05)
+        if failed:
+            raise failed[0]
+    return report()
 
 
-def _unless_unreadable(name: str, check: Callable[[], CheckResult]) -> CheckResult:
+def _driver(s: Session) -> Any:
+    """The DB-API connection under a session."""
+    return s.connection().connection.driver_connection
+
+
+def _one_snapshot(db: Database, sessions: list[Session], tries: int = 5) -> bool:
+    """Begin a read transaction in each session, all on the same snapshot of the database.
+
+    A third connection reads `PRAGMA data_version` before and after the transactions begin:
+    it changes when another connection committed in between, and then they begin again.
+    False (each session rolled back) if the database kept changing or could not be read: the
+    checks then run one after the other on one connection, which says what is wrong."""
+    unreadable: tuple[type[BaseException], ...] = (CaseAppError, *cipher.errors())
+    try:
+        probe = db.read_engine.raw_connection()
+    except unreadable:
+        return False
+    try:
+        version = cast(Any, probe.driver_connection).execute
+        for _ in range(tries):
+            before = version("PRAGMA data_version").fetchone()
+            for s in sessions:  # the pragma reads the database: it starts the read transaction
+                s.execute(text("PRAGMA data_version")).all()
+            if version("PRAGMA data_version").fetchone() == before:
+                return True
+            for s in sessions:
+                s.rollback()
+    except unreadable:
+        for s in sessions:
+            s.rollback()
+    finally:
+        probe.close()
+    return False
+
+
+def _unless_unreadable(name: str, check: Callable[[], CheckResult],
+                       path: Path | None = None) -> CheckResult:
     """A check that meets a damaged page fails with SQLite's word for it (not a crash)."""
     try:
         return check()
     except UnreadableDatabase as exc:
-        return CheckResult(name.strip("_").replace("_", " "), False,
-                           "could not be read to the end", [exc.message])
+        return _unreadable(name, exc)
+    except cipher.errors() as exc:  # met reading rows straight from the driver
+        translated = translate_error(exc, path) if path is not None else None
+        if isinstance(translated, UnreadableDatabase):
+            return _unreadable(name, translated)
+        raise
+
+
+def _unreadable(name: str, exc: UnreadableDatabase) -> CheckResult:
+    return CheckResult(name.strip("_").replace("_", " "), False, "could not be read to the end",
+                       [exc.message])
 
 
 def verify_file(path: Path, progress: ProgressCallback = no_progress,
