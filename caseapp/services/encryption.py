@@ -17,6 +17,7 @@ from caseapp.db import cipher
 from caseapp.db.cipher import PassphraseNeeded, WrongPassphrase
 from caseapp.db.encryption import Conversion, convert, new_key, unlock
 from caseapp.errors import CaseAppError
+from caseapp.progress import CancelToken, ProgressCallback, no_progress
 
 if TYPE_CHECKING:
     from caseapp.services.workspace import Workspace
@@ -129,26 +130,41 @@ def decrypt(path: Path, passphrase: str | None = None) -> Conversion:
     return convert(path, None, "decrypt")
 
 
-def encrypt_open(ws: Workspace, passphrase: str) -> Conversion:
+def encrypt_open(ws: Workspace, passphrase: str, progress: ProgressCallback = no_progress,
+                 cancel: CancelToken | None = None) -> Conversion:
     """Encrypt the database `ws` has open (the window's File > Encrypt this database…): it is
     closed, converted and opened again under the new key. A plain signing key is protected
-    under the same passphrase, as when an encrypted database is first opened."""
+    under the same passphrase, as when an encrypted database is first opened. `cancel`
+    counts until the conversion begins (it is all or nothing once begun)."""
     from caseapp.services.identity import local_signer
 
     check_new_passphrase(passphrase)
+    check_signing_key(passphrase)
+    if cancel is not None:
+        cancel.check()
+    progress(0, 2, "Writing an encrypted copy of the database and checking it")
     done = ws.convert(lambda path: encrypt(path, passphrase))
+    progress(1, 2, "Protecting your signing key under the passphrase")
     local_signer(passphrase=passphrase)
+    progress(2, 2, "Done")
     return done
 
 
-def decrypt_open(ws: Workspace, passphrase: str) -> Conversion:
+def decrypt_open(ws: Workspace, passphrase: str, progress: ProgressCallback = no_progress,
+                 cancel: CancelToken | None = None) -> Conversion:
     """Make the encrypted database `ws` has open plain (File > Decrypt this database…);
-    `passphrase` must open it (WrongPassphrase, nothing changed)."""
+    `passphrase` must open it (WrongPassphrase, nothing changed). The signing key stays
+    protected."""
     path = ws.db.path
     if not cipher.is_encrypted(path):
         raise CaseAppError(f"{path} is not encrypted; nothing was changed.")
     unlock(path, passphrase)  # checked before anything is closed
-    return ws.convert(lambda p: decrypt(p))
+    if cancel is not None:
+        cancel.check()
+    progress(0, 1, "Writing a plain copy of the database and checking it")
+    done = ws.convert(lambda p: decrypt(p))
+    progress(1, 1, "Done")
+    return done
 
 
 def change_passphrase(path: Path, old: str | None, new: str) -> Conversion:
