@@ -155,9 +155,21 @@ class PassphraseDialog(QDialog):
 
 def ask_to_open(path: Path, parent: QWidget | None = None) -> tuple[str | None, bool] | None:
     """What opening `path` needs from the user: (passphrase, plain); (None, False) when
-    nothing is needed; None when they cancelled."""
+    nothing is needed; None when they cancelled. The passphrase in CASEAPP_PASSPHRASE_FILE,
+    if set and fitting, is taken without asking."""
     if not encryption.needs_passphrase(path):
         return None, False
+    given = encryption.passphrase_from_env()  # CASEAPP_PASSPHRASE_FILE, as for commands
+    if given is not None:
+        try:
+            if path.exists():
+                _unlock(path, given)
+            else:
+                encryption.check_new_passphrase(given)
+        except CaseAppError:
+            pass  # it does not fit: asked below
+        else:
+            return given, False
     if path.exists():
         dialog = PassphraseDialog("unlock", path.name, check=lambda p: _unlock(path, p),
                                   parent=parent)

@@ -162,3 +162,24 @@ def _all() -> Any:
     from caseapp.services.records import ListQuery
 
     return ListQuery()
+
+
+def test_the_passphrase_file_opens_without_asking(qtbot: Any, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """CASEAPP_PASSPHRASE_FILE serves the window as it serves commands; one that does not
+    fit is not used, and the dialog asks."""
+    from caseapp.views.lock import ask_to_open
+
+    path = make_db(tmp_path / "cases.db", SECRET)
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text(SECRET + "\n", encoding="utf-8")
+    monkeypatch.setenv("CASEAPP_PASSPHRASE_FILE", str(secret))
+    monkeypatch.delenv("CASEAPP_PLAIN", raising=False)
+    asked: list[str] = []
+    monkeypatch.setattr(PassphraseDialog, "exec", lambda d: asked.append(d.mode) or 0)
+    assert ask_to_open(path) == (SECRET, False) and not asked
+    assert ask_to_open(tmp_path / "new.db") == (SECRET, False) and not asked
+    lock(path)
+    identity.lock_keys()
+    secret.write_text("not the passphrase at all\n", encoding="utf-8")
+    assert ask_to_open(path) is None and asked == ["unlock"]  # asked; cancelled here
