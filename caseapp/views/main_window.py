@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
         self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
                      QKeySequence.StandardKey.Print)
         self._action(f, "&Team\u2026", lambda: team_actions.show_team(self))
+        f.addSeparator()
         self.act_change_passphrase = self._action(
             f, "C&hange passphrase\u2026", self.change_passphrase,
             tip="Re-encrypt this database (and your signing key) under a new passphrase")
