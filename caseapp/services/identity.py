@@ -96,12 +96,15 @@ def unlock_key(path: Path, passphrase: str | None) -> Signer:
     if passphrase is None:
         raise cipher.PassphraseNeeded(f"Your signing key {path} is protected by a passphrase; "
                                       "it is needed to sign your changes.")
+    seen = (_stamp(path), _stamp(cipher.sidecar_path(path)))
     signer = _try_unlock(path, passphrase)
     if signer is None:
         # Another process may be protecting the key this moment (key and parameters are two
         # files): once it is done, or after a crash, both are read again.
         with _key_lock(path):
-            signer = _try_unlock(path, passphrase, finish=True)
+            if (_stamp(path), _stamp(cipher.sidecar_path(path))) != seen or \
+                    _pending_params(path).is_file():
+                signer = _try_unlock(path, passphrase, finish=True)
     if signer is None:
         raise cipher.WrongPassphrase(
             f"The passphrase does not unlock your signing key {path.name} (it may be "
@@ -151,7 +154,11 @@ def _key_lock(path: Path) -> Iterator[None]:
     """Only one process at a time protects (or re-reads after a failure) the key at `path`:
     an advisory lock on `<key>.lock` (flock; msvcrt on Windows), released when the process
     ends, so a crash leaves no stale lock."""
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # a folder caseapp may not write: nothing is rewritten there anyway
+        yield
+        return
     try:
         if sys.platform == "win32":  # pragma: no cover - Windows
             import msvcrt
