@@ -355,66 +355,59 @@ def _set_usable(window: MainWindow, usable: bool) -> None:
     window.menuBar().setEnabled(usable)
 
 
-def _convert(window: MainWindow, title: str, job: Callable[..., Any], said: str
-             ) -> BackgroundTask:
-    """Run a conversion of the open database on the writer thread (progress dialog), the
-    window hidden meanwhile; then fit the menu and auto-lock, and say where the backup is."""
+def _convert(window: MainWindow, encrypt: bool) -> BackgroundTask | None:
+    """Ask the passphrase (a new one twice to encrypt, the current one to decrypt), then run
+    the conversion of the open database on the writer thread (progress dialog), the window
+    hidden meanwhile; then fit the menu and auto-lock, and say where the backup is."""
     from caseapp.views.operations import EVERYTHING, Operation
 
+    path = window.db_path
+    if encryption.is_encrypted(path) == encrypt:
+        window.statusBar().showMessage(
+            f"{path.name} is {'encrypted already' if encrypt else 'not encrypted'}.", 5000)
+        return None
+    mode = "encrypt" if encrypt else "decrypt"
+    check = (encryption.check_signing_key if encrypt
+             else lambda p: encryption.unlock_with(path, p))
+    dialog = PassphraseDialog(mode, path.name, check=check, parent=window)
+    dialog.setObjectName(f"{mode}_dialog")
+    if dialog.exec() != QDialog.DialogCode.Accepted.value:
+        return None
+    passphrase = dialog.passphrase()
+    service = encryption.encrypt_open if encrypt else encryption.decrypt_open
     if window.runner.busy:  # a write in progress finishes first
         window.runner.wait()
     _set_usable(window, False)
+    title = f"{'Encrypting' if encrypt else 'Decrypting'} {path.name}"
     window.statusBar().showMessage(f"{title}\u2026")
 
     def done(result: Any) -> None:
         _set_usable(window, True)
         refresh_security(window)
         window.statusBar().showMessage(
-            f"{window.db_path.name} is {said} ({result.rows} rows checked); the database as "
-            f"it was is kept, encrypted, in {result.backup}.", 15000)
+            f"{path.name} is {'encrypted' if encrypt else 'no longer encrypted'} "
+            f"({result.rows} rows checked); the database as it was is kept, encrypted, in "
+            f"{result.backup}.", 15000)
 
     def failed(_exc: BaseException) -> bool:
         _set_usable(window, True)
         refresh_security(window)
         return False  # the error dialog says what happened; the database is as it was
 
-    return window.run(Operation(title, job, EVERYTHING, long=True, on_success=done,
-                                on_failure=failed))
+    return window.run(Operation(
+        title, lambda progress, cancel: service(window.ws, passphrase, progress, cancel),
+        EVERYTHING, long=True, on_success=done, on_failure=failed))
 
 
 def encrypt_database(window: MainWindow) -> BackgroundTask | None:
     """File > Encrypt this database…: a new passphrase (twice), then the conversion off the UI
     thread; the window goes on with the database unlocked."""
-    path = window.db_path
-    if encryption.is_encrypted(path):
-        window.statusBar().showMessage(f"{path.name} is encrypted already.", 5000)
-        return None
-    dialog = PassphraseDialog("encrypt", path.name, check=encryption.check_signing_key,
-                              parent=window)
-    dialog.setObjectName("encrypt_dialog")
-    if dialog.exec() != QDialog.DialogCode.Accepted.value:
-        return None
-    passphrase = dialog.passphrase()
-    return _convert(window, f"Encrypting {path.name}",
-                    lambda progress, cancel: encryption.encrypt_open(
-                        window.ws, passphrase, progress, cancel), "encrypted")
+    return _convert(window, encrypt=True)
 
 
 def decrypt_database(window: MainWindow) -> BackgroundTask | None:
     """File > Decrypt this database…: its passphrase, then the conversion off the UI thread."""
-    path = window.db_path
-    if not encryption.is_encrypted(path):
-        window.statusBar().showMessage(f"{path.name} is not encrypted.", 5000)
-        return None
-    dialog = PassphraseDialog("decrypt", path.name,
-                              check=lambda p: encryption.unlock_with(path, p), parent=window)
-    dialog.setObjectName("decrypt_dialog")
-    if dialog.exec() != QDialog.DialogCode.Accepted.value:
-        return None
-    passphrase = dialog.passphrase()
-    return _convert(window, f"Decrypting {path.name}",
-                    lambda progress, cancel: encryption.decrypt_open(
-                        window.ws, passphrase, progress, cancel), "no longer encrypted")
+    return _convert(window, encrypt=False)
 
 
 class AutoLockDialog(QDialog):
