@@ -241,7 +241,7 @@ class AutoLock(QObject):
         """Lock (close the database, drop the keys), then ask to unlock; contents of open
         editors stay as they are, behind the unlock dialog."""
         window = self.window
-        if window.ws.locked:
+        if window.ws.locked or not window.isVisible():  # closed: nothing to ask
             return
         if window.runner.busy:  # a write in progress finishes first
             window.runner.wait()

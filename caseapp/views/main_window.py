@@ -384,6 +384,8 @@ class MainWindow(QMainWindow):
         s.setValue("window/splitter", self.splitter.saveState())
         if self.runner.busy:  # queued writes finish before the database may close
             self.runner.wait()
+        if self.auto_lock is not None:  # a closed window never locks (nor asks to unlock)
+            self.auto_lock.timer.stop()
         super().closeEvent(event)
 
     # --- case selection ------------------------------------------------------------------

@@ -183,3 +183,21 @@ def test_the_passphrase_file_opens_without_asking(qtbot: Any, tmp_path: Path,
     identity.lock_keys()
     secret.write_text("not the passphrase at all\n", encoding="utf-8")
     assert ask_to_open(path) is None and asked == ["unlock"]  # asked; cancelled here
+
+
+def test_a_closed_window_never_locks_nor_asks(qtbot: Any, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A window closed but not yet deleted (as after caseapp's own start in a test) keeps no
+    auto-lock running: it would ask for the passphrase of a window nobody sees."""
+    path = make_db(tmp_path / "cases.db", SECRET)
+    ws = Workspace.open(path, passphrase=SECRET)
+    window = open_window(qtbot, ws, path)
+    assert window.auto_lock.timer.isActive()
+    window.close()
+    assert not window.auto_lock.timer.isActive()
+    asked: list[str] = []
+    monkeypatch.setattr(PassphraseDialog, "exec", lambda d: asked.append(d.mode) or 0)
+    window.auto_lock.lock_now()
+    qtbot.wait(50)
+    assert not ws.locked and not asked
+    ws.close()
