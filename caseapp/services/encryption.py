@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from caseapp.db import cipher
 from caseapp.db.cipher import PassphraseNeeded, WrongPassphrase
 from caseapp.db.encryption import Conversion, convert, new_key, unlock
 from caseapp.errors import CaseAppError
+from caseapp.progress import CancelToken, ProgressCallback, no_progress
+
+if TYPE_CHECKING:
+    from caseapp.services.workspace import Workspace
 
 __all__ = ["Conversion", "PassphraseNeeded", "WrongPassphrase", "change_passphrase",
-           "decrypt", "encrypt", "is_encrypted", "lock", "needs_passphrase",
+           "decrypt", "decrypt_open", "encrypt", "encrypt_open", "is_encrypted", "lock", "needs_passphrase",
            "passphrase_from_env", "prepare_open", "unlock_with", "wants_plain"]
 
 PASSPHRASE_FILE_ENV = cipher.PASSPHRASE_FILE_ENV
@@ -93,7 +98,26 @@ def encrypt(path: Path, passphrase: str) -> Conversion:
     if cipher.is_encrypted(path):
         raise CaseAppError(f"{path} is encrypted already; nothing was changed.")
     check_new_passphrase(passphrase)
+    check_signing_key(passphrase)
     return convert(path, new_key(passphrase), "encrypt")
+
+
+def check_signing_key(passphrase: str) -> None:
+    """A protected signing key must open with the passphrase a database is encrypted under:
+    caseapp unlocks the database and the key with one passphrase (CaseAppError if not)."""
+    from caseapp.services import identity
+    from caseapp.sync.signing import is_encrypted_key
+
+    path = identity.key_path()
+    if not is_encrypted_key(path):
+        return
+    try:
+        identity.unlock_key(path, passphrase)
+    except WrongPassphrase:
+        raise CaseAppError("Your signing key is protected under another passphrase: encrypt "
+                           "this database under that one (caseapp unlocks the database and "
+                           "your signing key with one passphrase). Nothing was changed."
+                           ) from None
 
 
 def decrypt(path: Path, passphrase: str | None = None) -> Conversion:
@@ -104,6 +128,43 @@ def decrypt(path: Path, passphrase: str | None = None) -> Conversion:
     if passphrase is not None or cipher.known_key(path) is None:
         unlock(path, passphrase if passphrase is not None else _required(path))
     return convert(path, None, "decrypt")
+
+
+def encrypt_open(ws: Workspace, passphrase: str, progress: ProgressCallback = no_progress,
+                 cancel: CancelToken | None = None) -> Conversion:
+    """Encrypt the database `ws` has open (the window's File > Encrypt this database…): it is
+    closed, converted and opened again under the new key. A plain signing key is protected
+    under the same passphrase, as when an encrypted database is first opened. `cancel`
+    counts until the conversion begins (it is all or nothing once begun)."""
+    from caseapp.services.identity import local_signer
+
+    check_new_passphrase(passphrase)
+    check_signing_key(passphrase)
+    if cancel is not None:
+        cancel.check()
+    progress(0, 2, "Writing an encrypted copy of the database and checking it")
+    done = ws.convert(lambda path: encrypt(path, passphrase))
+    progress(1, 2, "Protecting your signing key under the passphrase")
+    local_signer(passphrase=passphrase)
+    progress(2, 2, "Done")
+    return done
+
+
+def decrypt_open(ws: Workspace, passphrase: str, progress: ProgressCallback = no_progress,
+                 cancel: CancelToken | None = None) -> Conversion:
+    """Make the encrypted database `ws` has open plain (File > Decrypt this database…);
+    `passphrase` must open it (WrongPassphrase, nothing changed). The signing key stays
+    protected."""
+    path = ws.db.path
+    if not cipher.is_encrypted(path):
+        raise CaseAppError(f"{path} is not encrypted; nothing was changed.")
+    unlock(path, passphrase)  # checked before anything is closed
+    if cancel is not None:
+        cancel.check()
+    progress(0, 1, "Writing a plain copy of the database and checking it")
+    done = ws.convert(lambda p: decrypt(p))
+    progress(1, 1, "Done")
+    return done
 
 
 def change_passphrase(path: Path, old: str | None, new: str) -> Conversion:
@@ -132,7 +193,7 @@ def _reprotect_signing_key(old: str | None, new: str) -> None:
         signer = identity.local_signer(passphrase=old)
     except (PassphraseNeeded, WrongPassphrase):
         return  # protected under another passphrase: left as it is
-    identity.protect_key(path, signer, new)
+    identity.protect_key(path, signer, new, replace=True)
     identity.lock_keys()  # read again (under the new passphrase) on next use
     identity.local_signer(passphrase=new)
 

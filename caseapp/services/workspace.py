@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import insert, select
 
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from caseapp.services.shipments import ShipmentService
     from caseapp.services.team import TeamService
     from caseapp.services.trust import TrustService
+
+T = TypeVar("T")
 
 
 class Workspace:
@@ -84,13 +86,16 @@ class Workspace:
 
         apply_preferences()
         path = Path(path)
-        upgrade_database(path, on_busy=on_busy,
-                         encrypt=prepare_open(path, passphrase, plain=plain))
+        encrypt = prepare_open(path, passphrase, plain=plain)
+        if signer is None and (encrypt is not None or is_encrypted(path)):
+            # The passphrase of an encrypted database also protects the signing key: a
+            # passphrase that does not unlock it is refused before a new database is made.
+            given = passphrase if passphrase is not None else passphrase_from_env()
+            signer = local_signer(passphrase=given)
+        upgrade_database(path, on_busy=on_busy, encrypt=encrypt)
         read_only = not can_write(path)
         if signer is None:
-            # The passphrase of an encrypted database also protects the signing key.
-            given = passphrase if passphrase is not None else passphrase_from_env()
-            signer = local_signer(passphrase=given if is_encrypted(path) else None)
+            signer = local_signer()
         ws = cls(Database(path, read_only=read_only, on_busy=on_busy), Identity(signer))
         if read_only:
             return ws
@@ -143,6 +148,23 @@ class Workspace:
             raise
         self.db = Database(path, read_only=read_only, on_busy=on_busy)
         self.identity = Identity(signer)
+
+    def convert(self, change: Callable[[Path], T], on_busy: BusyNotice = stderr_notice) -> T:
+        """Run `change(path)` (encrypt or decrypt the file: services/encryption.py) with this
+        workspace's database closed (no connection of ours may stay open on the old file),
+        then open the file again, as it now is. The signing key stays unlocked; meanwhile
+        every use of the database raises DatabaseLocked."""
+        from caseapp.errors import DatabaseLocked
+
+        if isinstance(self.db, _Locked):
+            raise DatabaseLocked(f"{self.db.path.name} is locked; unlock it first.")
+        path, read_only = self.db.path, self.db.read_only
+        self.db.dispose()
+        self.db = _Locked(path, read_only)  # type: ignore[assignment]
+        try:
+            return change(path)
+        finally:
+            self.db = Database(path, read_only=read_only, on_busy=on_busy)
 
     def __enter__(self) -> Workspace:
         return self

@@ -1,5 +1,6 @@
 """Passphrases in the window: unlock at start, a new database's passphrase, auto-lock after
-an idle time, File > Change passphrase… (docs/security.md).
+an idle time (File > Auto-lock…), File > Change passphrase…, Encrypt this database… and
+Decrypt this database… (docs/security.md).
 
 A wrong passphrase is said in the dialog, which stays open; nothing on disk changes.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import (
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +32,7 @@ from caseapp.services import encryption
 
 if TYPE_CHECKING:
     from caseapp.views.main_window import MainWindow
+    from caseapp.views.workers import BackgroundTask
 
 AUTO_LOCK_KEY = "security/auto_lock_minutes"
 DEFAULT_AUTO_LOCK_MIN = 10
@@ -44,9 +47,9 @@ def _secret_field(parent: QWidget, name: str) -> QLineEdit:
 
 
 class PassphraseDialog(QDialog):
-    """Asks a passphrase: `unlock` (one field), `new` (twice, with a plain option), or
-    `change` (the current one, then the new one twice). `check` runs on OK; its error is
-    shown and the dialog stays open."""
+    """Asks a passphrase: `unlock` or `decrypt` (one field), `new` (twice, with a plain
+    option), `encrypt` (twice), or `change` (the current one, then the new one twice). `check`
+    runs on OK; its error is shown and the dialog stays open."""
 
     def __init__(self, mode: str, db_name: str, check: Check | None = None,
                  parent: QWidget | None = None) -> None:
@@ -54,7 +57,8 @@ class PassphraseDialog(QDialog):
         self.mode = mode
         self.check = check
         titles = {"unlock": f"Unlock {db_name}", "new": f"New database {db_name}",
-                  "change": f"Change the passphrase of {db_name}"}
+                  "change": f"Change the passphrase of {db_name}",
+                  "encrypt": f"Encrypt {db_name}", "decrypt": f"Decrypt {db_name}"}
         self.setWindowTitle(titles[mode])
         intro = {
             "unlock": f"{db_name} is encrypted. Enter its passphrase.",
@@ -64,20 +68,29 @@ class PassphraseDialog(QDialog):
                    "recover a lost passphrase.",
             "change": "Enter the current passphrase, then the new one twice. A copy of the "
                       "database under the current passphrase is kept in its backups folder.",
+            "encrypt": f"{db_name} will be encrypted under a passphrase (at least "
+                       f"{encryption.MIN_PASSPHRASE} characters; a few words are easy to "
+                       "remember), and so will your signing key if it is not yet. There is "
+                       "no way back in without it: nobody, not even an administrator, can "
+                       "recover a lost passphrase. Older plain backups stay as they are.",
+            "decrypt": f"{db_name} will be stored in the clear: anyone who gets the file can "
+                       "read it. Enter its passphrase to go on. An encrypted copy is kept in "
+                       "its backups folder; your signing key stays protected.",
         }[mode]
         label = QLabel(intro, self)
         label.setWordWrap(True)
+        label.setMinimumWidth(440)  # the layout's minimum size rules, not setMinimumWidth
         form = QFormLayout()
         self.current = _secret_field(self, "passphrase")
         self.new = _secret_field(self, "new_passphrase")
         self.repeat = _secret_field(self, "repeat_passphrase")
         self.plain = QCheckBox("Do not encrypt this database (not recommended)", self)
         self.plain.setObjectName("plain")
-        if mode in ("unlock", "change"):
-            form.addRow("Passphrase" if mode == "unlock" else "Current passphrase", self.current)
+        if mode in ("unlock", "change", "decrypt"):
+            form.addRow("Current passphrase" if mode == "change" else "Passphrase", self.current)
         else:
             self.current.hide()
-        if mode in ("new", "change"):
+        if mode in ("new", "change", "encrypt"):
             form.addRow("New passphrase", self.new)
             form.addRow("The same again", self.repeat)
         else:
@@ -109,10 +122,10 @@ class PassphraseDialog(QDialog):
         self.repeat.setEnabled(not plain)
 
     def passphrase(self) -> str:
-        return self.current.text() if self.mode == "unlock" else self.new.text()
+        return self.current.text() if self.mode in ("unlock", "decrypt") else self.new.text()
 
     def try_accept(self) -> None:
-        if self.mode in ("new", "change") and not self.plain.isChecked():
+        if self.mode in ("new", "change", "encrypt") and not self.plain.isChecked():
             if self.new.text() != self.repeat.text():
                 self._fail("The two new passphrases differ.")
                 return
@@ -124,7 +137,8 @@ class PassphraseDialog(QDialog):
         if self.check is not None:
             QApplication.setOverrideCursor(self.cursor())
             try:
-                self.check(self.current.text() if self.mode != "new" else self.new.text())
+                self.check(self.current.text() if self.mode not in ("new", "encrypt")
+                           else self.new.text())
             except CaseAppError as exc:
                 self._fail(exc.message)
                 self.current.clear()
@@ -141,9 +155,21 @@ class PassphraseDialog(QDialog):
 
 def ask_to_open(path: Path, parent: QWidget | None = None) -> tuple[str | None, bool] | None:
     """What opening `path` needs from the user: (passphrase, plain); (None, False) when
-    nothing is needed; None when they cancelled."""
+    nothing is needed; None when they cancelled. The passphrase in CASEAPP_PASSPHRASE_FILE,
+    if set and fitting, is taken without asking."""
     if not encryption.needs_passphrase(path):
         return None, False
+    given = encryption.passphrase_from_env()  # CASEAPP_PASSPHRASE_FILE, as for commands
+    if given is not None:
+        try:
+            if path.exists():
+                _unlock(path, given)
+            else:
+                encryption.check_new_passphrase(given)
+        except CaseAppError:
+            pass  # it does not fit: asked below
+        else:
+            return given, False
     if path.exists():
         dialog = PassphraseDialog("unlock", path.name, check=lambda p: _unlock(path, p),
                                   parent=parent)
@@ -188,6 +214,20 @@ class AutoLock(QObject):
             app.installEventFilter(self)
         self.timer.start()
 
+    def set_minutes(self, minutes: float) -> None:
+        """A new idle time, counted from now."""
+        self.timer.setInterval(max(1, int(minutes * 60_000)))
+        if not self.window.ws.locked:
+            self.timer.start()
+
+    def stop(self) -> None:
+        """No more locking (the database was made plain, or auto-lock turned off)."""
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.deleteLater()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in self.ACTIVITY:
             try:
@@ -201,7 +241,7 @@ class AutoLock(QObject):
         """Lock (close the database, drop the keys), then ask to unlock; contents of open
         editors stay as they are, behind the unlock dialog."""
         window = self.window
-        if window.ws.locked:
+        if window.ws.locked or not window.isVisible():  # closed: nothing to ask
             return
         if window.runner.busy:  # a write in progress finishes first
             window.runner.wait()
@@ -264,8 +304,8 @@ def change_passphrase(window: MainWindow) -> QDialog | None:
     path = window.db_path
     if not encryption.is_encrypted(path):
         window.statusBar().showMessage(
-            f"{path.name} is not encrypted: encrypt it with the command line "
-            f"(caseapp --db {path} encrypt) while the window is closed.", 10000)
+            f"{path.name} is not encrypted: File > Encrypt this database\u2026 encrypts it.",
+            10000)
         return None
 
     def change(current: str) -> None:
@@ -284,4 +324,133 @@ def change_passphrase(window: MainWindow) -> QDialog | None:
     dialog.setObjectName("change_passphrase_dialog")
     if dialog.exec() == QDialog.DialogCode.Accepted.value:
         window.statusBar().showMessage(f"The passphrase of {path.name} was changed.", 5000)
+    return dialog
+
+
+def refresh_security(window: MainWindow) -> None:
+    """Fit the File menu's entries and the auto-lock to the open database: Encrypt for a
+    plain one; Decrypt, Change passphrase and auto-lock (unless set to never) for an
+    encrypted one. Runs when the window is built and after a conversion or a new setting."""
+    encrypted = encryption.is_encrypted(window.db_path)
+    window.act_encrypt.setVisible(not encrypted)
+    window.act_decrypt.setVisible(encrypted)
+    window.act_change_passphrase.setEnabled(encrypted)
+    minutes = auto_lock_minutes()
+    current: AutoLock | None = getattr(window, "auto_lock", None)
+    if encrypted and minutes > 0:
+        if current is None:
+            window.auto_lock = AutoLock(window, minutes)
+        else:
+            current.set_minutes(minutes)
+    elif current is not None:
+        current.stop()
+        window.auto_lock = None
+    else:
+        window.auto_lock = None
+
+
+def _set_usable(window: MainWindow, usable: bool) -> None:
+    """While a conversion runs the database is closed: nothing in the window may read it."""
+    window.centralWidget().setVisible(usable)
+    window.menuBar().setEnabled(usable)
+
+
+def _convert(window: MainWindow, encrypt: bool) -> BackgroundTask | None:
+    """Ask the passphrase (a new one twice to encrypt, the current one to decrypt), then run
+    the conversion of the open database on the writer thread (progress dialog), the window
+    hidden meanwhile; then fit the menu and auto-lock, and say where the backup is."""
+    from caseapp.views.operations import EVERYTHING, Operation
+
+    path = window.db_path
+    if encryption.is_encrypted(path) == encrypt:
+        window.statusBar().showMessage(
+            f"{path.name} is {'encrypted already' if encrypt else 'not encrypted'}.", 5000)
+        return None
+    mode = "encrypt" if encrypt else "decrypt"
+    check = (encryption.check_signing_key if encrypt
+             else lambda p: encryption.unlock_with(path, p))
+    dialog = PassphraseDialog(mode, path.name, check=check, parent=window)
+    dialog.setObjectName(f"{mode}_dialog")
+    if dialog.exec() != QDialog.DialogCode.Accepted.value:
+        return None
+    passphrase = dialog.passphrase()
+    service = encryption.encrypt_open if encrypt else encryption.decrypt_open
+    if window.runner.busy:  # a write in progress finishes first
+        window.runner.wait()
+    _set_usable(window, False)
+    title = f"{'Encrypting' if encrypt else 'Decrypting'} {path.name}"
+    window.statusBar().showMessage(f"{title}\u2026")
+
+    def done(result: Any) -> None:
+        _set_usable(window, True)
+        refresh_security(window)
+        window.statusBar().showMessage(
+            f"{path.name} is {'encrypted' if encrypt else 'no longer encrypted'} "
+            f"({result.rows} rows checked); the database as it was is kept, encrypted, in "
+            f"{result.backup}.", 15000)
+
+    def failed(_exc: BaseException) -> bool:
+        _set_usable(window, True)
+        refresh_security(window)
+        return False  # the error dialog says what happened; the database is as it was
+
+    return window.run(Operation(
+        title, lambda progress, cancel: service(window.ws, passphrase, progress, cancel),
+        EVERYTHING, long=True, on_success=done, on_failure=failed))
+
+
+def encrypt_database(window: MainWindow) -> BackgroundTask | None:
+    """File > Encrypt this database…: a new passphrase (twice), then the conversion off the UI
+    thread; the window goes on with the database unlocked."""
+    return _convert(window, encrypt=True)
+
+
+def decrypt_database(window: MainWindow) -> BackgroundTask | None:
+    """File > Decrypt this database…: its passphrase, then the conversion off the UI thread."""
+    return _convert(window, encrypt=False)
+
+
+class AutoLockDialog(QDialog):
+    """File > Auto-lock…: the idle minutes before an encrypted database locks (0: never)."""
+
+    def __init__(self, minutes: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Auto-lock")
+        self.setObjectName("auto_lock_dialog")
+        label = QLabel("An encrypted database locks itself after this long without keyboard "
+                       "or mouse input: the database is closed and its keys are dropped from "
+                       "memory; what you typed stays in the window until you unlock it. "
+                       "Plain databases never lock.", self)
+        label.setWordWrap(True)
+        self.minutes = QSpinBox(self)
+        self.minutes.setObjectName("auto_lock_minutes")
+        self.minutes.setRange(0, 24 * 60)
+        self.minutes.setSuffix(" min")
+        self.minutes.setSpecialValueText("Never")
+        self.minutes.setValue(round(minutes))
+        form = QFormLayout()
+        form.addRow("Lock after", self.minutes)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+
+def set_auto_lock(window: MainWindow) -> AutoLockDialog:
+    """File > Auto-lock…: store the idle time (QSettings) and apply it at once."""
+    dialog = AutoLockDialog(auto_lock_minutes(), window)
+    if dialog.exec() == QDialog.DialogCode.Accepted.value:
+        minutes = dialog.minutes.value()
+        from caseapp.views import settings
+
+        settings.settings().setValue(AUTO_LOCK_KEY, minutes)
+        refresh_security(window)
+        window.statusBar().showMessage(
+            "Auto-lock is off." if minutes == 0 else
+            f"An encrypted database now locks after {minutes} idle minutes.", 5000)
     return dialog

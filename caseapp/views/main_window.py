@@ -124,13 +124,12 @@ class MainWindow(QMainWindow):
         self.history_model.history = HistoryService(ws)
         self.attached = True
         team_actions.apply_role(self)
-        # An encrypted database locks itself after an idle time (views/lock.py).
-        from caseapp.services.encryption import is_encrypted
+        # An encrypted database locks itself after an idle time; the File menu offers what
+        # fits the database (views/lock.py).
         from caseapp.views import lock
 
-        minutes = lock.auto_lock_minutes()
-        self.auto_lock = (lock.AutoLock(self, minutes)
-                          if minutes > 0 and is_encrypted(self.db_path) else None)
+        self.auto_lock: lock.AutoLock | None = None
+        lock.refresh_security(self)
         if previewed:  # the case list again through the workspace, its selection kept
             self.case_model.paging = self.paging
             self.case_model.refresh()
@@ -169,6 +168,12 @@ class MainWindow(QMainWindow):
         from caseapp.views import lock  # loaded on first use
 
         lock.change_passphrase(self)
+
+    def security(self, action: str) -> None:
+        """File > Encrypt / Decrypt this database…, Auto-lock… (views/lock.py)."""
+        from caseapp.views import lock  # loaded on first use
+
+        getattr(lock, action)(self)
 
     def show_timeline(self) -> None:
         from caseapp.views.timeline_view import show_timeline  # loaded on first use
@@ -271,9 +276,18 @@ class MainWindow(QMainWindow):
         self._action(f, "&Print report\u2026", lambda: file_actions.print_report(self),
                      QKeySequence.StandardKey.Print)
         self._action(f, "&Team\u2026", lambda: team_actions.show_team(self))
+        f.addSeparator()
         self.act_change_passphrase = self._action(
             f, "C&hange passphrase\u2026", self.change_passphrase,
             tip="Re-encrypt this database (and your signing key) under a new passphrase")
+        self.act_encrypt = self._action(
+            f, "Encr&ypt this database\u2026", lambda: self.security("encrypt_database"),
+            tip="Encrypt this plain database under a passphrase")
+        self.act_decrypt = self._action(
+            f, "&Decrypt this database\u2026", lambda: self.security("decrypt_database"),
+            tip="Store this database in the clear (an encrypted backup is kept)")
+        self._action(f, "&Auto-lock\u2026", lambda: self.security("set_auto_lock"),
+                     tip="How long an encrypted database stays open without input")
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         e = bar.addMenu("&Edit")
@@ -398,6 +412,8 @@ class MainWindow(QMainWindow):
         s.setValue("window/splitter", self.splitter.saveState())
         if self.runner.busy:  # queued writes finish before the database may close
             self.runner.wait()
+        if self.auto_lock is not None:  # a closed window never locks (nor asks to unlock)
+            self.auto_lock.timer.stop()
         super().closeEvent(event)
 
     # --- case selection ------------------------------------------------------------------

@@ -46,12 +46,15 @@ def heavy_in(modules: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A plain database, also under `pytest --encrypted`: the quick case list reads plain
+    files only (services/case_list.py); an encrypted one takes the workspace's path
+    (test_an_encrypted_database_takes_the_workspaces_path)."""
     folder = tmp_path_factory.mktemp("start")
     path = folder / "start.db"
     with pytest.MonkeyPatch.context() as mp:  # module scope: its own home, not the user's
         mp.setenv("CASEAPP_HOME", str(folder / "home"))
         mp.setenv("CASEAPP_USER", "tester")
-        with Workspace.open(path) as ws:
+        with Workspace.open(path, plain=True) as ws:
             ws.cases.add({"ref": "CASE-B", "title": "Second", "lead_investigator": "Ana Ruiz"})
             ws.cases.add({"ref": "CASE-A", "title": "First 武汉", "status": "suspended"})
             ws.cases.add({"ref": "CASE-C", "title": "Deleted"})
@@ -83,15 +86,33 @@ def test_the_quick_list_equals_the_workspace_list(db: Path) -> None:
 
 def test_a_database_not_at_head_takes_the_workspaces_path(tmp_path: Path, db: Path) -> None:
     """Below the head it would be upgraded, above it refused: either way by the workspace."""
-    import shutil
-    import sqlite3
+    from tests import rawdb
 
     other = tmp_path / "other.db"
-    shutil.copy(db, other)
-    with sqlite3.connect(other) as conn:
+    rawdb.copy_database(db, other)
+    with rawdb.connect(other) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     status, out, modules = run_cli("--db", str(other), "cases", stderr=True)
     assert status == 1 and "newer" in out, out
+    assert "caseapp.services.workspace" in modules
+
+
+def test_an_encrypted_database_takes_the_workspaces_path(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """The quick list reads plain files only: an encrypted one is unlocked by the workspace
+    (with CASEAPP_PASSPHRASE_FILE here) and lists the same rows."""
+    from caseapp.services.encryption import is_encrypted
+
+    path = tmp_path / "secret.db"
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text("eleven words or so\n", encoding="utf-8")
+    monkeypatch.setenv("CASEAPP_PASSPHRASE_FILE", str(secret))
+    with Workspace.open(path, passphrase="eleven words or so") as ws:
+        ws.cases.add({"ref": "CASE-X", "title": "Hidden"})
+    assert is_encrypted(path)
+    status, out, modules = run_cli("--db", str(path), "cases")
+    assert status == 0 and [line.split()[0] for line in out.splitlines()[1:]] == ["CASE-X"]
     assert "caseapp.services.workspace" in modules
 
 

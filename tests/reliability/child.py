@@ -77,6 +77,8 @@ def work(argv: list[str], emit: Emit) -> None:
     def ready() -> None:
         emit({"mark": "ready", "t": time.monotonic()})
 
+    if mode != "bundle":  # the command unlocks an encrypted database itself
+        unlock(db)
     if mode == "migrate":
         from caseapp.db.migrate import upgrade_database
 
@@ -116,6 +118,15 @@ def work(argv: list[str], emit: Emit) -> None:
     emit({"mark": "done", "t": time.monotonic()})
 
 
+def unlock(db: Path) -> None:
+    """An encrypted test database (`pytest --encrypted`) is unlocked with the passphrase in
+    CASEAPP_PASSPHRASE_FILE, as `Workspace.open` would, before the work opens it below the
+    workspace; a plain one needs nothing."""
+    from caseapp.services.encryption import prepare_open
+
+    prepare_open(db)
+
+
 def prepared_workspace(db: Path) -> Any:
     """The workspace on a database the test prepared (at the head, catalogue seeded, our key
     trusted): what `Workspace.open` returns without its checks, which are no-ops here and
@@ -148,6 +159,7 @@ def preload() -> None:
     import caseapp.cli.main  # noqa: F401
     import caseapp.db.migrate  # noqa: F401
     import caseapp.services.bundles  # noqa: F401
+    import caseapp.services.encryption  # noqa: F401
     import caseapp.services.importing  # noqa: F401
     import caseapp.services.seizures  # noqa: F401
     import caseapp.services.workspace  # noqa: F401
