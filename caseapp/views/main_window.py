@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from caseapp.services.case_list import CaseListReader
     from caseapp.services.workspace import Workspace
     from caseapp.views.editors.record_editor import RecordEditorDialog, Save
+    from caseapp.views.lock import AutoLock
     from caseapp.views.record_tab import RecordTabWidget
     from caseapp.views.undo_commands import EditRecordCommand
 
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.attached = False
         self.built = False  # the tables, tabs and menus (by `preview` or `attach`)
         self.filled = False  # the case list read (at once, or right after a paint)
+        self.auto_lock: AutoLock | None = None  # once attached to an encrypted database
         if ws is None:
             self.setWindowTitle(f"caseapp \u2014 {self.db_path.name}")
             opening = QLabel(f"Opening {self.db_path}\u2026", self)
@@ -128,7 +130,6 @@ class MainWindow(QMainWindow):
         # fits the database (views/lock.py).
         from caseapp.views import lock
 
-        self.auto_lock: lock.AutoLock | None = None
         lock.refresh_security(self)
         if previewed:  # the case list again through the workspace, its selection kept
             self.case_model.paging = self.paging
