@@ -137,7 +137,7 @@ def bench_ids(big: Path, runs: int) -> list[Figure]:
                                 lambda: con.execute(sql, (case_uid,)).fetchall(), runs)
         con.close()
     return [Figure(f"ordered ids of a {count:,}-seizure case", ours, raw, "s", "< 0.5 s",
-                   "`PagingService.ordered_ids` (partial index of live rows, 0013); raw: the "
+                   "`PagingService.ordered_ids` (partial index of live rows, revision 0011); raw: the "
                    "same SELECT, `fetchall()` of tuples")]
 
 
