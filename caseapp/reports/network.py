@@ -49,6 +49,9 @@ def _overlap(a: Box, b: Box) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
+_DIRECTIONS = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))
+
+
 class LabelPlacer:
     """Greedy placement: each label goes to the first candidate spot that overlaps no label
     or node placed before it (else the spot that overlaps least)."""
@@ -62,9 +65,13 @@ class LabelPlacer:
 
     def place(self, candidates: list[tuple[float, float]], w: float, h: float
               ) -> tuple[float, float]:
-        """The (centre x, baseline y) chosen among `candidates` for a w x h label."""
+        """The (centre x, baseline y) chosen among `candidates` for a w x h label; when each
+        of them overlaps something, spots in widening rings around the first are tried too."""
         best, best_cost = candidates[0], float("inf")
-        for x, y in candidates:
+        x0, y0 = candidates[0]
+        rings = [(x0 + dx * w * 0.6 * k, y0 + dy * h * 1.3 * k)
+                 for k in range(1, 7) for dx, dy in _DIRECTIONS]
+        for x, y in [*candidates, *rings]:
             box = (x - w / 2 - 1, y - h * 0.3, x + w / 2 + 1, y + h * 0.9)
             outside = (box[0] < 0 or box[2] > self.width or box[1] < 0
                        or box[3] > self.height - 14)
