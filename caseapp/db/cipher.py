@@ -79,6 +79,9 @@ def sidecar_path(db: Path) -> Path:
     return Path(f"{db}{SIDECAR_SUFFIX}")
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of a plain SQLite file
+
+
 def is_encrypted(db: Path) -> bool:
     """Is the database at `db` (made or to be opened) an encrypted one?
 
@@ -90,7 +93,7 @@ def is_encrypted(db: Path) -> bool:
         return False
     try:
         with open(db, "rb") as fh:
-            return fh.read(16) != b"SQLite format 3\x00"
+            return fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC
     except FileNotFoundError:
         return True
     except OSError:

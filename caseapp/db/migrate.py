@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 # database already there opens without importing Alembic (~110 ms of every start).
 HEAD = head.HEAD
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_MAGIC = cipher.SQLITE_MAGIC
 # Tables every caseapp schema has had since the first revision: with `alembic_version` they
 # tell caseapp's database from another program's (which may use Alembic too).
 CASEAPP_TABLES = frozenset({"alembic_version", "meta", "audit_entries"})

@@ -30,7 +30,6 @@ from caseapp.db import cipher
 from caseapp.db.head import HEAD
 from caseapp.services.listing import DisplayRow, ListQuery
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_SORT = "ref"  # CaseService.default_sort: cases are listed by ref, then id
 COLUMNS = ("ref", "status", "opened_on", "lead_investigator", "title")
 # The case fields a ListQuery may filter or sort on here (others take the workspace's path).
@@ -71,10 +70,10 @@ def _connect(path: Path, *, encrypted_ok: bool) -> Any | None:
     key = cipher.known_key(path) if encrypted_ok else None
     try:
         with open(path, "rb") as file:
-            plain = file.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+            plain = file.read(len(cipher.SQLITE_MAGIC)) == cipher.SQLITE_MAGIC
     except OSError:
         return None
-    if not plain and (key is None or not cipher.is_encrypted(path)):
+    if not plain and (key is None or not cipher.sidecar_path(path).is_file()):
         return None  # encrypted (no key here), damaged or not a database: the workspace says
     if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
         return None  # read-only files open as engine.read_only_uri says

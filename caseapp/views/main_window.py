@@ -131,9 +131,9 @@ class MainWindow(QMainWindow):
         from caseapp.views import lock
 
         lock.refresh_security(self)
-        if previewed:  # the case list again through the workspace, its selection kept
-            self.case_model.paging = self.paging
-            self.case_model.refresh()
+        if previewed:  # the case list again through the workspace (and any filter typed
+            self.case_model.paging = self.paging  # meanwhile), its selection kept
+            self._on_case_filter_changed()
             uid, self.case_uid = self.case_uid, None
             self.set_case(uid)
         elif fill_after_paint:
@@ -246,15 +246,28 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
 
     def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None,
-                tip: str = "") -> QAction:
+                tip: str = "", *, anytime: bool = False) -> QAction:
+        """A menu entry; unless `anytime`, it waits for the workspace (`_once_open`)."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
             action.setStatusTip(tip)
-        action.triggered.connect(slot)
+        action.triggered.connect(
+            (lambda *_: slot()) if anytime else self._once_open(lambda *_: slot()))
         menu.addAction(action)
         return action
+
+    def _once_open(self, slot: Any) -> Any:
+        """`slot`, run only once the workspace is attached: between `preview` and `attach`
+        (a moment) the window shows the case list but nothing can read or write records."""
+        def run(*args: Any) -> None:
+            if self.attached:
+                slot(*args)
+            else:
+                self.statusBar().showMessage(f"Opening {self.db_path.name}… try again "
+                                             "in a moment.", 3000)
+        return run
 
     def _build_actions(self) -> None:
         bar = self.menuBar()
@@ -290,7 +303,7 @@ class MainWindow(QMainWindow):
         self._action(f, "&Auto-lock\u2026", lambda: self.security("set_auto_lock"),
                      tip="How long an encrypted database stays open without input")
         f.addSeparator()
-        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit, anytime=True)
         e = bar.addMenu("&Edit")
         self.act_undo = self.undo_stack.createUndoAction(self, "Undo")
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -313,13 +326,14 @@ class MainWindow(QMainWindow):
         e.addSeparator()
         self.act_decimal_comma = self._action(
             e, "Decimal &comma in numbers", self.toggle_decimal_comma,
-            tip="Type 1,5 for one and a half (and 1.500 for fifteen hundred); off: 1.5 and 1,500")
+            tip="Type 1,5 for one and a half (and 1.500 for fifteen hundred); off: 1.5 and 1,500",
+            anytime=True)
         self.act_decimal_comma.setCheckable(True)
         self.act_decimal_comma.setChecked(load_preferences().decimal_mark == "comma")
         v = bar.addMenu("&View")
         for i in range(self.tabs.count()):
             self._action(v, self.tabs.tabText(i),  # "&&" shows as "&" in menus too
-                         lambda _c=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
+                         lambda i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}", anytime=True)
         v.addSeparator()
         self._action(v, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
         c = bar.addMenu("&Case")
@@ -383,12 +397,13 @@ class MainWindow(QMainWindow):
         self.case_search.textChanged.connect(self._on_case_filter_changed)
         self.case_status.currentIndexChanged.connect(self._on_case_filter_changed)
         for tab in self.tabs_by_kind.values():
-            tab.sig_new.connect(self.new_record)
-            tab.sig_edit.connect(self.edit_record)
-            tab.sig_delete.connect(self.delete_record)
-            tab.sig_export.connect(self.export_table)
-        add_export_menu(self.case_view, lambda: self.export_table("case"))
-        add_export_menu(self.history_view, lambda: self.export_table("history"))
+            tab.sig_new.connect(self._once_open(self.new_record))
+            tab.sig_edit.connect(self._once_open(self.edit_record))
+            tab.sig_delete.connect(self._once_open(self.delete_record))
+            tab.sig_export.connect(self._once_open(self.export_table))
+        add_export_menu(self.case_view, self._once_open(lambda: self.export_table("case")))
+        add_export_menu(self.history_view,
+                        self._once_open(lambda: self.export_table("history")))
         self.runner.sig_changed.connect(self._on_runner_changed)
 
     # --- state ---------------------------------------------------------------------------
@@ -419,6 +434,8 @@ class MainWindow(QMainWindow):
 
     # --- case selection ------------------------------------------------------------------
     def _on_case_filter_changed(self, *_: object) -> None:
+        if not self.attached:  # the driver's reader lists without filters; `attach` applies them
+            return
         status = self.case_status.currentData() or None
         self.case_model.set_query(text=self.case_search.text().strip() or None,
                                   filters={"status": status} if status else {})

@@ -137,13 +137,22 @@ def test_a_database_at_head_shows_its_case_list_before_the_workspace_opens(
                          window.case_model.rowCount(), window.case_uid,
                          window.tabs_by_kind["seizure"].model.rowCount(),
                          window.overview.case_uid))
+        # Input before the workspace is attached: record commands wait for it (a message,
+        # no error), and a search typed meanwhile applies once it is attached.
+        window.act_new_case.trigger()
+        window.tabs_by_kind["seizure"].sig_new.emit("seizure")
+        previews.append((window.statusBar().currentMessage(), ))
+        window.case_search.setText(first.ref)
 
     monkeypatch.setattr(MainWindow, "preview", watched)
+    monkeypatch.setattr(MainWindow, "new_record", lambda *a: pytest.fail("new_record ran"))
     seen: list[MainWindow] = []
     close_soon(seen, attached=True)
     assert run_window(db_path) == 0
-    assert previews == [("CaseListReader", False, True, 2, first.uid, 0, first.uid)]
+    assert previews[0] == ("CaseListReader", False, True, 2, first.uid, 0, first.uid)
+    assert previews[1][0].startswith(f"Opening {db_path.name}")
     window = seen[0]
+    assert window.case_model.query.text == first.ref  # typed before the attach, applied after
     assert window.attached and window.case_uid == first.uid
     assert window.windowTitle().endswith(first.ref)
     assert isinstance(window.case_model.record_at(0), CaseRecord)  # the services' now

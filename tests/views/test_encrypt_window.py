@@ -44,6 +44,15 @@ def make_db(path: Path, passphrase: str | None) -> Path:
     return path
 
 
+def convert(qtbot: Any, window: Any, action: Any, answer: Any) -> None:
+    """Trigger File > Encrypt/Decrypt this database…, answer its passphrase dialog with
+    `answer`, and wait until the conversion has finished and the window is usable again."""
+    when_modal(PassphraseDialog, answer)
+    action.trigger()
+    qtbot.waitUntil(lambda: not window.runner.busy and window.menuBar().isEnabled(),
+                    timeout=30000)
+
+
 def test_encrypt_this_database_from_the_file_menu(qtbot: Any, tmp_path: Path,
                                                   no_dialogs: list[BaseException]) -> None:
     path = make_db(tmp_path / "cases.db", None)
@@ -62,10 +71,7 @@ def test_encrypt_this_database_from_the_file_menu(qtbot: Any, tmp_path: Path,
         dialog.repeat.setText(SECRET)
         dialog.try_accept()
 
-    when_modal(PassphraseDialog, answer)
-    window.act_encrypt.trigger()
-    qtbot.waitUntil(lambda: not window.runner.busy and window.menuBar().isEnabled(),
-                    timeout=30000)
+    convert(qtbot, window, window.act_encrypt, answer)
     assert "differ" in seen[0] and not no_dialogs
     data = path.read_bytes()
     assert is_encrypted(path) and not data.startswith(HEADER) and TITLE.encode() not in data
@@ -101,10 +107,7 @@ def test_decrypt_this_database_asks_its_passphrase(qtbot: Any, tmp_path: Path,
         dialog.current.setText(SECRET)
         dialog.try_accept()
 
-    when_modal(PassphraseDialog, answer)
-    window.act_decrypt.trigger()
-    qtbot.waitUntil(lambda: not window.runner.busy and window.menuBar().isEnabled(),
-                    timeout=30000)
+    convert(qtbot, window, window.act_decrypt, answer)
     assert "does not open" in seen[0] and seen[1] == "True" and not no_dialogs
     data = path.read_bytes()
     assert not is_encrypted(path) and data.startswith(HEADER)
