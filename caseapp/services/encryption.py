@@ -167,6 +167,25 @@ def decrypt_open(ws: Workspace, passphrase: str, progress: ProgressCallback = no
     return done
 
 
+def change_passphrase_open(ws: Workspace, old: str, new: str,
+                           progress: ProgressCallback = no_progress,
+                           cancel: CancelToken | None = None) -> Conversion:
+    """Re-encrypt the database `ws` has open under `new` (File > Change passphrase…): `old`
+    must open it (WrongPassphrase, nothing changed); the signing key moves with it."""
+    path = ws.db.path
+    if not cipher.is_encrypted(path):
+        raise CaseAppError(f"{path} is not encrypted; encrypt it instead. Nothing was "
+                           "changed.")
+    check_new_passphrase(new)
+    unlock(path, old)  # checked before anything is closed
+    if cancel is not None:
+        cancel.check()
+    progress(0, 1, "Writing a copy under the new passphrase and checking it")
+    done = ws.convert(lambda p: change_passphrase(p, old, new))
+    progress(1, 1, "Done")
+    return done
+
+
 def change_passphrase(path: Path, old: str | None, new: str) -> Conversion:
     """Re-encrypt the database at `path` under a new passphrase (and a new salt)."""
     path = Path(path)

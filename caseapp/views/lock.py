@@ -299,32 +299,10 @@ def auto_lock_minutes() -> float:
         return float(DEFAULT_AUTO_LOCK_MIN)
 
 
-def change_passphrase(window: MainWindow) -> QDialog | None:
-    """File > Change passphrase…: re-encrypt the open database (and the signing key)."""
-    path = window.db_path
-    if not encryption.is_encrypted(path):
-        window.statusBar().showMessage(
-            f"{path.name} is not encrypted: File > Encrypt this database\u2026 encrypts it.",
-            10000)
-        return None
-
-    def change(current: str) -> None:
-        encryption.unlock_with(path, current)  # a wrong one: said, nothing changed
-        if window.runner.busy:
-            window.runner.wait()
-        window.ws.lock()  # no connection of ours may stay open on the old file
-        try:
-            encryption.change_passphrase(path, current, dialog.new.text())
-        except CaseAppError:
-            window.ws.unlock(current)
-            raise
-        window.ws.unlock(dialog.new.text())
-
-    dialog = PassphraseDialog("change", path.name, check=change, parent=window)
-    dialog.setObjectName("change_passphrase_dialog")
-    if dialog.exec() == QDialog.DialogCode.Accepted.value:
-        window.statusBar().showMessage(f"The passphrase of {path.name} was changed.", 5000)
-    return dialog
+def change_passphrase(window: MainWindow) -> BackgroundTask | None:
+    """File > Change passphrase…: the current passphrase and a new one (twice), then the
+    open database (and the signing key) re-encrypted off the UI thread."""
+    return _convert(window, "change")
 
 
 def refresh_security(window: MainWindow) -> None:
@@ -355,59 +333,68 @@ def _set_usable(window: MainWindow, usable: bool) -> None:
     window.menuBar().setEnabled(usable)
 
 
-def _convert(window: MainWindow, encrypt: bool) -> BackgroundTask | None:
-    """Ask the passphrase (a new one twice to encrypt, the current one to decrypt), then run
-    the conversion of the open database on the writer thread (progress dialog), the window
-    hidden meanwhile; then fit the menu and auto-lock, and say where the backup is."""
+def _convert(window: MainWindow, mode: str) -> BackgroundTask | None:
+    """Ask the passphrases of `mode` ("encrypt": a new one twice; "decrypt": the current one;
+    "change": both), then convert the open database on the writer thread (progress dialog),
+    the window hidden meanwhile; then fit the menu and auto-lock, and say where the backup
+    is."""
     from caseapp.views.operations import EVERYTHING, Operation
 
     path = window.db_path
-    if encryption.is_encrypted(path) == encrypt:
+    encrypted = encryption.is_encrypted(path)
+    if encrypted == (mode == "encrypt"):
         window.statusBar().showMessage(
-            f"{path.name} is {'encrypted already' if encrypt else 'not encrypted'}.", 5000)
+            f"{path.name} is encrypted already." if encrypted else
+            f"{path.name} is not encrypted: File > Encrypt this database\u2026 encrypts it.",
+            10000)
         return None
-    mode = "encrypt" if encrypt else "decrypt"
-    check = (encryption.check_signing_key if encrypt
+    check = (encryption.check_signing_key if mode == "encrypt"
              else lambda p: encryption.unlock_with(path, p))
     dialog = PassphraseDialog(mode, path.name, check=check, parent=window)
-    dialog.setObjectName(f"{mode}_dialog")
+    dialog.setObjectName(f"{mode}_dialog" if mode != "change" else "change_passphrase_dialog")
     if dialog.exec() != QDialog.DialogCode.Accepted.value:
         return None
-    passphrase = dialog.passphrase()
-    service = encryption.encrypt_open if encrypt else encryption.decrypt_open
+    current, new = dialog.current.text(), dialog.new.text()
+    run, title, outcome = {
+        "encrypt": (lambda p, c: encryption.encrypt_open(window.ws, new, p, c),
+                    f"Encrypting {path.name}", f"{path.name} is encrypted"),
+        "decrypt": (lambda p, c: encryption.decrypt_open(window.ws, current, p, c),
+                    f"Decrypting {path.name}", f"{path.name} is no longer encrypted"),
+        "change": (lambda p, c: encryption.change_passphrase_open(window.ws, current, new,
+                                                                 p, c),
+                   f"Changing the passphrase of {path.name}",
+                   f"The passphrase of {path.name} was changed"),
+    }[mode]
     if window.runner.busy:  # a write in progress finishes first
         window.runner.wait()
     _set_usable(window, False)
-    title = f"{'Encrypting' if encrypt else 'Decrypting'} {path.name}"
     window.statusBar().showMessage(f"{title}\u2026")
 
     def done(result: Any) -> None:
         _set_usable(window, True)
         refresh_security(window)
         window.statusBar().showMessage(
-            f"{path.name} is {'encrypted' if encrypt else 'no longer encrypted'} "
-            f"({result.rows} rows checked); the database as it was is kept, encrypted, in "
-            f"{result.backup}.", 15000)
+            f"{outcome} ({result.rows} rows checked); the database as it was is kept, "
+            f"encrypted, in {result.backup}.", 15000)
 
     def failed(_exc: BaseException) -> bool:
         _set_usable(window, True)
         refresh_security(window)
         return False  # the error dialog says what happened; the database is as it was
 
-    return window.run(Operation(
-        title, lambda progress, cancel: service(window.ws, passphrase, progress, cancel),
-        EVERYTHING, long=True, on_success=done, on_failure=failed))
+    return window.run(Operation(title, run, EVERYTHING, long=True, on_success=done,
+                                on_failure=failed))
 
 
 def encrypt_database(window: MainWindow) -> BackgroundTask | None:
     """File > Encrypt this database…: a new passphrase (twice), then the conversion off the UI
     thread; the window goes on with the database unlocked."""
-    return _convert(window, encrypt=True)
+    return _convert(window, "encrypt")
 
 
 def decrypt_database(window: MainWindow) -> BackgroundTask | None:
     """File > Decrypt this database…: its passphrase, then the conversion off the UI thread."""
-    return _convert(window, encrypt=False)
+    return _convert(window, "decrypt")
 
 
 class AutoLockDialog(QDialog):

@@ -162,7 +162,13 @@ def test_change_passphrase_from_the_file_menu(qtbot: Any, encrypted_db: Path,
         dialog.try_accept()
 
     QTimer.singleShot(20, fill)
-    window.act_change_passphrase.trigger()
+    window.act_change_passphrase.trigger()  # the conversion runs on the writer thread
+    assert window.runner.busy and not window.menuBar().isEnabled()
+    qtbot.waitUntil(lambda: not window.runner.busy and window.menuBar().isEnabled(),
+                    timeout=30000)
+    assert not no_dialogs, no_dialogs
+    assert window.statusBar().currentMessage().startswith(
+        f"The passphrase of {encrypted_db.name} was changed")
     assert not ws.locked and window.case_model.rowCount() == 1
     window.close()
     ws.close()
